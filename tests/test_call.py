@@ -1,0 +1,235 @@
+"""End to end on loopback: the real server process, real aiortc peers, real encoded frames."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+import numpy as np
+import pytest
+
+from tests.observers import RecordingObserver
+from ultrasound_consult.media.convert import video_frame_to_rgb
+from ultrasound_consult.media.dicom import DicomCineSource
+from ultrasound_consult.media.privacy import PrivacyMask
+from ultrasound_consult.media.source import VideoSource
+from ultrasound_consult.media.source_spec import open_source
+from ultrasound_consult.protocol.annotation import AnnotationKind
+from ultrasound_consult.protocol.channel import OPS_CHANNEL
+from ultrasound_consult.protocol.signaling import Role
+from ultrasound_consult.session.call import CallConfig, CallError, ConsultCall
+from ultrasound_consult.session.observer import CallState
+from ultrasound_consult.session.peer_link import rtc_configuration
+
+
+class Party:
+    def __init__(self, call: ConsultCall, obs: RecordingObserver) -> None:
+        self.call, self.obs = call, obs
+
+
+@contextlib.asynccontextmanager
+async def party(
+    url: str, room: str, role: Role, name: str, source: VideoSource | None = None
+) -> AsyncIterator[Party]:
+    obs = RecordingObserver()
+    call = ConsultCall(CallConfig(url, room, role, name), obs, source=source, mask=PrivacyMask())
+    await call.start()
+    try:
+        yield Party(call, obs)
+    finally:
+        await call.stop()
+
+
+async def connected_with_frames(p: Party, frames: int = 10) -> None:
+    await p.obs.wait_for(lambda: p.obs.state is CallState.CONNECTED, what="connected")
+    await p.obs.wait_for(lambda: p.obs.remote_count >= frames, what=f"{frames} frames")
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
+
+
+async def test_synthetic_call_video_annotations_and_pointer(signaling_url, room):
+    async with (
+        party(
+            signaling_url, room, Role.STATION, "Clinic", open_source("synthetic:640x480@30")
+        ) as st,
+        party(signaling_url, room, Role.EXPERT, "Dr Li") as ex,
+    ):
+        await connected_with_frames(ex, 45)
+        link = next(iter(ex.call.links.values()))
+        assert link.codec == "VP8"
+        assert {(f.width, f.height) for f in ex.obs.remote_frames} == {(640, 480)}
+        assert link.sink.fps > 10, "a sane rate on loopback (figures come from the benchmark)"
+
+        # Frame identity: every received frame maps to a station frame time n/30.
+        info = ex.obs.stream_infos[-1]
+        assert info.rtp_origin is not None and (info.width, info.height) == (640, 480)
+        stamped = [f.media_ts for f in ex.obs.remote_frames if f.media_ts is not None]
+        assert len(stamped) >= 20
+        for ts in stamped:
+            assert abs(ts * 30 - round(ts * 30)) * (1000 / 30) < 1.5, f"{ts} is not a frame time"
+
+        # A click on the expert's image becomes a mark on the station, acknowledged.
+        mark_id = ex.call.add_annotation(AnnotationKind.MARK, ((0.25, 0.6),))
+        assert mark_id in ex.obs.pending, "shown at once, as not yet confirmed"
+        await st.obs.wait_for(
+            lambda: any(a.id == mark_id for a in st.obs.annotations), what="mark at station"
+        )
+        await ex.obs.wait_for(lambda: ex.obs.acks and mark_id not in ex.obs.pending, what="ack")
+        mark = st.call.scene.get(mark_id)
+        assert (
+            mark.points == ((0.25, 0.6),)
+            and mark.author == "Dr Li"
+            and mark.kind is AnnotationKind.MARK
+        )
+        assert (
+            mark.media_ts is not None and abs(mark.media_ts * 30 - round(mark.media_ts * 30)) < 0.05
+        )
+        _op, ok, rtt_ms, _ = ex.obs.acks[-1]
+        assert ok and 0 < rtt_ms < 5000
+
+        arrow_id = ex.call.add_annotation(AnnotationKind.ARROW, ((0.1, 0.1), (0.5, 0.5)))
+        await st.obs.wait_for(
+            lambda: st.call.scene.get(arrow_id) is not None, what="arrow at station"
+        )
+
+        ex.call.move_pointer(0.7, 0.3)
+        await st.obs.wait_for(
+            lambda: any(p.x == 0.7 for p in st.obs.pointers), what="pointer at station"
+        )
+
+        ex.call.clear_annotations(mine_only=True)
+        await st.obs.wait_for(lambda: len(st.call.scene) == 0, what="cleared at station")
+
+        ex.call._refresh_stats()
+        st.call._refresh_stats()
+        assert ex.call.stats.annotations_acked == 3
+        assert st.call.stats.annotations_received == 3
+        assert st.call.stats.frames_sent > 0 and ex.call.stats.frames_received >= 45
+
+
+async def test_real_dicom_cine_arrives_intact(signaling_url, room, color_cine):
+    source = DicomCineSource(color_cine)
+    originals = [source.render(i) for i in range(source.frame_count)]
+    async with (
+        party(signaling_url, room, Role.STATION, "Clinic", source) as st,
+        party(signaling_url, room, Role.EXPERT, "Dr") as ex,
+    ):
+        await connected_with_frames(ex, 40)
+        stamped = [f for f in ex.obs.remote_frames if f.media_ts is not None]
+        assert stamped and all((f.width, f.height) == (320, 240) for f in stamped)
+        top = int(np.ceil(240 * 0.1))  # what the station's mask blacked out
+        scores = []
+        for f in stamped[-10:]:
+            index = round(f.media_ts * source.info.fps) % source.frame_count
+            scores.append(psnr(video_frame_to_rgb(f.frame)[top:], originals[index][top:]))
+        # The right frame at diagnostic-ish quality; a neighbouring frame would score far lower.
+        assert min(scores) > 30, scores
+        assert st.call.pipeline.frames > 0
+
+
+async def test_patient_banner_never_reaches_the_expert(signaling_url, room, grey_banner_frame):
+    source = DicomCineSource(grey_banner_frame)
+    assert source.render(0)[:30].max() > 200
+    async with (
+        party(signaling_url, room, Role.STATION, "Clinic", source),
+        party(signaling_url, room, Role.EXPERT, "Dr") as ex,
+    ):
+        await connected_with_frames(ex, 10)
+        for f in ex.obs.remote_frames:
+            rgb = video_frame_to_rgb(f.frame)
+            assert rgb[:32].max() == 0, "banner rows (two whole codec block rows) arrive black"
+            assert rgb[200:700, 100:900].max() > 50
+
+
+async def test_observers_watch_but_cannot_annotate(signaling_url, room):
+    async with (
+        party(
+            signaling_url, room, Role.STATION, "Clinic", open_source("synthetic:320x240@15")
+        ) as st,
+        party(signaling_url, room, Role.OBSERVER, "Trainee") as ob,
+    ):
+        await connected_with_frames(ob, 5)
+        ann_id = ob.call.add_annotation(AnnotationKind.MARK, ((0.5, 0.5),))
+        await ob.obs.wait_for(lambda: ob.obs.acks, what="refusal")
+        _, ok, _, reason = ob.obs.acks[-1]
+        assert not ok and "observers" in reason
+        assert st.call.scene.get(ann_id) is None
+        assert all(a.id != ann_id for a in ob.obs.annotations), (
+            "refused marks leave the observer's screen"
+        )
+
+
+async def test_station_leaving_and_returning(signaling_url, room):
+    async with party(signaling_url, room, Role.EXPERT, "Dr") as ex:
+        await ex.obs.wait_for(lambda: ex.obs.state is CallState.WAITING, what="waiting")
+        async with party(
+            signaling_url, room, Role.STATION, "Clinic", open_source("synthetic:320x240@15")
+        ):
+            await connected_with_frames(ex, 5)
+        await ex.obs.wait_for(lambda: ex.obs.state is CallState.WAITING, what="waiting again")
+        seen = ex.obs.remote_count
+        async with party(
+            signaling_url, room, Role.STATION, "Clinic", open_source("synthetic:320x240@15")
+        ):
+            await ex.obs.wait_for(
+                lambda: ex.obs.remote_count >= seen + 5, what="video after return"
+            )
+        ex.call._refresh_stats()
+        assert ex.call.stats.frames_received >= seen + 5
+
+
+async def test_malformed_channel_messages_are_rejected_and_the_call_goes_on(signaling_url, room):
+    async with (
+        party(
+            signaling_url, room, Role.STATION, "Clinic", open_source("synthetic:320x240@15")
+        ) as st,
+        party(signaling_url, room, Role.EXPERT, "Dr") as ex,
+    ):
+        await connected_with_frames(ex, 5)
+        link = next(iter(ex.call.links.values()))
+        for bad in (
+            "{nope",
+            '{"type":"ann.add","op":"o","ann":{"kind":"mark","points":[[NaN,1]]}}',
+            "x" * 20000,
+        ):
+            assert link.send(OPS_CHANNEL, bad)
+        mark_id = ex.call.add_annotation(AnnotationKind.MARK, ((0.5, 0.5),))
+        await st.obs.wait_for(
+            lambda: st.call.scene.get(mark_id) is not None, what="good op after bad ones"
+        )
+        assert st.call.stats.rejected == 3
+
+
+async def test_unreachable_server_is_a_clear_error(room):
+    obs = RecordingObserver()
+    call = ConsultCall(CallConfig("ws://127.0.0.1:9/", room, Role.EXPERT, "Dr"), obs)
+    with pytest.raises(CallError, match="Cannot reach the signalling server"):
+        await call.start()
+    assert obs.state is CallState.FAILED and obs.errors[0][0] == "server_unreachable"
+
+
+async def test_a_second_station_in_the_room_is_refused(signaling_url, room):
+    async with party(signaling_url, room, Role.STATION, "A", open_source("synthetic:160x120@5")):
+        obs = RecordingObserver()
+        call = ConsultCall(
+            CallConfig(signaling_url, room, Role.STATION, "B"),
+            obs,
+            source=open_source("synthetic:160x120@5"),
+        )
+        with pytest.raises(CallError, match="already has a station"):
+            await call.start()
+        assert obs.errors[0][0] == "room_full"
+
+
+async def test_experts_cannot_annotate_before_the_station_is_there(signaling_url, room):
+    async with party(signaling_url, room, Role.EXPERT, "Dr") as ex:
+        with pytest.raises(CallError, match="not connected to the station"):
+            ex.call.add_annotation(AnnotationKind.MARK, ((0.5, 0.5),))
+
+
+def test_ice_configuration_is_always_explicit():
+    # aiortc falls back to a public Google STUN server when iceServers is None.
+    assert rtc_configuration(()).iceServers == []

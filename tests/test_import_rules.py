@@ -1,0 +1,127 @@
+"""DESIGN.md's layering, enforced: a test fails when a module imports across a rule.
+
+- Nothing outside ui/ imports Qt (PySide6, pyqtgraph, qasync).
+- protocol/ and annotate/ are pure: no aiortc, av, Qt, websockets, no I/O (annotate may
+  use numpy/OpenCV for its burn-in renderer; protocol uses nothing but the stdlib).
+- signaling_server/ needs neither Qt nor media: it deploys on a bare host.
+- Lower layers never import higher ones: ui -> session -> media/annotate -> protocol.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+APP = REPO / "ultrasound_consult"
+
+QT = {"PySide6", "pyqtgraph", "qasync", "shiboken6"}
+MEDIA = {"aiortc", "av", "cv2", "aioice", "pydicom"}
+IO = {"websockets", "aiohttp", "socket", "asyncio", "subprocess", "sqlite3", "urllib", "http"}
+
+LAYER = {"protocol": 0, "annotate": 1, "media": 2, "session": 3, "ui": 4}
+
+
+def imports_of(path: Path) -> list[tuple[str, int]]:
+    """Top-level names imported by a module (including inside functions), with line numbers."""
+    tree = ast.parse(path.read_text(), str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, node.lineno) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.module, node.lineno))
+    return found
+
+
+def modules(root: Path):
+    return sorted(p for p in root.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def violations(files, forbidden_roots: set[str]) -> list[str]:
+    bad = []
+    for path in files:
+        for name, line in imports_of(path):
+            if name.split(".")[0] in forbidden_roots:
+                bad.append(f"{path.relative_to(REPO)}:{line} imports {name}")
+    return bad
+
+
+def test_no_qt_outside_ui():
+    files = [p for p in modules(APP) if "ui" not in p.relative_to(APP).parts]
+    assert violations(files, QT) == []
+
+
+def test_protocol_is_pure():
+    assert violations(modules(APP / "protocol"), QT | MEDIA | IO | {"numpy"}) == []
+
+
+def test_annotate_is_pure_but_may_rasterise_with_numpy_and_opencv():
+    assert violations(modules(APP / "annotate"), QT | (MEDIA - {"cv2"}) | IO) == []
+
+
+def test_signaling_server_has_no_media_or_qt():
+    assert violations(modules(REPO / "signaling_server"), QT | MEDIA | {"numpy"}) == []
+
+
+@pytest.mark.parametrize("layer", sorted(LAYER))
+def test_lower_layers_never_import_higher_ones(layer):
+    bad = []
+    for path in modules(APP / layer):
+        for name, line in imports_of(path):
+            parts = name.split(".")
+            if parts[0] != "ultrasound_consult" or len(parts) < 2 or parts[1] not in LAYER:
+                continue
+            if LAYER[parts[1]] > LAYER[layer] or (layer == "annotate" and parts[1] == "media"):
+                bad.append(f"{path.relative_to(REPO)}:{line} ({layer}) imports {name}")
+    assert bad == []
+
+
+def test_the_server_runs_where_qt_and_media_libraries_are_missing(tmp_path):
+    """Start the server with PySide6, aiortc, av, cv2 and numpy made unimportable."""
+    blocker = tmp_path / "sitecustomize.py"
+    blocker.write_text(
+        textwrap.dedent(
+            """
+            import sys
+            BLOCKED = {"PySide6", "pyqtgraph", "aiortc", "av", "cv2", "numpy", "pydicom", "aioice"}
+            class Block:
+                def find_spec(self, name, path=None, target=None):
+                    if name.split(".")[0] in BLOCKED:
+                        raise ImportError(f"{name} is not installed on this host")
+            sys.meta_path.insert(0, Block())
+            """
+        )
+    )
+    env = dict(os.environ, PYTHONPATH=f"{tmp_path}{os.pathsep}{REPO}")
+    code = textwrap.dedent(
+        """
+        import asyncio, json
+        from websockets.asyncio.client import connect
+        from signaling_server.server import ServerConfig, SignalingServer
+
+        async def main():
+            server = SignalingServer(ServerConfig(port=0))
+            await server.start()
+            async with connect(server.url) as ws:
+                join = {"type": "join", "v": 1, "room": "r", "role": "expert", "name": ""}
+                await ws.send(json.dumps(join))
+                print(json.loads(await ws.recv())["type"])
+            await server.close()
+
+        asyncio.run(main())
+        import sys
+        print(sorted(m for m in ("PySide6", "aiortc", "av", "cv2", "numpy") if m in sys.modules))
+        """
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["welcome", "[]"]

@@ -1,0 +1,160 @@
+"""Real windows, offscreen: a click on the expert's image appears on the station's.
+
+Screenshots go to test-artifacts/ so a person can look at them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+
+from ultrasound_consult.media.privacy import PrivacyMask
+from ultrasound_consult.media.source_spec import open_source
+from ultrasound_consult.protocol.annotation import AnnotationKind
+from ultrasound_consult.protocol.signaling import Role
+from ultrasound_consult.session.call import CallConfig
+from ultrasound_consult.session.engine_thread import EngineThread
+from ultrasound_consult.ui.app import OpenCall, application, open_call
+from ultrasound_consult.ui.bridge import LatestFrameSlot
+from ultrasound_consult.ui.video_view import VideoView
+
+MARK_YELLOW = np.array([0xFF, 0xD4, 0x00])
+
+
+@pytest.fixture
+def engine() -> Iterator[EngineThread]:
+    thread = EngineThread().start()
+    yield thread
+    thread.stop()
+
+
+@pytest.fixture
+def consult(qtbot, engine, signaling_url, room) -> Iterator[tuple[OpenCall, OpenCall]]:
+    application("en")
+    station = open_call(
+        engine,
+        CallConfig(signaling_url, room, Role.STATION, "Township clinic"),
+        source=open_source("synthetic:640x480@30"),
+        mask=PrivacyMask(),
+    )
+    expert = open_call(engine, CallConfig(signaling_url, room, Role.EXPERT, "Dr. Wang"))
+    for o in (station, expert):
+        qtbot.addWidget(o.window)
+        o.window.resize(900, 760)
+        o.window.show()
+    qtbot.waitUntil(lambda: expert.window.state == "connected", timeout=20_000)
+    qtbot.waitUntil(lambda: expert.window.view.frame_size == (640, 480), timeout=20_000)
+    qtbot.waitUntil(lambda: station.window.view.frame_size == (640, 480), timeout=20_000)
+    yield station, expert
+    for o in (expert, station):
+        o.window.end_call()
+
+
+def widget_point(view: VideoView, x: float, y: float) -> QPoint:
+    rect = view.image_rect()
+    return QPoint(round(rect.x() + x * rect.width()), round(rect.y() + y * rect.height()))
+
+
+def grab_array(widget) -> np.ndarray:
+    image = widget.grab().toImage().convertToFormat(widget.grab().toImage().Format.Format_RGB888)
+    ptr = image.constBits()
+    arr = np.frombuffer(ptr, np.uint8, image.bytesPerLine() * image.height())
+    return arr.reshape(image.height(), image.bytesPerLine())[:, : image.width() * 3].reshape(
+        image.height(), image.width(), 3
+    )
+
+
+def yellow_near(view: VideoView, x: float, y: float, radius: int = 30) -> int:
+    pixels = grab_array(view)
+    p = widget_point(view, x, y)
+    patch = pixels[max(0, p.y() - radius) : p.y() + radius, max(0, p.x() - radius) : p.x() + radius]
+    return int((np.abs(patch.astype(int) - MARK_YELLOW).sum(axis=2) < 60).sum())
+
+
+def test_click_on_expert_image_marks_the_station_image(qtbot, consult, artifacts):
+    station, expert = consult
+    assert yellow_near(station.window.view, 0.3, 0.6) == 0
+    qtbot.mouseClick(
+        expert.window.view, Qt.LeftButton, pos=widget_point(expert.window.view, 0.3, 0.6)
+    )
+    qtbot.waitUntil(lambda: len(station.window.view._annotations) == 1, timeout=10_000)
+    (mark,) = station.window.view._annotations
+    assert mark.kind is AnnotationKind.MARK and mark.author == "Dr. Wang"
+    one_pixel = 1 / expert.window.view.image_rect().width()
+    assert mark.points[0][0] == pytest.approx(0.3, abs=2 * one_pixel)
+    assert mark.points[0][1] == pytest.approx(0.6, abs=2 * one_pixel)
+    qtbot.waitUntil(lambda: yellow_near(station.window.view, 0.3, 0.6) > 40, timeout=5_000)
+    # The expert sees the station confirmed it.
+    qtbot.waitUntil(lambda: expert.window.last_rtt_ms is not None, timeout=10_000)
+    assert "confirmed" in expert.window.ack_label.text()
+
+    # A drag draws an arrow.
+    view = expert.window.view
+    qtbot.mousePress(view, Qt.LeftButton, pos=widget_point(view, 0.6, 0.3))
+    qtbot.mouseMove(view, widget_point(view, 0.7, 0.4))
+    qtbot.mouseRelease(view, Qt.LeftButton, pos=widget_point(view, 0.75, 0.45))
+    qtbot.waitUntil(lambda: len(station.window.view._annotations) == 2, timeout=10_000)
+    arrow = station.window.view._annotations[1]
+    assert arrow.kind is AnnotationKind.ARROW
+    assert arrow.points[1][0] == pytest.approx(0.75, abs=0.01)
+
+    # Hovering moves the live pointer on the station.
+    qtbot.mouseMove(view, widget_point(view, 0.5, 0.5))
+    qtbot.waitUntil(lambda: len(station.window.view._pointers) == 1, timeout=10_000)
+
+    station.window.grab().save(str(artifacts / "station-window.png"))
+    expert.window.grab().save(str(artifacts / "expert-window.png"))
+    assert "Connected to Dr. Wang" in station.window.state_label.text()
+    assert "Connected to Township clinic" in expert.window.state_label.text()
+
+
+def test_clear_my_marks_button(qtbot, consult):
+    station, expert = consult
+    expert.window.add_mark(0.5, 0.5)
+    qtbot.waitUntil(lambda: len(station.window.view._annotations) == 1, timeout=10_000)
+    qtbot.mouseClick(expert.window.clear_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: len(station.window.view._annotations) == 0, timeout=10_000)
+    qtbot.waitUntil(lambda: len(expert.window.view._annotations) == 0, timeout=10_000)
+
+
+def test_station_shows_a_banner_when_the_expert_cannot_annotate_yet(
+    qtbot, engine, signaling_url, room
+):
+    application("en")
+    expert = open_call(engine, CallConfig(signaling_url, room, Role.EXPERT, "Dr"))
+    qtbot.addWidget(expert.window)
+    expert.window.show()
+    qtbot.waitUntil(lambda: expert.window.state == "waiting", timeout=10_000)
+    assert "Waiting for the station" in expert.window.state_label.text()
+    expert.window.add_mark(0.5, 0.5)
+    qtbot.waitUntil(expert.window.banner.isVisible, timeout=5_000)
+    assert "not connected to the station" in expert.window.banner.text()
+    expert.window.end_call()
+
+
+def test_video_view_maps_through_the_letterbox(qtbot):
+    view = VideoView(interactive=True)
+    qtbot.addWidget(view)
+    view.resize(800, 400)
+    view.set_frame(np.zeros((300, 400), np.uint8))  # 4:3 in a 2:1 widget: bars left and right
+    rect = view.image_rect()
+    assert (rect.width(), rect.height()) == (pytest.approx(533.33, abs=0.01), 400)
+    assert view.to_normalised(QPointF(400, 200)) == pytest.approx((0.5, 0.5))
+    assert view.to_normalised(QPointF(10, 200)) is None, "clicks on the bars are not on the image"
+    with qtbot.waitSignal(view.mark_requested) as sig:
+        qtbot.mouseClick(view, Qt.LeftButton, pos=QPoint(400, 100))
+    assert sig.args == [pytest.approx(0.5, abs=0.002), pytest.approx(0.25, abs=0.003)]
+
+
+def test_latest_frame_slot_notifies_once_and_keeps_the_newest():
+    calls = []
+    slot: LatestFrameSlot[int] = LatestFrameSlot(lambda: calls.append(1))
+    for i in range(100):
+        slot.put(i)
+    assert calls == [1], "one pending notification, however many frames arrive"
+    assert slot.take() == 99 and slot.replaced_count == 99
+    slot.put(100)
+    assert calls == [1, 1]

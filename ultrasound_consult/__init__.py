@@ -1,0 +1,7 @@
+"""ultrasound-consult: remote ultrasound consultation and teaching over WebRTC.
+
+Importing this package is cheap and pulls in neither Qt nor aiortc, so that the
+signalling server can share :mod:`ultrasound_consult.protocol` on a bare host.
+"""
+
+__version__ = "0.1.0"

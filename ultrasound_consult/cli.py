@@ -1,0 +1,201 @@
+"""Command line: ``ultrasound-consult [gui|station|expert|observer|demo|sources]``.
+
+Qt is imported only by the commands that open windows, so headless runs work on
+machines without display libraries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from ultrasound_consult import __version__
+from ultrasound_consult.media.privacy import DEFAULT_TOP_BAND, PrivacyMask
+from ultrasound_consult.media.source import SourceError
+from ultrasound_consult.media.source_spec import SPEC_HELP, open_source, parse_source_spec
+from ultrasound_consult.protocol.signaling import Role
+from ultrasound_consult.session.call import CallConfig
+
+DEFAULT_SERVER = os.environ.get("ULTRASOUND_CONSULT_SERVER", "ws://127.0.0.1:8765/")
+
+
+def _common(p: argparse.ArgumentParser, *, station: bool) -> None:
+    p.add_argument(
+        "--server", default=DEFAULT_SERVER, help="signalling server URL (default: %(default)s)"
+    )
+    p.add_argument("--room", required=True, help="room code shared by the station and the expert")
+    p.add_argument("--name", default="", help="your name as the others see it")
+    p.add_argument("--token", default=None, help="invite token, if the server requires one")
+    p.add_argument(
+        "--headless", action="store_true", help="no window; print a JSON summary at exit"
+    )
+    p.add_argument(
+        "--duration", type=float, default=None, help="end the call after this many seconds"
+    )
+    p.add_argument("--lang", default=None, choices=["auto", "en", "zh_CN"], help="window language")
+    if station:
+        p.add_argument("--source", default="synthetic", help=f"video source: {SPEC_HELP}")
+        p.add_argument(
+            "--mask-top",
+            type=float,
+            default=DEFAULT_TOP_BAND,
+            help="fraction of the height masked at the top, where scanners print the patient's "
+            "name (default: %(default)s; sources with DICOM image regions mask outside them)",
+        )
+    else:
+        p.add_argument(
+            "--auto-annotate",
+            type=float,
+            default=0.0,
+            metavar="SECONDS",
+            help="headless only: draw a mark or arrow every SECONDS and move the pointer (testing)",
+        )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ultrasound-consult",
+        description="Remote ultrasound consultation: "
+        "stream a scanner to an expert who guides the scan.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+    )
+    sub = parser.add_subparsers(dest="command")
+    gui = sub.add_parser("gui", help="open the app (the default)")
+    gui.add_argument("--lang", default=None, choices=["auto", "en", "zh_CN"])
+    _common(
+        sub.add_parser("station", help="send a scanner's video (the township clinic)"), station=True
+    )
+    _common(sub.add_parser("expert", help="watch and guide (the remote expert)"), station=False)
+    _common(sub.add_parser("observer", help="watch only (a trainee)"), station=False)
+    demo = sub.add_parser(
+        "demo", help="a local consult: server, station and expert on this machine"
+    )
+    demo.add_argument("--duration", type=float, default=None, help="close after this many seconds")
+    demo.add_argument(
+        "--output", type=Path, default=Path("demo-output"), help="where screenshots go"
+    )
+    demo.add_argument(
+        "--source", default="synthetic:1024x768@30", help=f"station source: {SPEC_HELP}"
+    )
+    demo.add_argument("--lang", default=None, choices=["auto", "en", "zh_CN"])
+    demo.add_argument("--autopilot", action="store_true", help="let a scripted expert draw")
+    sub.add_parser("sources", help="list capture devices")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    command = args.command or "gui"
+    try:
+        if command in ("station", "expert", "observer"):
+            return _run_call(args, Role(command))
+        if command == "demo":
+            return _run_gui_command(lambda: _demo(args), needs_display=False)
+        if command == "sources":
+            return _sources()
+        return _run_gui_command(lambda: _gui(args))
+    except SourceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run_call(args: argparse.Namespace, role: Role) -> int:
+    config = CallConfig(args.server, args.room, role, args.name, args.token)
+    mask = None
+    if role is Role.STATION:
+        parse_source_spec(args.source)  # fail early on a typo
+        try:
+            mask = PrivacyMask(top_band=args.mask_top)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    if args.headless:
+        from ultrasound_consult.headless import run_headless_main
+
+        return run_headless_main(
+            config,
+            source_spec=getattr(args, "source", None),
+            mask=mask,
+            duration=args.duration,
+            auto_annotate=getattr(args, "auto_annotate", 0.0),
+        )
+
+    def window() -> int:
+        from ultrasound_consult.ui.app import run_call_window
+
+        source = open_source(args.source) if role is Role.STATION else None
+        return run_call_window(config, source=source, mask=mask, language=args.lang)
+
+    return _run_gui_command(window)
+
+
+NO_DISPLAY = (
+    "No display found (DISPLAY and WAYLAND_DISPLAY are not set). Run this on a desktop, "
+    "under a virtual screen (xvfb-run ...), or add --headless to run the call without a window. "
+    "'ultrasound-consult demo' also works without a display."
+)
+
+
+def _run_gui_command(run: Callable[[], int], *, needs_display: bool = True) -> int:
+    try:
+        from ultrasound_consult.ui.app import display_available
+    except ImportError as exc:
+        print(
+            f"error: the windows need Qt, which failed to load ({exc}).\n"
+            "Install the system libraries listed in README.md (./dev setup does it), "
+            "or add --headless.",
+            file=sys.stderr,
+        )
+        return 2
+    if needs_display and not display_available():
+        print(f"error: {NO_DISPLAY}", file=sys.stderr)
+        return 2
+    return run()
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from ultrasound_consult.ui.demo import run_demo
+
+    return run_demo(
+        duration=args.duration,
+        output=args.output,
+        source_spec=args.source,
+        language=args.lang,
+        autopilot=args.autopilot,
+    )
+
+
+def _gui(args: argparse.Namespace) -> int:
+    from ultrasound_consult.ui.join_dialog import run_join_dialog
+
+    return run_join_dialog(language=args.lang)
+
+
+def _sources() -> int:
+    from ultrasound_consult.media.capture import list_capture_devices
+
+    devices = list_capture_devices()
+    if not devices:
+        print("No capture devices found. Plug in the capture card, then run this again.")
+    for d in devices:
+        print(f"device:{d.index}\t{d.name}\t{d.path}")
+    print("Other sources: synthetic[:WxH[@FPS]], dicom:PATH, file:PATH")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,394 @@
+"""Signalling messages: JSON text frames over a WebSocket.
+
+Sequence (see docs/protocol.md)::
+
+    client                      server
+      | -- join ------------------> |   room, role, name, v
+      | <------------------ welcome |   your peer id, peers already there, ICE servers
+      | <-------------- peer_joined |   (to everyone else in the room)
+      | -- offer {to} ------------> | -- offer {from} --> named peer
+      | <---------- answer {from}   | <-- answer {to} --- named peer
+      | -- candidate {to} --------> | -- candidate {from} -->
+      | -- ping ------------------> |
+      | <--------------------- pong |
+      | -- leave -----------------> | -- peer_left --> everyone else
+
+Every message carries ``type``. ``join`` carries the protocol major version ``v``;
+a server that does not speak it answers ``error`` with code ``unsupported_version``
+and the versions it does speak.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from ultrasound_consult.protocol.errors import ErrorCode, ProtocolError
+from ultrasound_consult.protocol.fields import (
+    bad,
+    decode_object,
+    encode_object,
+    message_type,
+    opt_str,
+    req_enum,
+    req_id,
+    req_int,
+    req_list,
+    req_object,
+    req_str,
+)
+
+PROTOCOL_VERSION = 1
+SUPPORTED_VERSIONS: tuple[int, ...] = (1,)
+
+#: SDP from aiortc with all candidates gathered is typically 2-6 KiB.
+MAX_SIGNAL_BYTES = 64 * 1024
+MAX_SDP_CHARS = 48 * 1024
+MAX_NAME_CHARS = 64
+MAX_ROOM_CHARS = 64
+
+
+class Role(StrEnum):
+    STATION = "station"
+    EXPERT = "expert"
+    OBSERVER = "observer"
+
+
+@dataclass(frozen=True)
+class PeerInfo:
+    id: str
+    role: Role
+    name: str
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"id": self.id, "role": self.role.value, "name": self.name}
+
+    @classmethod
+    def from_wire(cls, obj: Any) -> PeerInfo:
+        if not isinstance(obj, dict):
+            raise bad("peer entries must be objects")
+        return cls(
+            id=req_id(obj, "id"),
+            role=req_enum(obj, "role", Role),
+            name=req_str(obj, "name", max_len=MAX_NAME_CHARS, allow_empty=True),
+        )
+
+
+@dataclass(frozen=True)
+class IceServer:
+    urls: tuple[str, ...]
+    username: str | None = None
+    credential: str | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"urls": list(self.urls)}
+        if self.username is not None:
+            out["username"] = self.username
+        if self.credential is not None:
+            out["credential"] = self.credential
+        return out
+
+    @classmethod
+    def from_wire(cls, obj: Any) -> IceServer:
+        if not isinstance(obj, dict):
+            raise bad("ice_servers entries must be objects")
+        urls = req_list(obj, "urls", max_len=8)
+        if not urls or not all(isinstance(u, str) and 0 < len(u) <= 256 for u in urls):
+            raise bad("'urls' must be a non-empty list of STUN/TURN URLs")
+        return cls(
+            urls=tuple(urls),
+            username=opt_str(obj, "username"),
+            credential=opt_str(obj, "credential"),
+        )
+
+
+# --- client -> server ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Join:
+    TYPE: ClassVar[str] = "join"
+    room: str
+    role: Role
+    name: str = ""
+    version: int = PROTOCOL_VERSION
+    token: str | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "type": self.TYPE,
+            "v": self.version,
+            "room": self.room,
+            "role": self.role.value,
+            "name": self.name,
+        }
+        if self.token is not None:
+            out["token"] = self.token
+        return out
+
+    @classmethod
+    def from_wire(cls, obj: dict[str, Any]) -> Join:
+        version = req_int(obj, "v", lo=0, hi=1_000_000)
+        if version not in SUPPORTED_VERSIONS:
+            supported = ", ".join(str(v) for v in SUPPORTED_VERSIONS)
+            raise ProtocolError(
+                ErrorCode.UNSUPPORTED_VERSION,
+                f"this server speaks protocol version {supported}; the client sent {version}. "
+                "Install the same ultrasound-consult release on both sides.",
+            )
+        return cls(
+            room=req_id(obj, "room"),
+            role=req_enum(obj, "role", Role),
+            name=req_str(obj, "name", max_len=MAX_NAME_CHARS, allow_empty=True),
+            version=version,
+            token=opt_str(obj, "token", max_len=4096),
+        )
+
+
+@dataclass(frozen=True)
+class Offer:
+    """An SDP offer. ``peer`` is the recipient going up and the sender coming down."""
+
+    TYPE: ClassVar[str] = "offer"
+    peer: str
+    sdp: str
+
+    def to_wire(self, direction: str) -> dict[str, Any]:
+        return {"type": self.TYPE, direction: self.peer, "sdp": self.sdp}
+
+    @classmethod
+    def from_wire(cls, obj: dict[str, Any], direction: str) -> Offer:
+        return cls(peer=req_id(obj, direction), sdp=req_str(obj, "sdp", max_len=MAX_SDP_CHARS))
+
+
+@dataclass(frozen=True)
+class Answer:
+    TYPE: ClassVar[str] = "answer"
+    peer: str
+    sdp: str
+
+    def to_wire(self, direction: str) -> dict[str, Any]:
+        return {"type": self.TYPE, direction: self.peer, "sdp": self.sdp}
+
+    @classmethod
+    def from_wire(cls, obj: dict[str, Any], direction: str) -> Answer:
+        return cls(peer=req_id(obj, direction), sdp=req_str(obj, "sdp", max_len=MAX_SDP_CHARS))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A trickled ICE candidate; ``candidate`` None means end of candidates."""
+
+    TYPE: ClassVar[str] = "candidate"
+    peer: str
+    candidate: str | None
+    sdp_mid: str | None = None
+    sdp_mline_index: int | None = None
+
+    def to_wire(self, direction: str) -> dict[str, Any]:
+        return {
+            "type": self.TYPE,
+            direction: self.peer,
+            "candidate": self.candidate,
+            "sdpMid": self.sdp_mid,
+            "sdpMLineIndex": self.sdp_mline_index,
+        }
+
+    @classmethod
+    def from_wire(cls, obj: dict[str, Any], direction: str) -> Candidate:
+        index = obj.get("sdpMLineIndex")
+        if index is not None and (isinstance(index, bool) or not isinstance(index, int)):
+            raise bad("'sdpMLineIndex' must be an integer or null")
+        return cls(
+            peer=req_id(obj, direction),
+            candidate=opt_str(obj, "candidate", max_len=1024),
+            sdp_mid=opt_str(obj, "sdpMid", max_len=64),
+            sdp_mline_index=index,
+        )
+
+
+@dataclass(frozen=True)
+class Leave:
+    TYPE: ClassVar[str] = "leave"
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"type": self.TYPE}
+
+
+@dataclass(frozen=True)
+class Ping:
+    TYPE: ClassVar[str] = "ping"
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"type": self.TYPE}
+
+
+# --- server -> client ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Welcome:
+    TYPE: ClassVar[str] = "welcome"
+    peer_id: str
+    room: str
+    role: Role
+    peers: tuple[PeerInfo, ...] = ()
+    ice_servers: tuple[IceServer, ...] = ()
+    version: int = PROTOCOL_VERSION
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "type": self.TYPE,
+            "v": self.version,
+            "peer_id": self.peer_id,
+            "room": self.room,
+            "role": self.role.value,
+            "peers": [p.to_wire() for p in self.peers],
+            "ice_servers": [s.to_wire() for s in self.ice_servers],
+        }
+
+    @classmethod
+    def from_wire(cls, obj: dict[str, Any]) -> Welcome:
+        return cls(
+            peer_id=req_id(obj, "peer_id"),
+            room=req_id(obj, "room"),
+            role=req_enum(obj, "role", Role),
+            peers=tuple(PeerInfo.from_wire(p) for p in req_list(obj, "peers", max_len=1000)),
+            ice_servers=tuple(
+                IceServer.from_wire(s) for s in req_list(obj, "ice_servers", max_len=16)
+            ),
+            version=req_int(obj, "v", lo=0),
+        )
+
+
+@dataclass(frozen=True)
+class PeerJoined:
+    TYPE: ClassVar[str] = "peer_joined"
+    peer: PeerInfo
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"type": self.TYPE, "peer": self.peer.to_wire()}
+
+    @classmethod
+    def from_wire(cls, obj: dict[str, Any]) -> PeerJoined:
+        return cls(peer=PeerInfo.from_wire(req_object(obj, "peer")))
+
+
+@dataclass(frozen=True)
+class PeerLeft:
+    TYPE: ClassVar[str] = "peer_left"
+    peer_id: str
+    reason: str = ""
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"type": self.TYPE, "peer_id": self.peer_id, "reason": self.reason}
+
+    @classmethod
+    def from_wire(cls, obj: dict[str, Any]) -> PeerLeft:
+        return cls(peer_id=req_id(obj, "peer_id"), reason=opt_str(obj, "reason", default="") or "")
+
+
+@dataclass(frozen=True)
+class Pong:
+    TYPE: ClassVar[str] = "pong"
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"type": self.TYPE}
+
+
+@dataclass(frozen=True)
+class Error:
+    """A rejection. ``fatal`` errors are followed by the server closing the socket."""
+
+    TYPE: ClassVar[str] = "error"
+    code: ErrorCode
+    message: str
+    fatal: bool = False
+    supported_versions: tuple[int, ...] = field(default=())
+
+    def to_wire(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "type": self.TYPE,
+            "code": self.code.value,
+            "message": self.message,
+            "fatal": self.fatal,
+        }
+        if self.supported_versions:
+            out["supported_versions"] = list(self.supported_versions)
+        return out
+
+    @classmethod
+    def from_wire(cls, obj: dict[str, Any]) -> Error:
+        code_text = req_str(obj, "code", max_len=64)
+        try:
+            code = ErrorCode(code_text)
+        except ValueError:
+            # A newer server may add codes; keep the message rather than fail.
+            code = ErrorCode.INTERNAL
+        fatal = obj.get("fatal", False)
+        versions = obj.get("supported_versions") or []
+        return cls(
+            code=code,
+            message=req_str(obj, "message", max_len=1024, allow_empty=True),
+            fatal=bool(fatal),
+            supported_versions=tuple(v for v in versions if isinstance(v, int))
+            if isinstance(versions, list)
+            else (),
+        )
+
+    @classmethod
+    def from_exception(cls, exc: ProtocolError, *, fatal: bool = False) -> Error:
+        versions = SUPPORTED_VERSIONS if exc.code is ErrorCode.UNSUPPORTED_VERSION else ()
+        return cls(code=exc.code, message=exc.reason, fatal=fatal, supported_versions=versions)
+
+
+ClientMessage = Join | Offer | Answer | Candidate | Leave | Ping
+ServerMessage = Welcome | PeerJoined | PeerLeft | Offer | Answer | Candidate | Pong | Error
+
+_RELAYS = {Offer.TYPE: Offer, Answer.TYPE: Answer, Candidate.TYPE: Candidate}
+
+
+def parse_client_message(data: str | bytes) -> ClientMessage:
+    """Decode what a client sent to the server; raises :class:`ProtocolError`."""
+    obj = decode_object(data, max_bytes=MAX_SIGNAL_BYTES)
+    kind = message_type(obj)
+    if kind == Join.TYPE:
+        return Join.from_wire(obj)
+    if kind in _RELAYS:
+        return _RELAYS[kind].from_wire(obj, "to")
+    if kind == Leave.TYPE:
+        return Leave()
+    if kind == Ping.TYPE:
+        return Ping()
+    raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {kind[:40]!r}")
+
+
+def parse_server_message(data: str | bytes) -> ServerMessage:
+    """Decode what the server sent to a client; raises :class:`ProtocolError`."""
+    obj = decode_object(data, max_bytes=MAX_SIGNAL_BYTES)
+    kind = message_type(obj)
+    if kind in _RELAYS:
+        return _RELAYS[kind].from_wire(obj, "from")
+    parser = {
+        Welcome.TYPE: Welcome.from_wire,
+        PeerJoined.TYPE: PeerJoined.from_wire,
+        PeerLeft.TYPE: PeerLeft.from_wire,
+        Pong.TYPE: lambda _obj: Pong(),
+        Error.TYPE: Error.from_wire,
+    }.get(kind)
+    if parser is None:
+        raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {kind[:40]!r}")
+    return parser(obj)
+
+
+def encode_client(msg: ClientMessage) -> str:
+    if isinstance(msg, Offer | Answer | Candidate):
+        return encode_object(msg.to_wire("to"))
+    return encode_object(msg.to_wire())
+
+
+def encode_server(msg: ServerMessage) -> str:
+    if isinstance(msg, Offer | Answer | Candidate):
+        return encode_object(msg.to_wire("from"))
+    return encode_object(msg.to_wire())

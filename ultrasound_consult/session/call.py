@@ -1,0 +1,527 @@
+"""A consult call from one participant's side: station, expert or observer.
+
+The station owns the source (through the privacy-masking pipeline), offers a peer
+connection to every viewer in the room, and keeps the authoritative annotation
+scene. A viewer answers, shows the remote video, and sends annotations and the live
+pointer; each annotation operation is acknowledged and its round trip measured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from dataclasses import dataclass, field
+
+from ultrasound_consult.annotate.scene import AnnotationScene, PointerBoard
+from ultrasound_consult.media.pipeline import OutgoingVideoTrack, StationPipeline
+from ultrasound_consult.media.privacy import PrivacyMask
+from ultrasound_consult.media.receiver import ReceivedFrame
+from ultrasound_consult.media.source import SourceError, VideoSource
+from ultrasound_consult.protocol.annotation import Annotation, AnnotationKind, Point
+from ultrasound_consult.protocol.channel import (
+    OPS_CHANNEL,
+    POINTER_CHANNEL,
+    Ack,
+    AnnotationAdd,
+    AnnotationClear,
+    AnnotationRemove,
+    Pointer,
+    StreamInfo,
+    encode_channel,
+    parse_channel_message,
+)
+from ultrasound_consult.protocol.errors import ProtocolError
+from ultrasound_consult.protocol.signaling import (
+    Answer,
+    Candidate,
+    Error,
+    IceServer,
+    Join,
+    Offer,
+    PeerInfo,
+    PeerJoined,
+    PeerLeft,
+    Role,
+    ServerMessage,
+    Welcome,
+)
+from ultrasound_consult.session.observer import CallObserver, CallState
+from ultrasound_consult.session.peer_link import PeerLink
+from ultrasound_consult.session.signaling_client import SignalingClient, SignalingError
+from ultrasound_consult.session.stats import CallStats
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_COLOR = "#ffd400"
+#: Live pointer updates are coalesced to at most this rate.
+POINTER_HZ = 60.0
+
+
+class CallError(RuntimeError):
+    """An action the call cannot do now; the text says why, for the user."""
+
+
+@dataclass
+class CallConfig:
+    server_url: str
+    room: str
+    role: Role
+    name: str = ""
+    token: str | None = None
+
+
+@dataclass
+class _PendingOp:
+    sent_at: float
+    kind: str
+    annotation_id: str | None = None
+
+
+@dataclass
+class _Pointer:
+    seq: int = 0
+    last_sent: float = 0.0
+    pending: Pointer | None = None
+    timer: asyncio.TimerHandle | None = None
+    counter: itertools.count = field(default_factory=itertools.count)
+
+
+class ConsultCall:
+    def __init__(
+        self,
+        config: CallConfig,
+        observer: CallObserver | None = None,
+        *,
+        source: VideoSource | None = None,
+        mask: PrivacyMask | None = None,
+    ) -> None:
+        if config.role is Role.STATION and source is None:
+            raise ValueError("a station needs a video source")
+        self.config = config
+        self.observer = observer or CallObserver()
+        self.source = source
+        self.mask = mask or PrivacyMask()
+        self.state = CallState.IDLE
+        self.me: PeerInfo | None = None
+        self.peers: dict[str, PeerInfo] = {}
+        self.links: dict[str, PeerLink] = {}
+        self.scene = AnnotationScene()
+        self.pointers = PointerBoard()
+        self.stats = CallStats(role=config.role.value)
+        self.pipeline: StationPipeline | None = None
+        self.stream_info: StreamInfo | None = None
+        self.last_remote_media_ts: float | None = None
+        self._signaling: SignalingClient | None = None
+        self._pending: dict[str, _PendingOp] = {}
+        self._ids = itertools.count(1)
+        self._pointer = _Pointer()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._ice_servers: tuple[IceServer, ...] = ()
+        self._started_at = 0.0
+
+    @property
+    def role(self) -> Role:
+        return self.config.role
+
+    @property
+    def author(self) -> str:
+        return self.config.name or (self.me.id if self.me else "")
+
+    # --- lifecycle -------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Open the source (station) and join the room. Raises :class:`CallError`."""
+        self._started_at = time.perf_counter()
+        self._set_state(CallState.CONNECTING, "reaching the signalling server")
+        if self.role is Role.STATION:
+            assert self.source is not None
+            self.pipeline = StationPipeline(self.source, self.mask, on_error=self._source_failed)
+            self.pipeline.add_sink(self._local_frame)
+            try:
+                await self.pipeline.start()
+            except SourceError as exc:
+                self._fail("source_unavailable", str(exc))
+                raise CallError(str(exc)) from None
+        join = Join(
+            room=self.config.room,
+            role=self.role,
+            name=self.config.name,
+            token=self.config.token,
+        )
+        self._signaling = SignalingClient(
+            self.config.server_url,
+            join,
+            on_message=self._on_signal,
+            on_closed=self._on_signaling_closed,
+        )
+        try:
+            welcome = await self._signaling.connect()
+        except SignalingError as exc:
+            self._fail(exc.code, exc.message)
+            if self.pipeline is not None:
+                await self.pipeline.stop()
+            raise CallError(exc.message) from None
+        self._welcomed(welcome)
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        links = list(self.links.values())
+        self.links.clear()
+        for link in links:
+            self.stats.absorb_link(link)
+            await link.close()
+        self._refresh_stats()
+        if self._signaling is not None:
+            await self._signaling.close()
+        if self.pipeline is not None:
+            await self.pipeline.stop()
+        if self._pointer.timer is not None:
+            self._pointer.timer.cancel()
+        if self.state not in (CallState.FAILED,):
+            self._set_state(CallState.ENDED, "call ended")
+
+    # --- viewer actions --------------------------------------------------------
+
+    def add_annotation(
+        self,
+        kind: AnnotationKind,
+        points: tuple[Point, ...],
+        *,
+        color: str = DEFAULT_COLOR,
+        label: str = "",
+        lifetime_s: float | None = None,
+        media_ts: float | None = None,
+    ) -> str:
+        """Draw an annotation for everyone; returns its id. Raises :class:`CallError`."""
+        ann = Annotation(
+            id=f"a-{self._id_prefix()}-{next(self._ids)}",
+            kind=kind,
+            points=tuple((min(1.0, max(0.0, x)), min(1.0, max(0.0, y))) for x, y in points),
+            author=self.author,
+            color=color,
+            media_ts=media_ts if media_ts is not None else self.last_remote_media_ts,
+            created_ms=int(time.time() * 1000),
+            lifetime_s=lifetime_s,
+            label=label,
+        )
+        self._send_op(AnnotationAdd(op=self._new_op_id(), ann=ann))
+        return ann.id
+
+    def remove_annotation(self, annotation_id: str) -> None:
+        self._send_op(AnnotationRemove(op=self._new_op_id(), id=annotation_id))
+
+    def clear_annotations(self, *, mine_only: bool = False) -> None:
+        self._send_op(
+            AnnotationClear(op=self._new_op_id(), author=self.author if mine_only else None)
+        )
+
+    def move_pointer(self, x: float, y: float, *, visible: bool = True) -> None:
+        """The live pointer; coalesced to :data:`POINTER_HZ` on the unreliable channel."""
+        p = self._pointer
+        p.pending = Pointer(
+            seq=next(p.counter),
+            x=min(1.0, max(0.0, x)),
+            y=min(1.0, max(0.0, y)),
+            author=self.author,
+            visible=visible,
+            media_ts=self.last_remote_media_ts,
+        )
+        if p.timer is not None:
+            return
+        wait = p.last_sent + 1.0 / POINTER_HZ - time.perf_counter()
+        if wait <= 0 or not visible:
+            self._flush_pointer()
+        else:
+            p.timer = asyncio.get_running_loop().call_later(wait, self._flush_pointer)
+
+    def _flush_pointer(self) -> None:
+        p = self._pointer
+        p.timer = None
+        if p.pending is None:
+            return
+        text = encode_channel(p.pending)
+        p.pending = None
+        p.last_sent = time.perf_counter()
+        for link in self._station_links():
+            if link.send(POINTER_CHANNEL, text):
+                self.stats.pointer_sent += 1
+
+    def _send_op(self, op: AnnotationAdd | AnnotationRemove | AnnotationClear) -> None:
+        if self.role is Role.STATION:
+            raise CallError("the station shows annotations; experts draw them")
+        links = [link for link in self._station_links() if link.channel_open(OPS_CHANNEL)]
+        if not links:
+            raise CallError("not connected to the station yet; annotations are sent once it is")
+        text = encode_channel(op)
+        ann_id = op.ann.id if isinstance(op, AnnotationAdd) else None
+        self._pending[op.op] = _PendingOp(time.perf_counter(), op.TYPE, ann_id)
+        for link in links:
+            link.send(OPS_CHANNEL, text)
+        self.stats.annotations_sent += 1
+        # Optimistic: show it at once; the ack confirms the station has it.
+        self.scene.apply(op)
+        self._notify_annotations()
+
+    def pending_annotation_ids(self) -> frozenset[str]:
+        return frozenset(p.annotation_id for p in self._pending.values() if p.annotation_id)
+
+    def _notify_annotations(self) -> None:
+        self.observer.on_annotations(self.scene.annotations(), self.pending_annotation_ids())
+
+    def _station_links(self) -> list[PeerLink]:
+        return [link for link in self.links.values() if link.remote.role is Role.STATION]
+
+    # --- signalling ------------------------------------------------------------
+
+    def _welcomed(self, welcome: Welcome) -> None:
+        self.me = PeerInfo(welcome.peer_id, welcome.role, self.config.name)
+        self._ice_servers = welcome.ice_servers
+        self.peers = {p.id: p for p in welcome.peers}
+        self.observer.on_peers(tuple(self.peers.values()))
+        self._set_state(CallState.WAITING, self._waiting_detail())
+        if self.role is Role.STATION:
+            for peer in welcome.peers:
+                self._spawn(self._offer_to(peer))
+
+    def _waiting_detail(self) -> str:
+        if self.role is Role.STATION:
+            return "waiting for an expert to join"
+        return "waiting for the station to join"
+
+    def _on_signal(self, msg: ServerMessage) -> None:
+        if isinstance(msg, PeerJoined):
+            self.peers[msg.peer.id] = msg.peer
+            self.observer.on_peers(tuple(self.peers.values()))
+            if self.role is Role.STATION:
+                self._spawn(self._offer_to(msg.peer))
+        elif isinstance(msg, PeerLeft):
+            peer = self.peers.pop(msg.peer_id, None)
+            self.observer.on_peers(tuple(self.peers.values()))
+            link = self.links.pop(msg.peer_id, None)
+            if link is not None:
+                self._close_link(link)
+            if peer is not None:
+                self.pointers.forget(peer.name or peer.id)
+                self.observer.on_pointers(self.pointers.visible())
+            if not self.links:
+                self._set_state(CallState.WAITING, self._waiting_detail())
+        elif isinstance(msg, Offer):
+            self._spawn(self._answer(msg))
+        elif isinstance(msg, Answer):
+            link = self.links.get(msg.peer)
+            if link is not None:
+                self._spawn(link.accept_answer(msg.sdp))
+        elif isinstance(msg, Candidate):
+            # aiortc gathers every candidate before the offer/answer is sent, so
+            # trickled candidates only come from other implementations; not needed yet.
+            logger.debug("ignoring trickled candidate from %s", msg.peer)
+        elif isinstance(msg, Error):
+            self.stats.errors.append(f"{msg.code.value}: {msg.message}")
+            self.observer.on_error(msg.code.value, msg.message)
+
+    def _on_signaling_closed(self, reason: str) -> None:
+        message = (
+            "Lost the connection to the signalling server. Video already flowing continues; "
+            "nobody new can join until it is back."
+        )
+        self.stats.errors.append(f"server_lost: {reason}")
+        self.observer.on_error("server_lost", message)
+
+    async def _offer_to(self, peer: PeerInfo) -> None:
+        if peer.role is Role.STATION or self.pipeline is None or peer.id in self.links:
+            return
+        assert self._signaling is not None
+        link = self._new_link(peer)
+        video = OutgoingVideoTrack()
+        video.on_rtp_origin = lambda _origin, link=link: self._send_stream_info(link)
+        self.pipeline.add_sink(video.push)
+        self._set_state(CallState.NEGOTIATING, f"connecting to {peer.name or peer.role.value}")
+        sdp = await link.create_offer(video)
+        await self._signaling.send(Offer(peer=peer.id, sdp=sdp))
+
+    async def _answer(self, offer: Offer) -> None:
+        peer = self.peers.get(offer.peer)
+        if peer is None or peer.role is not Role.STATION:
+            logger.warning(
+                "ignoring an offer from %s, which is not this room's station", offer.peer
+            )
+            return
+        old = self.links.pop(peer.id, None)
+        if old is not None:
+            self._close_link(old)
+        assert self._signaling is not None
+        link = self._new_link(peer)
+        self._set_state(CallState.NEGOTIATING, f"connecting to {peer.name or 'the station'}")
+        sdp = await link.create_answer(offer.sdp, self._remote_frame)
+        await self._signaling.send(Answer(peer=peer.id, sdp=sdp))
+
+    def _new_link(self, peer: PeerInfo) -> PeerLink:
+        link = PeerLink(
+            peer,
+            self._ice_servers,
+            on_channel_message=self._on_channel_message,
+            on_channel_open=self._on_channel_open,
+            on_state=self._on_link_state,
+        )
+        self.links[peer.id] = link
+        return link
+
+    def _close_link(self, link: PeerLink) -> None:
+        self.stats.absorb_link(link)
+        if self.pipeline is not None and link.video_out is not None:
+            self.pipeline.remove_sink(link.video_out.push)
+        self._spawn(link.close())
+
+    def _on_link_state(self, link: PeerLink, state: str) -> None:
+        logger.info("connection to %s: %s", link.remote.id, state)
+        if self.links.get(link.remote.id) is not link:
+            return
+        if state == "connected":
+            self._refresh_stats()
+            self._set_state(
+                CallState.CONNECTED, f"connected to {link.remote.name or link.remote.role.value}"
+            )
+        elif state == "failed":
+            message = (
+                f"The video connection to {link.remote.name or link.remote.role.value} failed. "
+                "The network between the two sites may block it; a TURN relay may be needed "
+                "(ask your IT contact)."
+            )
+            self.stats.errors.append("peer_connection_failed")
+            self.observer.on_error("peer_connection_failed", message)
+            self.links.pop(link.remote.id, None)
+            self._close_link(link)
+            if not self.links:
+                self._set_state(CallState.WAITING, self._waiting_detail())
+
+    # --- data channels ---------------------------------------------------------
+
+    def _on_channel_open(self, link: PeerLink, label: str) -> None:
+        if label == OPS_CHANNEL and self.role is Role.STATION:
+            self._send_stream_info(link)
+            # A viewer that joins late sees what is already drawn.
+            for ann in self.scene.annotations():
+                link.send(OPS_CHANNEL, encode_channel(AnnotationAdd(op=self._new_op_id(), ann=ann)))
+
+    def _send_stream_info(self, link: PeerLink) -> None:
+        if self.pipeline is None:
+            return
+        info = self.pipeline.info
+        origin = link.video_out.rtp_origin if link.video_out is not None else None
+        link.send(
+            OPS_CHANNEL,
+            encode_channel(
+                StreamInfo(
+                    width=info.width,
+                    height=info.height,
+                    fps=info.fps,
+                    source=info.description,
+                    rtp_origin=origin,
+                )
+            ),
+        )
+
+    def _on_channel_message(self, link: PeerLink, label: str, text: str) -> None:
+        try:
+            msg = parse_channel_message(text)
+        except ProtocolError as exc:
+            self.stats.rejected += 1
+            logger.warning("rejected a %s message from %s: %s", label, link.remote.id, exc.reason)
+            return
+        if isinstance(msg, Pointer):
+            if self.pointers.update(msg):
+                self.stats.pointer_received += 1
+                self.observer.on_pointers(self.pointers.visible())
+        elif isinstance(msg, AnnotationAdd | AnnotationRemove | AnnotationClear):
+            self._on_remote_op(link, msg)
+        elif isinstance(msg, Ack):
+            self._on_ack(msg)
+        elif isinstance(msg, StreamInfo):
+            self.stream_info = msg
+            if link.sink is not None and msg.rtp_origin is not None:
+                link.sink.rtp_origin = msg.rtp_origin
+            self.observer.on_stream_info(msg)
+
+    def _on_remote_op(
+        self, link: PeerLink, op: AnnotationAdd | AnnotationRemove | AnnotationClear
+    ) -> None:
+        if self.role is Role.STATION and link.remote.role is not Role.EXPERT:
+            link.send(
+                OPS_CHANNEL,
+                encode_channel(Ack(op.op, ok=False, reason="observers can watch but not annotate")),
+            )
+            self.stats.rejected += 1
+            return
+        self.stats.annotations_received += 1
+        if self.scene.apply(op):
+            self._notify_annotations()
+        if self.role is Role.STATION:
+            link.send(OPS_CHANNEL, encode_channel(Ack(op.op)))
+
+    def _on_ack(self, ack: Ack) -> None:
+        pending = self._pending.pop(ack.op, None)
+        if pending is None:
+            return
+        rtt_ms = (time.perf_counter() - pending.sent_at) * 1000.0
+        if ack.ok:
+            self.stats.annotations_acked += 1
+            self.stats.ack_rtt_ms.append(rtt_ms)
+        else:
+            self.stats.annotations_refused += 1
+            self.stats.errors.append(f"annotation_refused: {ack.reason}")
+            if pending.annotation_id is not None:
+                # The station will not show it: take it off our screen too.
+                self.scene.apply(AnnotationRemove(op=self._new_op_id(), id=pending.annotation_id))
+        self.observer.on_ack(ack.op, ack.ok, rtt_ms, ack.reason)
+        self._notify_annotations()
+
+    # --- media -----------------------------------------------------------------
+
+    def _local_frame(self, frame) -> None:  # type: ignore[no-untyped-def]
+        self.observer.on_local_frame(frame)
+
+    def _remote_frame(self, frame: ReceivedFrame) -> None:
+        if frame.media_ts is not None:
+            self.last_remote_media_ts = frame.media_ts
+        self.observer.on_remote_frame(frame)
+
+    def _source_failed(self, message: str) -> None:
+        self.stats.errors.append(f"source_lost: {message}")
+        self.observer.on_error("source_lost", message)
+
+    # --- helpers ---------------------------------------------------------------
+
+    def _refresh_stats(self) -> None:
+        self.stats.update_from(self)
+
+    def _set_state(self, state: CallState, detail: str) -> None:
+        if state is CallState.CONNECTED and self.stats.connected_after_s is None:
+            self.stats.connected_after_s = time.perf_counter() - self._started_at
+        self.state = state
+        self.observer.on_state(state, detail)
+
+    def _fail(self, code: str, message: str) -> None:
+        self.stats.errors.append(f"{code}: {message}")
+        self.observer.on_error(code, message)
+        self._set_state(CallState.FAILED, message)
+
+    def _new_op_id(self) -> str:
+        return f"o-{self._id_prefix()}-{next(self._ids)}"
+
+    def _id_prefix(self) -> str:
+        return self.me.id if self.me else "local"
+
+    def _spawn(self, coro) -> None:  # type: ignore[no-untyped-def]
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            logger.error("call task failed: %r", exc, exc_info=exc)
+            self.stats.errors.append(f"internal: {exc!r}")

@@ -1,0 +1,51 @@
+"""How the call engine reports to whoever shows it (a window, a headless summary).
+
+Methods are called on the engine thread and must return quickly. Frames arrive at
+the source's rate; keep only the newest (the Qt bridge does).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ultrasound_consult.media.receiver import ReceivedFrame
+    from ultrasound_consult.media.source import SourceFrame
+    from ultrasound_consult.protocol.annotation import Annotation
+    from ultrasound_consult.protocol.channel import Pointer, StreamInfo
+    from ultrasound_consult.protocol.signaling import PeerInfo
+
+
+class CallState(StrEnum):
+    IDLE = "idle"
+    CONNECTING = "connecting"  # reaching the signalling server
+    WAITING = "waiting"  # in the room, nobody to talk to yet
+    NEGOTIATING = "negotiating"  # offer/answer/ICE under way
+    CONNECTED = "connected"  # media flowing with at least one peer
+    ENDED = "ended"
+    FAILED = "failed"
+
+
+class CallObserver:
+    """No-op defaults; override what you need."""
+
+    def on_state(self, state: CallState, detail: str) -> None: ...
+
+    def on_peers(self, peers: tuple[PeerInfo, ...]) -> None: ...
+
+    def on_local_frame(self, frame: SourceFrame) -> None: ...
+
+    def on_remote_frame(self, frame: ReceivedFrame) -> None: ...
+
+    def on_stream_info(self, info: StreamInfo) -> None: ...
+
+    def on_annotations(self, annotations: tuple[Annotation, ...], pending: frozenset[str]) -> None:
+        """The scene changed. ``pending``: ids drawn here that the station has not confirmed."""
+
+    def on_pointers(self, pointers: tuple[Pointer, ...]) -> None: ...
+
+    def on_ack(self, op: str, ok: bool, rtt_ms: float, reason: str) -> None: ...
+
+    def on_error(self, code: str, message: str) -> None:
+        """Something the user must hear about: ``message`` says what happened and what to do."""

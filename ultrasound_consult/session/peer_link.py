@@ -1,0 +1,167 @@
+"""One WebRTC peer connection to one remote participant, with its two data channels.
+
+The station offers (it is the one with media to send, so there is never glare);
+viewers answer. ICE servers are always passed explicitly: aiortc's default would
+contact a public STUN server, which a clinic's call must never do unasked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from aiortc import (
+    RTCConfiguration,
+    RTCDataChannel,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCRtpSender,
+    RTCSessionDescription,
+)
+from aiortc.sdp import SessionDescription
+
+from ultrasound_consult.media.pipeline import OutgoingVideoTrack
+from ultrasound_consult.media.receiver import ReceivedFrame, RemoteVideoSink
+from ultrasound_consult.protocol.channel import OPS_CHANNEL, POINTER_CHANNEL
+from ultrasound_consult.protocol.signaling import IceServer, PeerInfo
+
+logger = logging.getLogger(__name__)
+
+PREFERRED_CODEC = "video/VP8"
+
+
+def rtc_configuration(ice_servers: tuple[IceServer, ...]) -> RTCConfiguration:
+    """An explicit ICE configuration; an empty list means host candidates only."""
+    return RTCConfiguration(
+        iceServers=[
+            RTCIceServer(urls=list(s.urls), username=s.username, credential=s.credential)
+            for s in ice_servers
+        ]
+    )
+
+
+def negotiated_codec(sdp: str | None) -> str | None:
+    """The codec an SDP answer settled on for video (the first one it lists)."""
+    if not sdp:
+        return None
+    for media in SessionDescription.parse(sdp).media:
+        if media.kind == "video" and media.rtp.codecs:
+            return media.rtp.codecs[0].mimeType.split("/")[-1]
+    return None
+
+
+class PeerLink:
+    def __init__(
+        self,
+        remote: PeerInfo,
+        ice_servers: tuple[IceServer, ...],
+        *,
+        on_channel_message: Callable[[PeerLink, str, str], None],
+        on_channel_open: Callable[[PeerLink, str], None],
+        on_state: Callable[[PeerLink, str], None],
+    ) -> None:
+        self.remote = remote
+        self.pc = RTCPeerConnection(rtc_configuration(ice_servers))
+        self.channels: dict[str, RTCDataChannel] = {}
+        self.video_out: OutgoingVideoTrack | None = None
+        self.sink: RemoteVideoSink | None = None
+        self.codec: str | None = None
+        self._on_channel_message = on_channel_message
+        self._on_channel_open = on_channel_open
+        self._on_state = on_state
+        self.pc.on("connectionstatechange", self._state_changed)
+        self.pc.on("datachannel", self._attach_channel)
+
+    @property
+    def connection_state(self) -> str:
+        return self.pc.connectionState
+
+    def channel_open(self, label: str) -> bool:
+        ch = self.channels.get(label)
+        return ch is not None and ch.readyState == "open"
+
+    def send(self, label: str, text: str) -> bool:
+        """Send on a channel if it is open; returns whether it went out."""
+        ch = self.channels.get(label)
+        if ch is None or ch.readyState != "open":
+            return False
+        ch.send(text)
+        return True
+
+    # --- station side: offer ---------------------------------------------------
+
+    async def create_offer(self, video: OutgoingVideoTrack) -> str:
+        self.video_out = video
+        transceiver = self.pc.addTransceiver(video, direction="sendonly")
+        caps = RTCRtpSender.getCapabilities("video")
+        preferred = [c for c in caps.codecs if c.mimeType == PREFERRED_CODEC]
+        rtx = [c for c in caps.codecs if c.mimeType == "video/rtx"]
+        if preferred:
+            transceiver.setCodecPreferences(preferred + rtx)
+        video.sender = transceiver.sender
+        self._attach_channel(self.pc.createDataChannel(OPS_CHANNEL, ordered=True))
+        self._attach_channel(
+            self.pc.createDataChannel(POINTER_CHANNEL, ordered=False, maxRetransmits=0)
+        )
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        return self.pc.localDescription.sdp
+
+    async def accept_answer(self, sdp: str) -> None:
+        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
+        self.codec = negotiated_codec(sdp)
+
+    # --- viewer side: answer ---------------------------------------------------
+
+    async def create_answer(self, offer_sdp: str, on_frame: Callable[[ReceivedFrame], None]) -> str:
+        def on_track(track: Any) -> None:
+            if track.kind == "video" and self.sink is None:
+                receiver = next(
+                    (t.receiver for t in self.pc.getTransceivers() if t.receiver.track is track),
+                    None,
+                )
+                self.sink = RemoteVideoSink(track, on_frame, receiver=receiver)
+                self.sink.start()
+
+        self.pc.on("track", on_track)
+        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
+        await self.pc.setLocalDescription(await self.pc.createAnswer())
+        sdp = self.pc.localDescription.sdp
+        self.codec = negotiated_codec(sdp)
+        return sdp
+
+    # --- both ------------------------------------------------------------------
+
+    def _attach_channel(self, channel: RTCDataChannel) -> None:
+        label = channel.label
+        if label not in (OPS_CHANNEL, POINTER_CHANNEL):
+            logger.warning("ignoring unexpected data channel %r", label[:40])
+            return
+        self.channels[label] = channel
+
+        @channel.on("message")
+        def _message(data: Any) -> None:
+            if isinstance(data, bytes):
+                data = data.decode("utf-8", "replace")
+            self._on_channel_message(self, label, data)
+
+        @channel.on("open")
+        def _open() -> None:
+            self._on_channel_open(self, label)
+
+        if channel.readyState == "open":
+            # Channels announced by the remote side arrive already open.
+            asyncio.get_running_loop().call_soon(self._on_channel_open, self, label)
+
+    async def _state_changed(self) -> None:
+        self._on_state(self, self.pc.connectionState)
+
+    async def close(self) -> None:
+        if self.sink is not None:
+            await self.sink.stop()
+        if self.video_out is not None:
+            self.video_out.stop()
+        with contextlib.suppress(Exception):
+            await self.pc.close()

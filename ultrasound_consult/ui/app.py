@@ -1,0 +1,91 @@
+"""Starting the GUI: the Qt application, the engine thread, and the call windows.
+
+The call is built and run on the engine thread; the windows only talk to it
+through :class:`~ultrasound_consult.ui.bridge.EngineBridge`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtWidgets import QApplication
+
+from ultrasound_consult.media.privacy import PrivacyMask
+from ultrasound_consult.media.source import VideoSource
+from ultrasound_consult.protocol.signaling import Role
+from ultrasound_consult.session.call import CallConfig, ConsultCall
+from ultrasound_consult.session.engine_thread import EngineThread
+from ultrasound_consult.ui.bridge import EngineBridge
+from ultrasound_consult.ui.call_window import CallWindow, ExpertWindow, StationWindow
+from ultrasound_consult.ui.i18n import install_translator
+
+logger = logging.getLogger(__name__)
+
+
+def display_available() -> bool:
+    """Whether Qt can open windows here (or the user chose a platform explicitly)."""
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    if sys.platform.startswith("linux"):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
+def application(language: str | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("ultrasound-consult")
+    app.setOrganizationName("ultrasound-consult")
+    install_translator(app, language)
+    return app  # type: ignore[return-value]
+
+
+@dataclass
+class OpenCall:
+    """A window with its call and bridge, running on a shared engine thread."""
+
+    window: CallWindow
+    call: ConsultCall
+    bridge: EngineBridge
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def open_call(
+    engine: EngineThread,
+    config: CallConfig,
+    *,
+    source: VideoSource | None = None,
+    mask: PrivacyMask | None = None,
+) -> OpenCall:
+    """Create the call on the engine thread and its window on this (GUI) thread, then start it."""
+    bridge = EngineBridge(engine)
+
+    async def build() -> ConsultCall:
+        return ConsultCall(config, bridge, source=source, mask=mask)
+
+    call = engine.submit(build()).result(10)
+    window_class = StationWindow if config.role is Role.STATION else ExpertWindow
+    window = window_class(bridge, call)
+    bridge.submit(call.start())
+    return OpenCall(window, call, bridge)
+
+
+def run_call_window(
+    config: CallConfig,
+    *,
+    source: VideoSource | None = None,
+    mask: PrivacyMask | None = None,
+    language: str | None = None,
+) -> int:
+    """One window for one role, until the user closes it."""
+    app = application(language)
+    engine = EngineThread().start()
+    try:
+        opened = open_call(engine, config, source=source, mask=mask)
+        opened.window.show()
+        return app.exec()
+    finally:
+        engine.stop()

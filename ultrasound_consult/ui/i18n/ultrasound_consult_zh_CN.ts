@@ -1,0 +1,167 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name></name>
+    <message>
+        <source>{w}×{h} · {fps:.0f} fps</source>
+        <translation>{w}×{h} · {fps:.0f} 帧/秒</translation>
+    </message>
+    <message>
+        <source>Station — ultrasound-consult</source>
+        <translation>扫查端 — 超声远程会诊</translation>
+    </message>
+    <message>
+        <source>Expert — ultrasound-consult</source>
+        <translation>专家端 — 超声远程会诊</translation>
+    </message>
+    <message>
+        <source>Click to mark · drag to draw an arrow</source>
+        <translation>单击标记 · 拖动画箭头</translation>
+    </message>
+    <message>
+        <source>Clear my marks</source>
+        <translation>清除我的标记</translation>
+    </message>
+    <message>
+        <source>Waiting for video…</source>
+        <translation>正在等待视频…</translation>
+    </message>
+    <message>
+        <source>Station confirmed in {ms:.0f} ms</source>
+        <translation>扫查端已确认（{ms:.0f} 毫秒）</translation>
+    </message>
+    <message>
+        <source>Station refused: {reason}</source>
+        <translation>扫查端拒绝：{reason}</translation>
+    </message>
+    <message>
+        <source>Join a consult — ultrasound-consult</source>
+        <translation>加入会诊 — 超声远程会诊</translation>
+    </message>
+    <message>
+        <source>Station (I am scanning)</source>
+        <translation>扫查端（我在做超声检查）</translation>
+    </message>
+    <message>
+        <source>Expert (I am guiding)</source>
+        <translation>专家端（我在指导）</translation>
+    </message>
+    <message>
+        <source>Observer (I am watching)</source>
+        <translation>观摩（我只观看）</translation>
+    </message>
+    <message>
+        <source>room code, e.g. clinic-12</source>
+        <translation>房间号，例如 clinic-12</translation>
+    </message>
+    <message>
+        <source>Video source</source>
+        <translation>视频来源</translation>
+    </message>
+    <message>
+        <source>I am</source>
+        <translation>我的身份</translation>
+    </message>
+    <message>
+        <source>Server</source>
+        <translation>服务器</translation>
+    </message>
+    <message>
+        <source>Room</source>
+        <translation>房间</translation>
+    </message>
+    <message>
+        <source>My name</source>
+        <translation>我的名字</translation>
+    </message>
+    <message>
+        <source>Join</source>
+        <translation>加入</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Enter the room code you were given.</source>
+        <translation>请输入您收到的房间号。</translation>
+    </message>
+    <message>
+        <source>Connecting to the server…</source>
+        <translation>正在连接服务器…</translation>
+    </message>
+    <message>
+        <source>Waiting for an expert to join room {room}</source>
+        <translation>等待专家加入房间 {room}</translation>
+    </message>
+    <message>
+        <source>Waiting for the station to join room {room}</source>
+        <translation>等待扫查端加入房间 {room}</translation>
+    </message>
+    <message>
+        <source>Connecting video…</source>
+        <translation>正在连接视频…</translation>
+    </message>
+    <message>
+        <source>Connected to {name}</source>
+        <translation>已连接：{name}</translation>
+    </message>
+    <message>
+        <source>the other side</source>
+        <translation>对方</translation>
+    </message>
+    <message>
+        <source>Call ended</source>
+        <translation>会诊已结束</translation>
+    </message>
+    <message>
+        <source>The call could not start</source>
+        <translation>会诊无法开始</translation>
+    </message>
+    <message>
+        <source>Cannot reach the server. Check the address and the network.</source>
+        <translation>无法连接服务器。请检查地址和网络。</translation>
+    </message>
+    <message>
+        <source>The server address is not valid.</source>
+        <translation>服务器地址无效。</translation>
+    </message>
+    <message>
+        <source>The server did not accept the call.</source>
+        <translation>服务器未接受本次会诊。</translation>
+    </message>
+    <message>
+        <source>This room is full. Use another room code.</source>
+        <translation>该房间已满。请使用其他房间号。</translation>
+    </message>
+    <message>
+        <source>This app and the server are different versions. Update the app.</source>
+        <translation>本软件与服务器版本不一致。请更新软件。</translation>
+    </message>
+    <message>
+        <source>The video source cannot be opened.</source>
+        <translation>无法打开视频来源。</translation>
+    </message>
+    <message>
+        <source>The video source stopped. Check the cable, or choose another source.</source>
+        <translation>视频来源已中断。请检查连接线，或选择其他来源。</translation>
+    </message>
+    <message>
+        <source>Lost the connection to the server. The video continues.</source>
+        <translation>与服务器的连接已断开。视频仍在继续。</translation>
+    </message>
+    <message>
+        <source>The video connection failed. The network may block it.</source>
+        <translation>视频连接失败。网络可能阻止了连接。</translation>
+    </message>
+    <message>
+        <source>That cannot be done right now.</source>
+        <translation>目前无法执行此操作。</translation>
+    </message>
+    <message>
+        <source>Something went wrong.</source>
+        <translation>出现错误。</translation>
+    </message>
+</context>
+</TS>

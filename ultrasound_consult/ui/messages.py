@@ -1,0 +1,46 @@
+"""What the windows say, in the user's language.
+
+The engine reports states and error codes with English detail; this module turns
+them into translated headlines (see :mod:`ultrasound_consult.ui.i18n`).
+"""
+
+from __future__ import annotations
+
+from ultrasound_consult.ui.i18n import tr
+
+
+def state_text(state: str, role: str, room: str, peer_name: str = "") -> str:
+    if state == "connecting":
+        return tr("Connecting to the server…")
+    if state == "waiting":
+        if role == "station":
+            return tr("Waiting for an expert to join room {room}").format(room=room)
+        return tr("Waiting for the station to join room {room}").format(room=room)
+    if state == "negotiating":
+        return tr("Connecting video…")
+    if state == "connected":
+        return tr("Connected to {name}").format(name=peer_name or tr("the other side"))
+    if state == "ended":
+        return tr("Call ended")
+    if state == "failed":
+        return tr("The call could not start")
+    return state
+
+
+def error_headline(code: str) -> str:
+    """A short translated headline for an engine error code; the detail follows it."""
+    headlines = {
+        "server_unreachable": tr("Cannot reach the server. Check the address and the network."),
+        "bad_url": tr("The server address is not valid."),
+        "join_failed": tr("The server did not accept the call."),
+        "room_full": tr("This room is full. Use another room code."),
+        "unsupported_version": tr(
+            "This app and the server are different versions. Update the app."
+        ),
+        "source_unavailable": tr("The video source cannot be opened."),
+        "source_lost": tr("The video source stopped. Check the cable, or choose another source."),
+        "server_lost": tr("Lost the connection to the server. The video continues."),
+        "peer_connection_failed": tr("The video connection failed. The network may block it."),
+        "action_refused": tr("That cannot be done right now."),
+    }
+    return headlines.get(code, tr("Something went wrong."))
