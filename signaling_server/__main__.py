@@ -1,7 +1,7 @@
-"""``python -m signaling_server``: run the signalling server.
+"""``python -m signaling_server [serve] ...`` runs the server; ``... invite`` mints invites.
 
-The first line on stdout is the URL the server actually listens on (useful with
-``--port 0``); logs go to stderr.
+``serve`` prints the URL it actually listens on as the first line of stdout (useful
+with ``--port 0``); logs go to stderr and never contain invite codes or keys.
 """
 
 from __future__ import annotations
@@ -9,48 +9,138 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
+import re
 import signal
 import sys
+import time
+from dataclasses import fields
+from pathlib import Path
+from urllib.parse import quote
 
-from signaling_server.server import ServerConfig, SignalingServer
+from signaling_server.config import ConfigError, ServerSettings, default_secret_file, read_secret
+from signaling_server.tokens import InviteSigner
 from ultrasound_consult import __version__
+from ultrasound_consult.protocol.signaling import Role
+
+_TTL_RE = re.compile(r"^(\d+(?:\.\d+)?)([smhd]?)$")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def parse_ttl(text: str) -> float:
+    m = _TTL_RE.match(text.strip().lower())
+    if not m:
+        raise argparse.ArgumentTypeError(f"{text!r}: use a duration like 90s, 30m, 2h or 7d")
+    seconds = float(m[1]) * _UNITS[m[2]]
+    if not 60 <= seconds <= 366 * 86400:
+        raise argparse.ArgumentTypeError("an invite lasts between 1 minute and a year")
+    return seconds
+
+
+def serve_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
         prog="python -m signaling_server",
-        description="Signalling server for ultrasound-consult: introduces the peers of a call.",
+        description="Signalling server for ultrasound-consult: introduces the peers of a call. "
+        "'python -m signaling_server invite --help' mints invites.",
     )
-    parser.add_argument(
-        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    p.add_argument(
+        "--config", type=Path, help="TOML file with any of the settings below (flags win)"
     )
-    parser.add_argument(
-        "--port",
-        type=int,
-        default=8765,
-        help="port to listen on; 0 picks a free one (default: %(default)s)",
+    p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port to listen on; 0 picks a free one (default 8765)")
+    p.add_argument(
+        "--secret-file", type=Path, help=f"server secret (default {default_secret_file()})"
     )
-    parser.add_argument(
-        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+    p.add_argument("--tls-cert", type=Path, help="PEM certificate chain: serve wss://")
+    p.add_argument("--tls-key", type=Path, help="PEM private key for --tls-cert")
+    p.add_argument("--redis", help="redis://host:port/db: several server processes act as one")
+    p.add_argument("--stun", action="append", help="STUN URL handed to clients (repeatable)")
+    p.add_argument(
+        "--turn", action="append", help="TURN URL handed to clients with credentials (repeatable)"
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    return parser
+    p.add_argument("--turn-secret-file", type=Path, help="coturn's static-auth-secret")
+    p.add_argument(
+        "--turn-ttl",
+        type=parse_ttl,
+        dest="turn_ttl_s",
+        help="TURN credential lifetime (default 24h)",
+    )
+    p.add_argument("--max-rooms", type=int)
+    p.add_argument("--max-peers-per-room", type=int)
+    p.add_argument("--max-experts", type=int, help="experts and trainers per room (default 4)")
+    p.add_argument("--max-observers", type=int, help="observers per room (default 16)")
+    p.add_argument(
+        "--max-connections", type=int, help="open connections per process (default 20000)"
+    )
+    p.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return p
 
 
-async def run(config: ServerConfig) -> None:
-    server = SignalingServer(config)
+def invite_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m signaling_server invite",
+        description="Mint an invite: a code that lets one role into one room until it expires.",
+    )
+    p.add_argument("--room", required=True, help="room code, e.g. clinic-12")
+    p.add_argument("--role", required=True, choices=[r.value for r in Role])
+    p.add_argument(
+        "--ttl", type=parse_ttl, default=parse_ttl("2h"), help="how long it is valid (default 2h)"
+    )
+    p.add_argument(
+        "--secret-file",
+        type=Path,
+        default=None,
+        help=f"the server's secret (default {default_secret_file()})",
+    )
+    p.add_argument("--server", help="the server's public URL, to print a join link")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    return p
+
+
+def settings_from(args: argparse.Namespace) -> ServerSettings:
+    values = ServerSettings.from_toml(args.config) if args.config else {}
+    for f in fields(ServerSettings):
+        value = getattr(args, f.name, None)
+        if value is not None:
+            values[f.name] = value
+    return ServerSettings(**values)
+
+
+def raise_fd_limit() -> None:
+    """Many connections need many file descriptors; take what the system allows."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        target = hard if hard != resource.RLIM_INFINITY else 1 << 20
+        if soft < target:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
+async def run(settings: ServerSettings, secret: bytes) -> None:
+    from signaling_server.server import SignalingServer
+
+    server = SignalingServer(settings, secret)
     try:
         await server.start()
     except OSError as exc:
         print(
-            f"error: cannot listen on {config.host}:{config.port}: {exc.strerror or exc}. "
+            f"error: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}. "
             "Pick another --port, or stop the program already using it.",
             file=sys.stderr,
         )
         raise SystemExit(2) from None
     print(server.url, flush=True)
-    logging.getLogger("signaling_server").info("listening on %s", server.url)
+    log = logging.getLogger("signaling_server")
+    log.info(
+        "listening on %s%s",
+        server.url,
+        f" with Redis at {settings.redis}" if settings.redis else "",
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -60,16 +150,81 @@ async def run(config: ServerConfig) -> None:
     await server.close()
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+def serve(argv: list[str]) -> int:
+    args = serve_parser().parse_args(argv)
+    try:
+        settings = settings_from(args)
+        settings.check()
+        logging.basicConfig(
+            level=settings.log_level,
+            stream=sys.stderr,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+        secret = read_secret(settings.secret_file, create=True)
+        settings.turn_config()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    raise_fd_limit()
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run(ServerConfig(host=args.host, port=args.port)))
+        asyncio.run(run(settings, secret))
+    return 0
+
+
+def invite(argv: list[str]) -> int:
+    args = invite_parser().parse_args(argv)
+    from ultrasound_consult.protocol.errors import ProtocolError
+    from ultrasound_consult.protocol.fields import req_id
+
+    try:
+        req_id({"room": args.room}, "room")
+        secret = read_secret(args.secret_file or default_secret_file(), create=False)
+    except ProtocolError:
+        print("error: a room code is 1-64 letters, digits, '_', '-', '.' or ':'", file=sys.stderr)
+        return 2
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    role = Role(args.role)
+    code = InviteSigner(secret).mint(args.room, role, ttl_s=args.ttl, now=time.time())
+    until = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(code.expires_at))
+    link = (
+        f"ultrasound-consult://join?server={quote(args.server, safe='')}&code={quote(code.code())}"
+        if args.server
+        else None
+    )
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "code": code.code(),
+                    "room": args.room,
+                    "role": role.value,
+                    "expires_at": code.expires_at,
+                    "link": link,
+                }
+            )
+        )
+        return 0
+    print(f"Invite for room {args.room}, role {role.value}, valid until {until}:\n")
+    print(f"  code:  {code.code()}")
+    if link:
+        print(f"  link:  {link}")
+    print(
+        "\nRead the code over the phone or send it; "
+        "whoever has it can join as that role until it expires."
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["invite"]:
+        return invite(argv[1:])
+    if argv[:1] == ["serve"]:
+        argv = argv[1:]
+    return serve(argv)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

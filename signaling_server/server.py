@@ -1,22 +1,39 @@
 """The WebSocket shell around :class:`signaling_server.core.SignalingCore`.
 
-It owns sockets and nothing else: each connection gets a bounded send queue drained
-by its own writer task, so one slow reader is disconnected instead of stalling the
-room or buffering without bound.
+It owns sockets, timers and the directory, and carries out the core's effects.
+Each connection gets a bounded send queue drained by its own writer task: a slow
+reader is disconnected instead of stalling the room or buffering without bound.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from dataclasses import dataclass
+import ssl
+import time
 from http import HTTPStatus
 
 from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from signaling_server.core import Action, Close, ConnId, Limits, Send, SignalingCore
+from signaling_server.config import ServerSettings
+from signaling_server.core import (
+    Broadcast,
+    Claim,
+    Close,
+    ConnId,
+    Effect,
+    Release,
+    Route,
+    Send,
+    SignalingCore,
+)
+from signaling_server.directory import Directory, InMemoryDirectory
+from signaling_server.metrics import render_metrics
+from signaling_server.tokens import InviteSigner, turn_credentials
 from ultrasound_consult.protocol.signaling import MAX_SIGNAL_BYTES, IceServer
 
 logger = logging.getLogger(__name__)
@@ -24,102 +41,141 @@ logger = logging.getLogger(__name__)
 #: Messages queued for one connection before it counts as too slow and is dropped.
 SEND_QUEUE_LIMIT = 256
 CLOSE_TOO_SLOW = 4008
-
-
-@dataclass
-class ServerConfig:
-    host: str = "127.0.0.1"
-    port: int = 8765
-    limits: Limits | None = None
-    ice_servers: tuple[IceServer, ...] = ()
-    ping_interval: float = 20.0
-    ping_timeout: float = 20.0
+TICK_S = 1.0
 
 
 class _Outbox:
-    """A bounded queue of actions for one connection, drained by a writer task."""
+    """A bounded queue of frames for one connection, drained by a writer task."""
 
     def __init__(self, ws: ServerConnection) -> None:
         self.ws = ws
-        self.queue: asyncio.Queue[Action] = asyncio.Queue(maxsize=SEND_QUEUE_LIMIT)
+        self.queue: asyncio.Queue[Send | Close] = asyncio.Queue(maxsize=SEND_QUEUE_LIMIT)
         self.task = asyncio.create_task(self._drain())
 
-    def put(self, action: Action) -> bool:
+    def put(self, effect: Send | Close) -> bool:
         try:
-            self.queue.put_nowait(action)
+            self.queue.put_nowait(effect)
             return True
         except asyncio.QueueFull:
             return False
 
     async def _drain(self) -> None:
-        try:
+        with contextlib.suppress(ConnectionClosed):
             while True:
-                action = await self.queue.get()
-                if isinstance(action, Send):
-                    await self.ws.send(action.text)
+                effect = await self.queue.get()
+                if isinstance(effect, Send):
+                    await self.ws.send(effect.text)
                 else:
-                    await self.ws.close(action.code, action.reason)
+                    await self.ws.close(effect.code, effect.reason)
                     return
-        except ConnectionClosed:
-            pass
 
 
 class SignalingServer:
-    def __init__(self, config: ServerConfig) -> None:
-        self.config = config
-        self.core = SignalingCore(limits=config.limits, ice_servers=config.ice_servers)
+    def __init__(self, settings: ServerSettings, secret: bytes) -> None:
+        settings.check()
+        self.settings = settings
+        self.signer = InviteSigner(secret)
+        self._turn = settings.turn_config()
+        self.core = SignalingCore(
+            self.signer, limits=settings.limits(), ice_servers=self._ice_servers
+        )
+        self.directory: Directory = InMemoryDirectory(self.core.limits, self._deliver, self._kick)
         self._outboxes: dict[ConnId, _Outbox] = {}
-        self._closing: set[asyncio.Future[None]] = set()
+        self._closing: set[asyncio.Task[None]] = set()
         self._server: Server | None = None
+        self._ticker: asyncio.Task[None] | None = None
+        self.started_at = time.time()
+        #: Connection handlers still running (including ones finishing their close).
+        self.active_handlers = 0
 
     @property
     def url(self) -> str:
         assert self._server is not None, "server not started"
-        sock = self._server.sockets[0]
-        host, port = sock.getsockname()[:2]
+        host, port = self._server.sockets[0].getsockname()[:2]
         if ":" in host:
             host = f"[{host}]"
-        return f"ws://{host}:{port}/"
+        scheme = "wss" if self.settings.tls_cert else "ws"
+        return f"{scheme}://{host}:{port}/"
 
     async def start(self) -> None:
+        if self.settings.redis:
+            from signaling_server.redis_directory import RedisDirectory
+
+            directory = RedisDirectory(
+                self.settings.redis, self.core.limits, self._deliver, self._kick
+            )
+            await directory.start()
+            self.directory = directory
+        tls = None
+        if self.settings.tls_cert and self.settings.tls_key:
+            tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            tls.minimum_version = ssl.TLSVersion.TLSv1_2
+            tls.load_cert_chain(self.settings.tls_cert, self.settings.tls_key)
         self._server = await serve(
             self._handle,
-            self.config.host,
-            self.config.port,
+            self.settings.host,
+            self.settings.port,
+            ssl=tls,
             process_request=self._http,
             # The core rejects anything over MAX_SIGNAL_BYTES with a clear error; the
             # transport drops (close 1009) only what is far beyond it.
             max_size=2 * MAX_SIGNAL_BYTES,
-            ping_interval=self.config.ping_interval,
-            ping_timeout=self.config.ping_timeout,
+            ping_interval=20,
+            ping_timeout=20,
         )
+        self._ticker = asyncio.create_task(self._tick_forever(), name="signaling-tick")
 
     async def close(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+        await self.directory.close()
 
-    async def serve_forever(self) -> None:
-        assert self._server is not None
-        await self._server.serve_forever()
+    # --- HTTP ----------------------------------------------------------------
 
     def _http(self, connection: ServerConnection, request: Request) -> Response | None:
         if request.path == "/healthz":
             return connection.respond(HTTPStatus.OK, "ok\n")
+        if request.path == "/metrics":
+            body = render_metrics(self)
+            return Response(
+                HTTPStatus.OK.value,
+                "OK",
+                Headers(
+                    {"Content-Type": "text/plain; version=0.0.4", "Content-Length": str(len(body))}
+                ),
+                body.encode(),
+            )
+        if self.core.connection_count >= self.settings.max_connections:
+            self.core.rejects["server_full"] += 1
+            return connection.respond(
+                HTTPStatus.SERVICE_UNAVAILABLE, "server full, try again later\n"
+            )
         return None
 
+    # --- connections -----------------------------------------------------------
+
     async def _handle(self, ws: ServerConnection) -> None:
-        conn = self.core.connect()
+        self.active_handlers += 1
+        try:
+            await self._serve(ws)
+        finally:
+            self.active_handlers -= 1
+
+    async def _serve(self, ws: ServerConnection) -> None:
+        conn = self.core.connect(time.time())
         outbox = _Outbox(ws)
         self._outboxes[conn] = outbox
         try:
             async for data in ws:
-                self._perform(self.core.receive(conn, data))
+                await self._perform(self.core.receive(conn, data, time.time()))
         except ConnectionClosed:
             pass
         finally:
             self._outboxes.pop(conn, None)
-            self._perform(self.core.disconnect(conn))
+            await self._perform(self.core.disconnect(conn, time.time()))
             if not outbox.task.done():
                 # Let queued frames (a final error, say) go out, then stop the writer.
                 outbox.put(Close(conn, 1000, "bye"))
@@ -128,17 +184,56 @@ class SignalingServer:
                 except TimeoutError:
                     outbox.task.cancel()
 
-    def _perform(self, actions: list[Action]) -> None:
-        for action in actions:
-            outbox = self._outboxes.get(action.conn)
-            if outbox is None:
-                continue
-            if not outbox.put(action):
-                logger.warning("connection %s reads too slowly; disconnecting it", action.conn)
-                self._outboxes.pop(action.conn, None)
-                outbox.task.cancel()
-                closing = asyncio.ensure_future(
-                    outbox.ws.close(CLOSE_TOO_SLOW, "reading too slowly")
+    async def _perform(self, effects: list[Effect]) -> None:
+        for effect in effects:
+            if isinstance(effect, Send | Close):
+                self._put(effect)
+            elif isinstance(effect, Claim):
+                result = await self.directory.claim(
+                    effect.room, effect.peer, effect.seat, resume=effect.resume
                 )
-                self._closing.add(closing)
-                closing.add_done_callback(self._closing.discard)
+                await self._perform(self.core.claimed(effect.conn, result, effect, time.time()))
+            elif isinstance(effect, Release):
+                if await self.directory.release(effect.room, effect.peer_id, effect.seat):
+                    await self.directory.broadcast(effect.room, effect.notice, effect.peer_id)
+            elif isinstance(effect, Route):
+                if not await self.directory.route(effect.room, effect.to_peer, effect.text):
+                    await self._perform(self.core.route_failed(effect.conn, effect.to_peer))
+            elif isinstance(effect, Broadcast):
+                await self.directory.broadcast(effect.room, effect.text, effect.exclude_peer)
+
+    def _put(self, effect: Send | Close) -> None:
+        outbox = self._outboxes.get(effect.conn)
+        if outbox is None or outbox.put(effect):
+            return
+        logger.warning("connection %s reads too slowly; disconnecting it", effect.conn)
+        self.core.rejects["too_slow"] += 1
+        self._outboxes.pop(effect.conn, None)
+        outbox.task.cancel()
+        closing = asyncio.create_task(outbox.ws.close(CLOSE_TOO_SLOW, "reading too slowly"))
+        self._closing.add(closing)
+        closing.add_done_callback(self._closing.discard)
+
+    def _deliver(self, peer_id: str, text: str) -> None:
+        conn = self.core.conn_of(peer_id)
+        if conn is not None:
+            self._put(Send(conn, text))
+
+    def _kick(self, seat: str) -> None:
+        for effect in self.core.kick(seat):
+            if isinstance(effect, Close):
+                self._put(effect)
+
+    def _ice_servers(self, peer_id: str, now: float) -> tuple[IceServer, ...]:
+        servers = [IceServer(urls=(url,)) for url in self.settings.stun]
+        if self._turn is not None:
+            servers.append(turn_credentials(self._turn, peer_id, now=now))
+        return tuple(servers)
+
+    async def _tick_forever(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_S)
+            try:
+                await self._perform(self.core.tick(time.time()))
+            except Exception:
+                logger.exception("housekeeping failed")

@@ -16,7 +16,6 @@ from ultrasound_consult.media.source import VideoSource
 from ultrasound_consult.media.source_spec import open_source
 from ultrasound_consult.protocol.annotation import AnnotationKind
 from ultrasound_consult.protocol.channel import OPS_CHANNEL
-from ultrasound_consult.protocol.signaling import Role
 from ultrasound_consult.session.call import CallConfig, CallError, ConsultCall
 from ultrasound_consult.session.observer import CallState
 from ultrasound_consult.session.peer_link import rtc_configuration
@@ -29,10 +28,12 @@ class Party:
 
 @contextlib.asynccontextmanager
 async def party(
-    url: str, room: str, role: Role, name: str, source: VideoSource | None = None
+    url: str, code: str, name: str, source: VideoSource | None = None
 ) -> AsyncIterator[Party]:
     obs = RecordingObserver()
-    call = ConsultCall(CallConfig(url, room, role, name), obs, source=source, mask=PrivacyMask())
+    call = ConsultCall(
+        CallConfig.from_invite(url, code, name), obs, source=source, mask=PrivacyMask()
+    )
     await call.start()
     try:
         yield Party(call, obs)
@@ -50,12 +51,12 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
     return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
 
 
-async def test_synthetic_call_video_annotations_and_pointer(signaling_url, room):
+async def test_synthetic_call_video_annotations_and_pointer(signaling_url, invite):
     async with (
         party(
-            signaling_url, room, Role.STATION, "Clinic", open_source("synthetic:640x480@30")
+            signaling_url, invite("station"), "Clinic", open_source("synthetic:640x480@30")
         ) as st,
-        party(signaling_url, room, Role.EXPERT, "Dr Li") as ex,
+        party(signaling_url, invite("expert"), "Dr Li") as ex,
     ):
         await connected_with_frames(ex, 45)
         link = next(iter(ex.call.links.values()))
@@ -110,12 +111,12 @@ async def test_synthetic_call_video_annotations_and_pointer(signaling_url, room)
         assert st.call.stats.frames_sent > 0 and ex.call.stats.frames_received >= 45
 
 
-async def test_real_dicom_cine_arrives_intact(signaling_url, room, color_cine):
+async def test_real_dicom_cine_arrives_intact(signaling_url, invite, color_cine):
     source = DicomCineSource(color_cine)
     originals = [source.render(i) for i in range(source.frame_count)]
     async with (
-        party(signaling_url, room, Role.STATION, "Clinic", source) as st,
-        party(signaling_url, room, Role.EXPERT, "Dr") as ex,
+        party(signaling_url, invite("station"), "Clinic", source) as st,
+        party(signaling_url, invite("expert"), "Dr") as ex,
     ):
         await connected_with_frames(ex, 40)
         stamped = [f for f in ex.obs.remote_frames if f.media_ts is not None]
@@ -130,12 +131,12 @@ async def test_real_dicom_cine_arrives_intact(signaling_url, room, color_cine):
         assert st.call.pipeline.frames > 0
 
 
-async def test_patient_banner_never_reaches_the_expert(signaling_url, room, grey_banner_frame):
+async def test_patient_banner_never_reaches_the_expert(signaling_url, invite, grey_banner_frame):
     source = DicomCineSource(grey_banner_frame)
     assert source.render(0)[:30].max() > 200
     async with (
-        party(signaling_url, room, Role.STATION, "Clinic", source),
-        party(signaling_url, room, Role.EXPERT, "Dr") as ex,
+        party(signaling_url, invite("station"), "Clinic", source),
+        party(signaling_url, invite("expert"), "Dr") as ex,
     ):
         await connected_with_frames(ex, 10)
         for f in ex.obs.remote_frames:
@@ -144,12 +145,12 @@ async def test_patient_banner_never_reaches_the_expert(signaling_url, room, grey
             assert rgb[200:700, 100:900].max() > 50
 
 
-async def test_observers_watch_but_cannot_annotate(signaling_url, room):
+async def test_observers_watch_but_cannot_annotate(signaling_url, invite):
     async with (
         party(
-            signaling_url, room, Role.STATION, "Clinic", open_source("synthetic:320x240@15")
+            signaling_url, invite("station"), "Clinic", open_source("synthetic:320x240@15")
         ) as st,
-        party(signaling_url, room, Role.OBSERVER, "Trainee") as ob,
+        party(signaling_url, invite("observer"), "Trainee") as ob,
     ):
         await connected_with_frames(ob, 5)
         ann_id = ob.call.add_annotation(AnnotationKind.MARK, ((0.5, 0.5),))
@@ -162,17 +163,17 @@ async def test_observers_watch_but_cannot_annotate(signaling_url, room):
         )
 
 
-async def test_station_leaving_and_returning(signaling_url, room):
-    async with party(signaling_url, room, Role.EXPERT, "Dr") as ex:
+async def test_station_leaving_and_returning(signaling_url, invite):
+    async with party(signaling_url, invite("expert"), "Dr") as ex:
         await ex.obs.wait_for(lambda: ex.obs.state is CallState.WAITING, what="waiting")
         async with party(
-            signaling_url, room, Role.STATION, "Clinic", open_source("synthetic:320x240@15")
+            signaling_url, invite("station"), "Clinic", open_source("synthetic:320x240@15")
         ):
             await connected_with_frames(ex, 5)
         await ex.obs.wait_for(lambda: ex.obs.state is CallState.WAITING, what="waiting again")
         seen = ex.obs.remote_count
         async with party(
-            signaling_url, room, Role.STATION, "Clinic", open_source("synthetic:320x240@15")
+            signaling_url, invite("station"), "Clinic", open_source("synthetic:320x240@15")
         ):
             await ex.obs.wait_for(
                 lambda: ex.obs.remote_count >= seen + 5, what="video after return"
@@ -181,12 +182,12 @@ async def test_station_leaving_and_returning(signaling_url, room):
         assert ex.call.stats.frames_received >= seen + 5
 
 
-async def test_malformed_channel_messages_are_rejected_and_the_call_goes_on(signaling_url, room):
+async def test_malformed_channel_messages_are_rejected_and_the_call_goes_on(signaling_url, invite):
     async with (
         party(
-            signaling_url, room, Role.STATION, "Clinic", open_source("synthetic:320x240@15")
+            signaling_url, invite("station"), "Clinic", open_source("synthetic:320x240@15")
         ) as st,
-        party(signaling_url, room, Role.EXPERT, "Dr") as ex,
+        party(signaling_url, invite("expert"), "Dr") as ex,
     ):
         await connected_with_frames(ex, 5)
         link = next(iter(ex.call.links.values()))
@@ -203,19 +204,19 @@ async def test_malformed_channel_messages_are_rejected_and_the_call_goes_on(sign
         assert st.call.stats.rejected == 3
 
 
-async def test_unreachable_server_is_a_clear_error(room):
+async def test_unreachable_server_is_a_clear_error(invite):
     obs = RecordingObserver()
-    call = ConsultCall(CallConfig("ws://127.0.0.1:9/", room, Role.EXPERT, "Dr"), obs)
+    call = ConsultCall(CallConfig.from_invite("ws://127.0.0.1:9/", invite("expert"), "Dr"), obs)
     with pytest.raises(CallError, match="Cannot reach the signalling server"):
         await call.start()
     assert obs.state is CallState.FAILED and obs.errors[0][0] == "server_unreachable"
 
 
-async def test_a_second_station_in_the_room_is_refused(signaling_url, room):
-    async with party(signaling_url, room, Role.STATION, "A", open_source("synthetic:160x120@5")):
+async def test_a_second_station_in_the_room_is_refused(signaling_url, invite):
+    async with party(signaling_url, invite("station"), "A", open_source("synthetic:160x120@5")):
         obs = RecordingObserver()
         call = ConsultCall(
-            CallConfig(signaling_url, room, Role.STATION, "B"),
+            CallConfig.from_invite(signaling_url, invite("station"), "B"),
             obs,
             source=open_source("synthetic:160x120@5"),
         )
@@ -224,8 +225,8 @@ async def test_a_second_station_in_the_room_is_refused(signaling_url, room):
         assert obs.errors[0][0] == "room_full"
 
 
-async def test_experts_cannot_annotate_before_the_station_is_there(signaling_url, room):
-    async with party(signaling_url, room, Role.EXPERT, "Dr") as ex:
+async def test_experts_cannot_annotate_before_the_station_is_there(signaling_url, invite):
+    async with party(signaling_url, invite("expert"), "Dr") as ex:
         with pytest.raises(CallError, match="not connected to the station"):
             ex.call.add_annotation(AnnotationKind.MARK, ((0.5, 0.5),))
 

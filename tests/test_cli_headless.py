@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -24,14 +25,18 @@ def finish(proc: subprocess.Popen[str], timeout: float = 90) -> tuple[dict, str,
     return json.loads(lines[0]), err, proc.returncode
 
 
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=60)
+
+
 @pytest.mark.slow
-def test_headless_station_and_expert_call(signaling_url, room):
+def test_headless_station_and_expert_call(signaling_url, invite):
     station = start(
         "station",
         "--server",
         signaling_url,
-        "--room",
-        room,
+        "--invite",
+        invite("station"),
         "--name",
         "Clinic",
         "--source",
@@ -44,8 +49,8 @@ def test_headless_station_and_expert_call(signaling_url, room):
         "expert",
         "--server",
         signaling_url,
-        "--room",
-        room,
+        "--invite",
+        invite("expert"),
         "--name",
         "Dr",
         "--headless",
@@ -69,45 +74,72 @@ def test_headless_station_and_expert_call(signaling_url, room):
     assert st["source"].startswith("Synthetic phantom 640x480")
     assert ex["errors"] == [] and st["errors"] == []
     assert "connected" in ex_err, "progress for a person goes to stderr"
+    assert invite("expert").split(".")[-1] not in ex_err + st_err, "invite codes never reach logs"
 
 
-def test_server_down_gives_a_json_line_and_a_clear_message(room):
+def test_server_down_gives_a_json_line_and_a_clear_message(invite):
     summary, err, code = finish(
-        start("expert", "--server", "ws://127.0.0.1:9/", "--room", room, "--headless"), 60
+        start(
+            "expert", "--server", "ws://127.0.0.1:9/", "--invite", invite("expert"), "--headless"
+        ),
+        60,
     )
     assert code == 1
     assert summary["errors"] and summary["errors"][0].startswith("server_unreachable")
     assert "Cannot reach the signalling server" in err and "Traceback" not in err
 
 
-def test_bad_source_is_refused_before_anything_starts(room):
-    proc = subprocess.run(
-        [*CLI, "station", "--room", room, "--source", "webcam", "--headless"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+def test_bad_source_is_refused_before_anything_starts(invite):
+    proc = run("station", "--invite", invite("station"), "--source", "webcam", "--headless")
     assert proc.returncode == 2
     assert "unknown source 'webcam'" in proc.stderr and "synthetic" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 
-def test_missing_dicom_file_is_reported_as_json(room, tmp_path):
+def test_missing_dicom_file_is_reported_as_json(invite, tmp_path):
     summary, _err, code = finish(
-        start("station", "--room", room, "--source", f"dicom:{tmp_path}/none.dcm", "--headless"), 60
+        start(
+            "station",
+            "--invite",
+            invite("station"),
+            "--source",
+            f"dicom:{tmp_path}/none.dcm",
+            "--headless",
+        ),
+        60,
     )
     assert code == 2 and "not found" in summary["errors"][0]
 
 
-def test_windows_without_a_display_say_what_to_do(room):
+def test_windows_without_a_display_say_what_to_do(invite):
     env = {
         k: v
-        for k, v in __import__("os").environ.items()
+        for k, v in os.environ.items()
         if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
     }
     proc = subprocess.run(
-        [*CLI, "expert", "--room", room], capture_output=True, text=True, timeout=60, env=env
+        [*CLI, "expert", "--invite", invite("expert")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
     )
     assert proc.returncode == 2
     assert "No display found" in proc.stderr and "--headless" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_invites_must_fit_the_command(invite):
+    proc = run("expert", "--invite", invite("observer"), "--headless")
+    assert proc.returncode == 2 and "for the observer role" in proc.stderr
+    proc = run("expert", "--invite", "not-a-code", "--headless")
+    assert proc.returncode == 2 and "not valid" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_an_expired_invite_is_refused_by_the_server(signaling_url, invite):
+    code = invite("expert", ttl_s=-3600)
+    summary, err, status = finish(
+        start("expert", "--server", signaling_url, "--invite", code, "--headless"), 60
+    )
+    assert status == 1 and summary["errors"][0].startswith("token_expired")
+    assert "expired" in err and "ask for a new one" in err

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QCoreApplication, QTranslator
 
-from ultrasound_consult.protocol.signaling import Role
 from ultrasound_consult.session.call import CallConfig
 from ultrasound_consult.session.engine_thread import EngineThread
 from ultrasound_consult.ui import i18n
@@ -76,11 +75,13 @@ def test_placeholders_survive_translation():
             assert (name in source) == (name in translation), (source, translation)
 
 
-def test_windows_speak_chinese(qtbot, signaling_url, room, artifacts):
+def test_windows_speak_chinese(qtbot, signaling_url, room, invite, artifacts):
     application("zh_CN")
     engine = EngineThread().start()
     try:
-        expert = open_call(engine, CallConfig(signaling_url, room, Role.EXPERT, "王医生"))
+        expert = open_call(
+            engine, CallConfig.from_invite(signaling_url, invite("expert"), "王医生")
+        )
         qtbot.addWidget(expert.window)
         expert.window.show()
         qtbot.waitUntil(lambda: expert.window.state == "waiting", timeout=10_000)

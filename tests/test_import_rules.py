@@ -102,15 +102,18 @@ def test_the_server_runs_where_qt_and_media_libraries_are_missing(tmp_path):
     env = dict(os.environ, PYTHONPATH=f"{tmp_path}{os.pathsep}{REPO}")
     code = textwrap.dedent(
         """
-        import asyncio, json
+        import asyncio, json, time
+        from ultrasound_consult.protocol.signaling import Role
         from websockets.asyncio.client import connect
-        from signaling_server.server import ServerConfig, SignalingServer
+        from signaling_server.config import ServerSettings
+        from signaling_server.server import SignalingServer
 
         async def main():
-            server = SignalingServer(ServerConfig(port=0))
+            server = SignalingServer(ServerSettings(port=0), b"s" * 32)
             await server.start()
             async with connect(server.url) as ws:
-                join = {"type": "join", "v": 1, "room": "r", "role": "expert", "name": ""}
+                token = server.signer.mint("r", Role.EXPERT, ttl_s=60, now=time.time()).code()
+                join = {"type": "join", "v": 1, "room": "r", "role": "expert", "name": "", "token": token}
                 await ws.send(json.dumps(join))
                 print(json.loads(await ws.recv())["type"])
             await server.close()

@@ -14,7 +14,6 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from ultrasound_consult.media.privacy import PrivacyMask
 from ultrasound_consult.media.source_spec import open_source
 from ultrasound_consult.protocol.annotation import AnnotationKind
-from ultrasound_consult.protocol.signaling import Role
 from ultrasound_consult.session.call import CallConfig
 from ultrasound_consult.session.engine_thread import EngineThread
 from ultrasound_consult.ui.app import OpenCall, application, open_call
@@ -32,15 +31,15 @@ def engine() -> Iterator[EngineThread]:
 
 
 @pytest.fixture
-def consult(qtbot, engine, signaling_url, room) -> Iterator[tuple[OpenCall, OpenCall]]:
+def consult(qtbot, engine, signaling_url, invite) -> Iterator[tuple[OpenCall, OpenCall]]:
     application("en")
     station = open_call(
         engine,
-        CallConfig(signaling_url, room, Role.STATION, "Township clinic"),
+        CallConfig.from_invite(signaling_url, invite("station"), "Township clinic"),
         source=open_source("synthetic:640x480@30"),
         mask=PrivacyMask(),
     )
-    expert = open_call(engine, CallConfig(signaling_url, room, Role.EXPERT, "Dr. Wang"))
+    expert = open_call(engine, CallConfig.from_invite(signaling_url, invite("expert"), "Dr. Wang"))
     for o in (station, expert):
         qtbot.addWidget(o.window)
         o.window.resize(900, 760)
@@ -120,11 +119,9 @@ def test_clear_my_marks_button(qtbot, consult):
     qtbot.waitUntil(lambda: len(expert.window.view._annotations) == 0, timeout=10_000)
 
 
-def test_station_shows_a_banner_when_the_expert_cannot_annotate_yet(
-    qtbot, engine, signaling_url, room
-):
+def test_expert_sees_a_banner_when_it_cannot_annotate_yet(qtbot, engine, signaling_url, invite):
     application("en")
-    expert = open_call(engine, CallConfig(signaling_url, room, Role.EXPERT, "Dr"))
+    expert = open_call(engine, CallConfig.from_invite(signaling_url, invite("expert"), "Dr"))
     qtbot.addWidget(expert.window)
     expert.window.show()
     qtbot.waitUntil(lambda: expert.window.state == "waiting", timeout=10_000)

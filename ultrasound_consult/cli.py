@@ -18,7 +18,7 @@ from ultrasound_consult.media.privacy import DEFAULT_TOP_BAND, PrivacyMask
 from ultrasound_consult.media.source import SourceError
 from ultrasound_consult.media.source_spec import SPEC_HELP, open_source, parse_source_spec
 from ultrasound_consult.protocol.signaling import Role
-from ultrasound_consult.session.call import CallConfig
+from ultrasound_consult.session.call import CallConfig, CallError
 
 DEFAULT_SERVER = os.environ.get("ULTRASOUND_CONSULT_SERVER", "ws://127.0.0.1:8765/")
 
@@ -27,9 +27,23 @@ def _common(p: argparse.ArgumentParser, *, station: bool) -> None:
     p.add_argument(
         "--server", default=DEFAULT_SERVER, help="signalling server URL (default: %(default)s)"
     )
-    p.add_argument("--room", required=True, help="room code shared by the station and the expert")
+    p.add_argument(
+        "--invite",
+        required=True,
+        metavar="CODE",
+        help="the invite code you were given (it names the room); the server's administrator "
+        "makes one with: python -m signaling_server invite --room ROOM --role ROLE",
+    )
     p.add_argument("--name", default="", help="your name as the others see it")
-    p.add_argument("--token", default=None, help="invite token, if the server requires one")
+    p.add_argument(
+        "--ca-file", default=None, help="extra CA certificate to trust for wss:// servers"
+    )
+    p.add_argument(
+        "--relay-only",
+        action="store_true",
+        help="send media only through the TURN relay the server names "
+        "(hides this computer's addresses)",
+    )
     p.add_argument(
         "--headless", action="store_true", help="no window; print a JSON summary at exit"
     )
@@ -73,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_parser("station", help="send a scanner's video (the township clinic)"), station=True
     )
     _common(sub.add_parser("expert", help="watch and guide (the remote expert)"), station=False)
+    _common(sub.add_parser("trainer", help="watch and guide a teaching session"), station=False)
     _common(sub.add_parser("observer", help="watch only (a trainee)"), station=False)
     demo = sub.add_parser(
         "demo", help="a local consult: server, station and expert on this machine"
@@ -99,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     command = args.command or "gui"
     try:
-        if command in ("station", "expert", "observer"):
+        if command in ("station", "expert", "trainer", "observer"):
             return _run_call(args, Role(command))
         if command == "demo":
             return _run_gui_command(lambda: _demo(args), needs_display=False)
@@ -114,7 +129,24 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run_call(args: argparse.Namespace, role: Role) -> int:
-    config = CallConfig(args.server, args.room, role, args.name, args.token)
+    try:
+        config = CallConfig.from_invite(
+            args.server,
+            args.invite,
+            args.name,
+            ca_file=args.ca_file,
+            ice_transport_policy="relay" if args.relay_only else "all",
+        )
+    except CallError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if config.role is not role:
+        print(
+            f"error: this invite is for the {config.role.value} role; run "
+            f"'ultrasound-consult {config.role.value} ...' or ask for a {role.value} invite",
+            file=sys.stderr,
+        )
+        return 2
     mask = None
     if role is Role.STATION:
         parse_source_spec(args.source)  # fail early on a typo

@@ -19,7 +19,7 @@ from ultrasound_consult.media.privacy import PrivacyMask
 from ultrasound_consult.media.source import SourceError
 from ultrasound_consult.media.source_spec import open_source
 from ultrasound_consult.protocol.annotation import AnnotationKind
-from ultrasound_consult.protocol.signaling import Role
+from ultrasound_consult.protocol.signaling import ANNOTATING_ROLES, Role
 from ultrasound_consult.session.call import CallConfig, CallError, ConsultCall
 from ultrasound_consult.session.observer import CallObserver, CallState
 from ultrasound_consult.session.signaling_client import describe_server
@@ -49,6 +49,9 @@ class ProgressLog(CallObserver):
 
     def on_error(self, code: str, message: str) -> None:
         self._say(f"error ({code}): {message}")
+
+    def on_server(self, connected: bool, detail: str) -> None:
+        self._say(f"signalling server {'back' if connected else 'lost'}: {detail}")
 
     def on_remote_frame(self, frame: Any) -> None:
         self.first_frame.set()
@@ -109,7 +112,7 @@ async def run_headless(
     except CallError:
         return call.stats.summary(**extra, duration_s=0.0, state=call.state.value), EXIT_CALL_FAILED
     pilot = None
-    if auto_annotate > 0 and config.role is not Role.STATION:
+    if auto_annotate > 0 and config.role in ANNOTATING_ROLES:
         pilot = asyncio.create_task(autopilot(call, log, auto_annotate))
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=duration)

@@ -17,6 +17,17 @@ class ErrorCode(StrEnum):
     UNKNOWN_PEER = "unknown_peer"
     ROOM_FULL = "room_full"
     SERVER_FULL = "server_full"
+    #: Joining needs an invite token and none was given.
+    UNAUTHORIZED = "unauthorized"
+    TOKEN_INVALID = "token_invalid"
+    TOKEN_EXPIRED = "token_expired"
+    TOKEN_WRONG_ROOM = "token_wrong_room"
+    TOKEN_WRONG_ROLE = "token_wrong_role"
+    #: The sender's role may not send this message (an observer annotating, say).
+    FORBIDDEN = "forbidden"
+    RATE_LIMITED = "rate_limited"
+    #: The connection sent nothing for too long, or never joined.
+    IDLE_TIMEOUT = "idle_timeout"
     INTERNAL = "internal"
 
 

@@ -30,6 +30,7 @@ from ultrasound_consult.protocol.fields import (
     decode_object,
     encode_object,
     message_type,
+    opt_float,
     opt_str,
     req_enum,
     req_id,
@@ -50,9 +51,28 @@ MAX_ROOM_CHARS = 64
 
 
 class Role(StrEnum):
-    STATION = "station"
-    EXPERT = "expert"
-    OBSERVER = "observer"
+    STATION = "station"  # the clinic with the scanner: sends video, shows guidance
+    EXPERT = "expert"  # watches, annotates, guides
+    TRAINER = "trainer"  # as an expert, for teaching sessions
+    OBSERVER = "observer"  # watches only (a trainee)
+
+
+#: Roles that may draw and guide.
+ANNOTATING_ROLES = frozenset({Role.EXPERT, Role.TRAINER})
+
+#: Why a peer left, in ``peer_left.reason``. Only ``left`` is final: after the others
+#: (``disconnected``, ``timeout``) the peer may come back with the same id, and its
+#: media, which never went through the server, may well still be flowing.
+LEFT = "left"
+DISCONNECTED = "disconnected"
+TIMED_OUT = "timeout"
+REPLACED = "replaced"
+
+#: Seconds between the client's keep-alive pings; the server closes a joined
+#: connection that has sent nothing for IDLE_TIMEOUT_S.
+HEARTBEAT_S = 15.0
+IDLE_TIMEOUT_S = 60.0
+MAX_APP_BYTES = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -107,6 +127,23 @@ class IceServer:
 
 
 @dataclass(frozen=True)
+class Resume:
+    """Rejoin as the same peer after a lost connection or a server restart."""
+
+    peer_id: str
+    key: str
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"peer_id": self.peer_id, "key": self.key}
+
+    @classmethod
+    def from_wire(cls, obj: Any) -> Resume:
+        if not isinstance(obj, dict):
+            raise bad("'resume' must be an object")
+        return cls(peer_id=req_id(obj, "peer_id"), key=req_str(obj, "key", max_len=64))
+
+
+@dataclass(frozen=True)
 class Join:
     TYPE: ClassVar[str] = "join"
     room: str
@@ -114,6 +151,7 @@ class Join:
     name: str = ""
     version: int = PROTOCOL_VERSION
     token: str | None = None
+    resume: Resume | None = None
 
     def to_wire(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -125,6 +163,8 @@ class Join:
         }
         if self.token is not None:
             out["token"] = self.token
+        if self.resume is not None:
+            out["resume"] = self.resume.to_wire()
         return out
 
     @classmethod
@@ -142,7 +182,8 @@ class Join:
             role=req_enum(obj, "role", Role),
             name=req_str(obj, "name", max_len=MAX_NAME_CHARS, allow_empty=True),
             version=version,
-            token=opt_str(obj, "token", max_len=4096),
+            token=opt_str(obj, "token", max_len=256),
+            resume=Resume.from_wire(obj["resume"]) if obj.get("resume") is not None else None,
         )
 
 
@@ -209,6 +250,38 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class App:
+    """A data-channel message carried by the server (when the channel is down).
+
+    ``data`` is the channel message as an object; the server checks only its
+    ``type`` against the sender's role and relays it to ``peer``.
+    """
+
+    TYPE: ClassVar[str] = "app"
+    peer: str
+    data: dict[str, Any]
+
+    def to_wire(self, direction: str) -> dict[str, Any]:
+        return {"type": self.TYPE, direction: self.peer, "data": self.data}
+
+    @classmethod
+    def from_wire(cls, obj: dict[str, Any], direction: str) -> App:
+        data = req_object(obj, "data")
+        kind = data.get("type")
+        if not isinstance(kind, str) or not kind:
+            raise bad("'data.type' must be a non-empty string")
+        if len(encode_object(data).encode()) > MAX_APP_BYTES:
+            raise ProtocolError(
+                ErrorCode.MESSAGE_TOO_LARGE, f"'data' is over {MAX_APP_BYTES} bytes"
+            )
+        return cls(peer=req_id(obj, direction), data=data)
+
+    @property
+    def data_type(self) -> str:
+        return str(self.data["type"])
+
+
+@dataclass(frozen=True)
 class Leave:
     TYPE: ClassVar[str] = "leave"
 
@@ -236,6 +309,9 @@ class Welcome:
     peers: tuple[PeerInfo, ...] = ()
     ice_servers: tuple[IceServer, ...] = ()
     version: int = PROTOCOL_VERSION
+    #: Present this (with ``peer_id``) in ``join.resume`` to come back as the same peer.
+    resume_key: str = ""
+    heartbeat_s: float = HEARTBEAT_S
 
     def to_wire(self) -> dict[str, Any]:
         return {
@@ -246,6 +322,8 @@ class Welcome:
             "role": self.role.value,
             "peers": [p.to_wire() for p in self.peers],
             "ice_servers": [s.to_wire() for s in self.ice_servers],
+            "resume_key": self.resume_key,
+            "heartbeat_s": self.heartbeat_s,
         }
 
     @classmethod
@@ -259,6 +337,8 @@ class Welcome:
                 IceServer.from_wire(s) for s in req_list(obj, "ice_servers", max_len=16)
             ),
             version=req_int(obj, "v", lo=0),
+            resume_key=opt_str(obj, "resume_key", max_len=64, default="") or "",
+            heartbeat_s=opt_float(obj, "heartbeat_s", lo=1.0, hi=300.0) or HEARTBEAT_S,
         )
 
 
@@ -343,10 +423,11 @@ class Error:
         return cls(code=exc.code, message=exc.reason, fatal=fatal, supported_versions=versions)
 
 
-ClientMessage = Join | Offer | Answer | Candidate | Leave | Ping
-ServerMessage = Welcome | PeerJoined | PeerLeft | Offer | Answer | Candidate | Pong | Error
+ClientMessage = Join | Offer | Answer | Candidate | App | Leave | Ping
+ServerMessage = Welcome | PeerJoined | PeerLeft | Offer | Answer | Candidate | App | Pong | Error
+Relay = Offer | Answer | Candidate | App
 
-_RELAYS = {Offer.TYPE: Offer, Answer.TYPE: Answer, Candidate.TYPE: Candidate}
+_RELAYS = {Offer.TYPE: Offer, Answer.TYPE: Answer, Candidate.TYPE: Candidate, App.TYPE: App}
 
 
 def parse_client_message(data: str | bytes) -> ClientMessage:
@@ -383,12 +464,12 @@ def parse_server_message(data: str | bytes) -> ServerMessage:
 
 
 def encode_client(msg: ClientMessage) -> str:
-    if isinstance(msg, Offer | Answer | Candidate):
+    if isinstance(msg, Offer | Answer | Candidate | App):
         return encode_object(msg.to_wire("to"))
     return encode_object(msg.to_wire())
 
 
 def encode_server(msg: ServerMessage) -> str:
-    if isinstance(msg, Offer | Answer | Candidate):
+    if isinstance(msg, Offer | Answer | Candidate | App):
         return encode_object(msg.to_wire("from"))
     return encode_object(msg.to_wire())

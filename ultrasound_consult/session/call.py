@@ -13,6 +13,7 @@ import itertools
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from ultrasound_consult.annotate.scene import AnnotationScene, PointerBoard
 from ultrasound_consult.media.pipeline import OutgoingVideoTrack, StationPipeline
@@ -33,7 +34,9 @@ from ultrasound_consult.protocol.channel import (
     parse_channel_message,
 )
 from ultrasound_consult.protocol.errors import ProtocolError
+from ultrasound_consult.protocol.invite import parse_invite
 from ultrasound_consult.protocol.signaling import (
+    LEFT,
     Answer,
     Candidate,
     Error,
@@ -49,7 +52,7 @@ from ultrasound_consult.protocol.signaling import (
 )
 from ultrasound_consult.session.observer import CallObserver, CallState
 from ultrasound_consult.session.peer_link import PeerLink
-from ultrasound_consult.session.signaling_client import SignalingClient, SignalingError
+from ultrasound_consult.session.signaling_client import SignalingClient, SignalingError, tls_context
 from ultrasound_consult.session.stats import CallStats
 
 logger = logging.getLogger(__name__)
@@ -69,7 +72,21 @@ class CallConfig:
     room: str
     role: Role
     name: str = ""
+    #: The invite code that lets this role into this room.
     token: str | None = None
+    #: Extra CA certificate to trust for wss:// (a clinic's own CA, or self-signed).
+    ca_file: str | None = None
+    #: "relay" sends media only through TURN (hides addresses; needs a TURN server).
+    ice_transport_policy: str = "all"
+
+    @classmethod
+    def from_invite(cls, server_url: str, code: str, name: str = "", **kwargs: Any) -> CallConfig:
+        """Room and role come from the invite code; raises :class:`CallError` if it is malformed."""
+        try:
+            invite = parse_invite(code)
+        except ProtocolError as exc:
+            raise CallError(exc.reason) from None
+        return cls(server_url, invite.room, invite.role, name, token=code, **kwargs)
 
 
 @dataclass
@@ -150,15 +167,21 @@ class ConsultCall:
             name=self.config.name,
             token=self.config.token,
         )
-        self._signaling = SignalingClient(
-            self.config.server_url,
-            join,
-            on_message=self._on_signal,
-            on_closed=self._on_signaling_closed,
-        )
         try:
+            self._signaling = SignalingClient(
+                self.config.server_url,
+                join,
+                on_message=self._on_signal,
+                on_connection=self._on_server_connection,
+                on_rejoined=self._rejoined,
+                ssl_context=tls_context(self.config.ca_file),
+            )
             welcome = await self._signaling.connect()
-        except SignalingError as exc:
+        except (SignalingError, OSError) as exc:
+            if not isinstance(exc, SignalingError):
+                exc = SignalingError(
+                    "tls_untrusted", f"cannot use the CA file {self.config.ca_file}: {exc}"
+                )
             self._fail(exc.code, exc.message)
             if self.pipeline is not None:
                 await self.pipeline.stop()
@@ -286,6 +309,37 @@ class ConsultCall:
             for peer in welcome.peers:
                 self._spawn(self._offer_to(peer))
 
+    def _rejoined(self, welcome: Welcome) -> None:
+        """Back on the server (same peer id); media links that kept running stay."""
+        self._ice_servers = welcome.ice_servers
+        for peer in welcome.peers:
+            self.peers[peer.id] = peer
+        self.observer.on_peers(tuple(self.peers.values()))
+        if self.role is Role.STATION:
+            for peer in welcome.peers:
+                if not self._healthy(peer.id):
+                    self._spawn(self._offer_to(peer))
+
+    def _healthy(self, peer_id: str) -> bool:
+        link = self.links.get(peer_id)
+        return link is not None and link.connection_state in ("new", "connecting", "connected")
+
+    def _on_server_connection(self, state: str, detail: str) -> None:
+        if state == "lost":
+            self.stats.server_reconnects += 1
+            self.stats.errors.append(f"server_lost: {detail}")
+            self.observer.on_server(
+                False,
+                "Lost the connection to the signalling server; reconnecting. The video "
+                "continues; nobody new can join until it is back.",
+            )
+        elif state == "back":
+            self.observer.on_server(True, detail)
+        else:  # gone: retrying cannot help (invite expired, room taken...)
+            self.stats.errors.append(f"server_gone: {detail}")
+            self.observer.on_server(False, detail)
+            self.observer.on_error("server_gone", f"Cannot rejoin the signalling server: {detail}")
+
     def _waiting_detail(self) -> str:
         if self.role is Role.STATION:
             return "waiting for an expert to join"
@@ -298,16 +352,7 @@ class ConsultCall:
             if self.role is Role.STATION:
                 self._spawn(self._offer_to(msg.peer))
         elif isinstance(msg, PeerLeft):
-            peer = self.peers.pop(msg.peer_id, None)
-            self.observer.on_peers(tuple(self.peers.values()))
-            link = self.links.pop(msg.peer_id, None)
-            if link is not None:
-                self._close_link(link)
-            if peer is not None:
-                self.pointers.forget(peer.name or peer.id)
-                self.observer.on_pointers(self.pointers.visible())
-            if not self.links:
-                self._set_state(CallState.WAITING, self._waiting_detail())
+            self._peer_left(msg)
         elif isinstance(msg, Offer):
             self._spawn(self._answer(msg))
         elif isinstance(msg, Answer):
@@ -322,13 +367,25 @@ class ConsultCall:
             self.stats.errors.append(f"{msg.code.value}: {msg.message}")
             self.observer.on_error(msg.code.value, msg.message)
 
-    def _on_signaling_closed(self, reason: str) -> None:
-        message = (
-            "Lost the connection to the signalling server. Video already flowing continues; "
-            "nobody new can join until it is back."
-        )
-        self.stats.errors.append(f"server_lost: {reason}")
-        self.observer.on_error("server_lost", message)
+    def _peer_left(self, msg: PeerLeft) -> None:
+        # Only "left" is final. A peer whose server connection dropped may be back in a
+        # moment, and its media (peer to peer) may never have stopped: keep the link
+        # while it is up, and let its own state decide.
+        if msg.reason != LEFT and self._healthy(msg.peer_id):
+            logger.info(
+                "peer %s lost the server (%s); its media link stays", msg.peer_id, msg.reason
+            )
+            return
+        peer = self.peers.pop(msg.peer_id, None)
+        self.observer.on_peers(tuple(self.peers.values()))
+        link = self.links.pop(msg.peer_id, None)
+        if link is not None:
+            self._close_link(link)
+        if peer is not None:
+            self.pointers.forget(peer.name or peer.id)
+            self.observer.on_pointers(self.pointers.visible())
+        if not self.links:
+            self._set_state(CallState.WAITING, self._waiting_detail())
 
     async def _offer_to(self, peer: PeerInfo) -> None:
         if peer.role is Role.STATION or self.pipeline is None or peer.id in self.links:
@@ -349,9 +406,11 @@ class ConsultCall:
                 "ignoring an offer from %s, which is not this room's station", offer.peer
             )
             return
-        old = self.links.pop(peer.id, None)
-        if old is not None:
-            self._close_link(old)
+        # One station per room: links to an earlier station (an app restart gives a
+        # new peer id) and any earlier link to this one are replaced.
+        for other in [link for link in self.links.values() if link.remote.role is Role.STATION]:
+            self.links.pop(other.remote.id, None)
+            self._close_link(other)
         assert self._signaling is not None
         link = self._new_link(peer)
         self._set_state(CallState.NEGOTIATING, f"connecting to {peer.name or 'the station'}")
@@ -362,6 +421,7 @@ class ConsultCall:
         link = PeerLink(
             peer,
             self._ice_servers,
+            relay_only=self.config.ice_transport_policy == "relay",
             on_channel_message=self._on_channel_message,
             on_channel_open=self._on_channel_open,
             on_state=self._on_link_state,
@@ -384,6 +444,12 @@ class ConsultCall:
             self._set_state(
                 CallState.CONNECTED, f"connected to {link.remote.name or link.remote.role.value}"
             )
+        elif state in ("failed", "closed") and link.remote.id not in self.peers:
+            # A peer that lost the server and whose media has now stopped too.
+            self.links.pop(link.remote.id, None)
+            self._close_link(link)
+            if not self.links:
+                self._set_state(CallState.WAITING, self._waiting_detail())
         elif state == "failed":
             message = (
                 f"The video connection to {link.remote.name or link.remote.role.value} failed. "

@@ -34,6 +34,9 @@ class CallObserver:
 
     def on_peers(self, peers: tuple[PeerInfo, ...]) -> None: ...
 
+    def on_server(self, connected: bool, detail: str) -> None:
+        """The signalling server connection dropped (reconnecting) or came back."""
+
     def on_local_frame(self, frame: SourceFrame) -> None: ...
 
     def on_remote_frame(self, frame: ReceivedFrame) -> None: ...

@@ -17,6 +17,7 @@ from aiortc import (
     RTCConfiguration,
     RTCDataChannel,
     RTCIceServer,
+    RTCIceTransportPolicy,
     RTCPeerConnection,
     RTCRtpSender,
     RTCSessionDescription,
@@ -33,13 +34,16 @@ logger = logging.getLogger(__name__)
 PREFERRED_CODEC = "video/VP8"
 
 
-def rtc_configuration(ice_servers: tuple[IceServer, ...]) -> RTCConfiguration:
+def rtc_configuration(
+    ice_servers: tuple[IceServer, ...], *, relay_only: bool = False
+) -> RTCConfiguration:
     """An explicit ICE configuration; an empty list means host candidates only."""
     return RTCConfiguration(
         iceServers=[
             RTCIceServer(urls=list(s.urls), username=s.username, credential=s.credential)
             for s in ice_servers
-        ]
+        ],
+        iceTransportPolicy=RTCIceTransportPolicy.RELAY if relay_only else RTCIceTransportPolicy.ALL,
     )
 
 
@@ -59,12 +63,13 @@ class PeerLink:
         remote: PeerInfo,
         ice_servers: tuple[IceServer, ...],
         *,
+        relay_only: bool = False,
         on_channel_message: Callable[[PeerLink, str, str], None],
         on_channel_open: Callable[[PeerLink, str], None],
         on_state: Callable[[PeerLink, str], None],
     ) -> None:
         self.remote = remote
-        self.pc = RTCPeerConnection(rtc_configuration(ice_servers))
+        self.pc = RTCPeerConnection(rtc_configuration(ice_servers, relay_only=relay_only))
         self.channels: dict[str, RTCDataChannel] = {}
         self.video_out: OutgoingVideoTrack | None = None
         self.sink: RemoteVideoSink | None = None
@@ -163,5 +168,8 @@ class PeerLink:
             await self.sink.stop()
         if self.video_out is not None:
             self.video_out.stop()
+        # Shielded: cancelling a task that waits in RTCPeerConnection.close() cancels
+        # aiortc's shared "closed" future, and aiortc's own close then dies with
+        # InvalidStateError in a task nobody awaits.
         with contextlib.suppress(Exception):
-            await self.pc.close()
+            await asyncio.shield(self.pc.close())

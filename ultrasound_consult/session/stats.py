@@ -40,6 +40,7 @@ class CallStats:
     pointer_sent: int = 0
     pointer_received: int = 0
     rejected: int = 0
+    server_reconnects: int = 0
     connected_after_s: float | None = None
     ack_rtt_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -110,5 +111,6 @@ class CallStats:
             },
             "pointer": {"sent": self.pointer_sent, "received": self.pointer_received},
             "rejected_messages": self.rejected,
+            "server_reconnects": self.server_reconnects,
             "errors": self.errors,
         }

@@ -55,6 +55,7 @@ class LatestFrameSlot(Generic[F]):
 
 class EngineBridge(QObject, CallObserver):
     state_changed = Signal(str, str)
+    server_changed = Signal(bool, str)
     peers_changed = Signal(object)
     local_frame_ready = Signal()
     remote_frame_ready = Signal()
@@ -77,6 +78,9 @@ class EngineBridge(QObject, CallObserver):
 
     def on_peers(self, peers: Any) -> None:
         self.peers_changed.emit(peers)
+
+    def on_server(self, connected: bool, detail: str) -> None:
+        self.server_changed.emit(connected, detail)
 
     def on_local_frame(self, frame: Any) -> None:
         self.local_frames.put(frame)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ultrasound_consult.protocol.annotation import AnnotationKind
-from ultrasound_consult.protocol.signaling import PeerInfo, Role
+from ultrasound_consult.protocol.signaling import ANNOTATING_ROLES, PeerInfo, Role
 from ultrasound_consult.session.call import ConsultCall
 from ultrasound_consult.ui.bridge import EngineBridge
 from ultrasound_consult.ui.i18n import tr
@@ -74,6 +74,7 @@ class CallWindow(QMainWindow):
         self.resize(1100, 860)
 
         bridge.state_changed.connect(self._on_state)
+        bridge.server_changed.connect(self._on_server)
         bridge.peers_changed.connect(self._on_peers)
         bridge.error_raised.connect(self.show_error)
         bridge.annotations_changed.connect(self._on_annotations)
@@ -92,6 +93,15 @@ class CallWindow(QMainWindow):
             self.view.set_placeholder(text)
         if state == "connected":
             self.banner.hide()
+
+    def _on_server(self, connected: bool, detail: str) -> None:
+        if connected:
+            self.banner.hide()
+        else:
+            self.banner.setText(
+                "<b>" + tr("Reconnecting to the server… The video continues.") + "</b>"
+            )
+            self.banner.show()
 
     def _on_peers(self, peers: tuple[PeerInfo, ...]) -> None:
         self.peers = peers
@@ -150,8 +160,10 @@ class StationWindow(CallWindow):
 
 
 class ExpertWindow(CallWindow):
+    """Experts and trainers draw; observers get the same window, watch-only."""
+
     def __init__(self, bridge: EngineBridge, call: ConsultCall) -> None:
-        super().__init__(bridge, call, interactive=True)
+        super().__init__(bridge, call, interactive=call.role in ANNOTATING_ROLES)
         self.setWindowTitle(tr("Expert — ultrasound-consult"))
         self.last_rtt_ms: float | None = None
         toolbar = QWidget(objectName="toolbar")
@@ -163,6 +175,9 @@ class ExpertWindow(CallWindow):
         row.addWidget(self.hint, 1)
         row.addWidget(self.clear_button)
         self.layout_.insertWidget(1, toolbar)
+        if not self.view.interactive:
+            self.hint.setText(tr("Watching (observers cannot draw)"))
+            self.clear_button.hide()
         self.ack_label = QLabel()
         self.statusBar().addPermanentWidget(self.ack_label)
         QShortcut(QKeySequence(Qt.Key_Delete), self, activated=self.clear_mine)

@@ -88,13 +88,20 @@ def run_demo(
     engine = EngineThread().start()
     opened: list[OpenCall] = []
     try:
+        station_invite = server.invite(ROOM, Role.STATION.value)
+        expert_invite = server.invite(ROOM, Role.EXPERT.value)
+        print(
+            f"Invites: station {station_invite}  expert {expert_invite}",
+            file=sys.stderr,
+            flush=True,
+        )
         station = open_call(
             engine,
-            CallConfig(server.url, ROOM, Role.STATION, "Township clinic"),
+            CallConfig.from_invite(server.url, station_invite, "Township clinic"),
             source=source,
             mask=PrivacyMask(),
         )
-        expert = open_call(engine, CallConfig(server.url, ROOM, Role.EXPERT, "Dr. Expert"))
+        expert = open_call(engine, CallConfig.from_invite(server.url, expert_invite, "Dr. Expert"))
         opened = [station, expert]
         station.window.move(20, 40)
         expert.window.move(station.window.x() + station.window.width() + 20, 40)

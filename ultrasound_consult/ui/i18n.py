@@ -7,7 +7,7 @@ tests/test_i18n.py extracts the strings afresh and fails if any lacks a translat
 Regenerate after changing strings::
 
     cd ultrasound_consult/ui
-    pyside6-lupdate -locations none *.py -ts i18n/ultrasound_consult_zh_CN.ts
+    pyside6-lupdate -locations none -no-obsolete *.py -ts i18n/ultrasound_consult_zh_CN.ts
     pyside6-lrelease i18n/ultrasound_consult_zh_CN.ts
 """
 

@@ -1,14 +1,12 @@
-"""The first screen of ``ultrasound-consult`` with no command: who am I, where, which room.
+"""The first screen of ``ultrasound-consult`` with no command: server, invite code, name.
 
-Deliberately small: role, server, room code, name, and (for the station) the video
-source. The full first screen with invites, recent rooms and a pre-call check comes
-with the UX work.
+The invite code names the room and the role, so that is all a user types. The full
+first screen (recent rooms, a pre-call check) comes with the UX work.
 """
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -20,6 +18,8 @@ from PySide6.QtWidgets import (
 from ultrasound_consult.media.privacy import PrivacyMask
 from ultrasound_consult.media.source import SourceError
 from ultrasound_consult.media.source_spec import open_source
+from ultrasound_consult.protocol.errors import ProtocolError
+from ultrasound_consult.protocol.invite import parse_invite
 from ultrasound_consult.protocol.signaling import Role
 from ultrasound_consult.session.call import CallConfig
 from ultrasound_consult.ui.app import application, run_call_window
@@ -30,20 +30,18 @@ class JoinDialog(QDialog):
     def __init__(self) -> None:
         super().__init__()
         self.setWindowTitle(tr("Join a consult — ultrasound-consult"))
+        self.setMinimumWidth(520)
         form = QFormLayout(self)
-        self.role = QComboBox()
-        self.role.addItem(tr("Station (I am scanning)"), Role.STATION.value)
-        self.role.addItem(tr("Expert (I am guiding)"), Role.EXPERT.value)
-        self.role.addItem(tr("Observer (I am watching)"), Role.OBSERVER.value)
         self.server = QLineEdit("ws://127.0.0.1:8765/")
-        self.room = QLineEdit()
-        self.room.setPlaceholderText(tr("room code, e.g. clinic-12"))
+        self.code = QLineEdit()
+        self.code.setPlaceholderText(tr("invite code, e.g. clinic-12.E1KZ4M2P.7HXM-4QPA-9TKD-W3FN"))
+        self.role_label = QLabel()
         self.name = QLineEdit()
         self.source = QLineEdit("synthetic")
         self.source_label = QLabel(tr("Video source"))
-        form.addRow(tr("I am"), self.role)
         form.addRow(tr("Server"), self.server)
-        form.addRow(tr("Room"), self.room)
+        form.addRow(tr("Invite code"), self.code)
+        form.addRow("", self.role_label)
         form.addRow(tr("My name"), self.name)
         form.addRow(self.source_label, self.source)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
@@ -52,26 +50,41 @@ class JoinDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
-        self.role.currentIndexChanged.connect(self._role_changed)
-        self._role_changed()
+        self.code.textChanged.connect(self._code_changed)
+        self._code_changed()
 
-    def _role_changed(self) -> None:
-        station = self.role.currentData() == Role.STATION.value
+    def role(self) -> Role | None:
+        try:
+            return parse_invite(self.code.text()).role
+        except ProtocolError:
+            return None
+
+    def _code_changed(self) -> None:
+        role = self.role()
+        names = {
+            Role.STATION: tr("Station (I am scanning)"),
+            Role.EXPERT: tr("Expert (I am guiding)"),
+            Role.TRAINER: tr("Trainer (I am teaching)"),
+            Role.OBSERVER: tr("Observer (I am watching)"),
+        }
+        self.role_label.setText(names[role] if role else "")
+        station = role is Role.STATION
         self.source.setVisible(station)
         self.source_label.setVisible(station)
 
     def accept(self) -> None:
-        if not self.room.text().strip():
-            QMessageBox.warning(self, self.windowTitle(), tr("Enter the room code you were given."))
+        if self.role() is None:
+            QMessageBox.warning(
+                self,
+                self.windowTitle(),
+                tr("Enter the invite code you were given, exactly as given."),
+            )
             return
         super().accept()
 
     def config(self) -> CallConfig:
-        return CallConfig(
-            server_url=self.server.text().strip(),
-            room=self.room.text().strip(),
-            role=Role(self.role.currentData()),
-            name=self.name.text().strip(),
+        return CallConfig.from_invite(
+            self.server.text().strip(), self.code.text().strip(), self.name.text().strip()
         )
 
 

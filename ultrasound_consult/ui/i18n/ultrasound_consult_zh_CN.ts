@@ -1,8 +1,11 @@
-<?xml version="1.0" encoding="utf-8"?>
-<!DOCTYPE TS>
+<?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
-    <name></name>
+    <name />
+    <message>
+        <source>Reconnecting to the server… The video continues.</source>
+        <translation>正在重新连接服务器… 视频仍在继续。</translation>
+    </message>
     <message>
         <source>{w}×{h} · {fps:.0f} fps</source>
         <translation>{w}×{h} · {fps:.0f} 帧/秒</translation>
@@ -24,6 +27,10 @@
         <translation>清除我的标记</translation>
     </message>
     <message>
+        <source>Watching (observers cannot draw)</source>
+        <translation>观看中（观摩者不能标注）</translation>
+    </message>
+    <message>
         <source>Waiting for video…</source>
         <translation>正在等待视频…</translation>
     </message>
@@ -40,6 +47,14 @@
         <translation>加入会诊 — 超声远程会诊</translation>
     </message>
     <message>
+        <source>invite code, e.g. clinic-12.E1KZ4M2P.7HXM-4QPA-9TKD-W3FN</source>
+        <translation>邀请码，例如 clinic-12.E1KZ4M2P.7HXM-4QPA-9TKD-W3FN</translation>
+    </message>
+    <message>
+        <source>Invite code</source>
+        <translation>邀请码</translation>
+    </message>
+    <message>
         <source>Station (I am scanning)</source>
         <translation>扫查端（我在做超声检查）</translation>
     </message>
@@ -48,28 +63,24 @@
         <translation>专家端（我在指导）</translation>
     </message>
     <message>
+        <source>Trainer (I am teaching)</source>
+        <translation>带教（我在教学）</translation>
+    </message>
+    <message>
         <source>Observer (I am watching)</source>
         <translation>观摩（我只观看）</translation>
     </message>
     <message>
-        <source>room code, e.g. clinic-12</source>
-        <translation>房间号，例如 clinic-12</translation>
+        <source>Enter the invite code you were given, exactly as given.</source>
+        <translation>请准确输入您收到的邀请码。</translation>
     </message>
     <message>
         <source>Video source</source>
         <translation>视频来源</translation>
     </message>
     <message>
-        <source>I am</source>
-        <translation>我的身份</translation>
-    </message>
-    <message>
         <source>Server</source>
         <translation>服务器</translation>
-    </message>
-    <message>
-        <source>Room</source>
-        <translation>房间</translation>
     </message>
     <message>
         <source>My name</source>
@@ -82,10 +93,6 @@
     <message>
         <source>Cancel</source>
         <translation>取消</translation>
-    </message>
-    <message>
-        <source>Enter the room code you were given.</source>
-        <translation>请输入您收到的房间号。</translation>
     </message>
     <message>
         <source>Connecting to the server…</source>

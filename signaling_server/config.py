@@ -1,0 +1,120 @@
+"""Server configuration: command-line flags, optionally a TOML file, and the secret file.
+
+The secret signs invites and resume keys. ``serve`` creates it (mode 0600) on first
+start if it does not exist; ``invite`` must read the same file.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from signaling_server.core import Limits
+from signaling_server.tokens import TurnConfig, new_secret
+
+
+def default_secret_file() -> Path:
+    if env := os.environ.get("ULTRASOUND_CONSULT_SECRET_FILE"):
+        return Path(env)
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "ultrasound-consult" / "signaling.secret"
+
+
+class ConfigError(ValueError):
+    """A configuration problem; the text says what to fix."""
+
+
+def read_secret(path: Path, *, create: bool) -> bytes:
+    if env := os.environ.get("ULTRASOUND_CONSULT_SECRET"):
+        return _parse_secret(env, "ULTRASOUND_CONSULT_SECRET")
+    if not path.exists():
+        if not create:
+            raise ConfigError(
+                f"no server secret at {path}. Start the server once (it creates it), "
+                "or pass the server's --secret-file."
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(new_secret().hex() + "\n")
+        print(f"created a new server secret in {path} (keep it private)", file=sys.stderr)
+    mode = path.stat().st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        print(f"warning: {path} is readable by others; chmod 600 it", file=sys.stderr)
+    return _parse_secret(path.read_text().strip(), str(path))
+
+
+def _parse_secret(text: str, where: str) -> bytes:
+    try:
+        secret = bytes.fromhex(text.strip())
+    except ValueError:
+        raise ConfigError(f"{where} must hold the secret as hex") from None
+    if len(secret) < 16:
+        raise ConfigError(f"{where}: the secret must be at least 16 bytes (32 hex digits)")
+    return secret
+
+
+@dataclass
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 8765
+    secret_file: Path = field(default_factory=default_secret_file)
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    redis: str | None = None
+    stun: list[str] = field(default_factory=list)
+    turn: list[str] = field(default_factory=list)
+    turn_secret_file: Path | None = None
+    turn_ttl_s: float = 24 * 3600.0
+    max_rooms: int = Limits.max_rooms
+    max_peers_per_room: int = Limits.max_peers_per_room
+    max_experts: int = Limits.max_experts
+    max_observers: int = Limits.max_observers
+    max_connections: int = 20_000
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_toml(cls, path: Path) -> dict[str, Any]:
+        try:
+            data = tomllib.loads(path.read_text())
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read {path}: {exc}") from None
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ConfigError(f"{path}: unknown settings {sorted(unknown)}; known: {sorted(known)}")
+        for key in ("secret_file", "tls_cert", "tls_key", "turn_secret_file"):
+            if data.get(key):
+                data[key] = Path(data[key])
+        return data
+
+    def limits(self) -> Limits:
+        return Limits(
+            max_rooms=self.max_rooms,
+            max_peers_per_room=self.max_peers_per_room,
+            max_experts=self.max_experts,
+            max_observers=self.max_observers,
+        )
+
+    def turn_config(self) -> TurnConfig | None:
+        if not self.turn:
+            return None
+        if self.turn_secret_file is None:
+            raise ConfigError("TURN URLs need --turn-secret-file (coturn's static-auth-secret)")
+        try:
+            secret = self.turn_secret_file.read_text().strip()
+        except OSError as exc:
+            raise ConfigError(f"cannot read the TURN secret: {exc}") from None
+        return TurnConfig(urls=tuple(self.turn), secret=secret, ttl_s=self.turn_ttl_s)
+
+    def check(self) -> None:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ConfigError("TLS needs both --tls-cert and --tls-key")
+        for url in [*self.stun, *self.turn]:
+            if not url.startswith(("stun:", "stuns:", "turn:", "turns:")):
+                raise ConfigError(f"{url!r} is not a stun:/turn: URL")

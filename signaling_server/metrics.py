@@ -1,0 +1,86 @@
+"""``/metrics`` in the Prometheus text exposition format (version 0.0.4).
+
+A handful of counters and gauges: written out by hand rather than pulling
+prometheus_client (and its process-global registry) onto a bare server host.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from signaling_server.server import SignalingServer
+
+
+def _rss_bytes() -> int:
+    try:
+        with open(f"/proc/{os.getpid()}/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:  # not Linux: peak RSS is the best we have
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def render_metrics(server: SignalingServer) -> str:
+    core = server.core
+    lines: list[str] = []
+
+    def metric(name: str, kind: str, help_text: str, samples: list[tuple[str, float]]) -> None:
+        lines.append(f"# HELP {name} {help_text}")
+        lines.append(f"# TYPE {name} {kind}")
+        lines.extend(f"{name}{labels} {value:g}" for labels, value in samples)
+
+    metric(
+        "uc_signaling_connections",
+        "gauge",
+        "Open WebSocket connections.",
+        [("", core.connection_count)],
+    )
+    metric(
+        "uc_signaling_peers",
+        "gauge",
+        "Peers joined to a room on this process.",
+        [("", core.peer_count)],
+    )
+    metric(
+        "uc_signaling_rooms",
+        "gauge",
+        "Rooms with a peer on this process.",
+        [("", server.directory.local_rooms())],
+    )
+    metric(
+        "uc_signaling_messages_total",
+        "counter",
+        "Messages received.",
+        [("", core.counters["messages"])],
+    )
+    metric(
+        "uc_signaling_joins_total", "counter", "Successful joins.", [("", core.counters["joins"])]
+    )
+    metric(
+        "uc_signaling_relayed_total",
+        "counter",
+        "Offers, answers, candidates and app messages relayed.",
+        [("", core.counters["relayed"])],
+    )
+    metric(
+        "uc_signaling_rejects_total",
+        "counter",
+        "Rejected messages and connections, by reason.",
+        [(f'{{reason="{reason}"}}', n) for reason, n in sorted(core.rejects.items())]
+        or [('{reason="none"}', 0)],
+    )
+    metric(
+        "uc_signaling_resident_memory_bytes",
+        "gauge",
+        "Resident memory of this process.",
+        [("", _rss_bytes())],
+    )
+    metric(
+        "uc_signaling_start_time_seconds",
+        "gauge",
+        "When this process started (Unix time).",
+        [("", server.started_at)],
+    )
+    return "\n".join(lines) + "\n"
