@@ -17,11 +17,11 @@ import sys
 import time
 
 from bench.machine import machine_info
-from ultrasound_consult.session.local_server import LocalSignalingServer
+from signaling_server.process import SignalingServerProcess
 
 
 def run(seconds: float, source: str, annotate_every: float) -> dict:
-    with LocalSignalingServer() as server:
+    with SignalingServerProcess() as server:
         common = ["--server", server.url, "--room", "bench", "--headless"]
         cli = [sys.executable, "-m", "ultrasound_consult"]
         station = subprocess.Popen(

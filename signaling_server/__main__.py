@@ -17,11 +17,11 @@ import sys
 import time
 from dataclasses import fields
 from pathlib import Path
-from urllib.parse import quote
 
 from signaling_server.config import ConfigError, ServerSettings, default_secret_file, read_secret
 from signaling_server.tokens import InviteSigner
 from ultrasound_consult import __version__
+from ultrasound_consult.protocol.invite import join_link
 from ultrasound_consult.protocol.signaling import Role
 
 _TTL_RE = re.compile(r"^(\d+(?:\.\d+)?)([smhd]?)$")
@@ -122,11 +122,14 @@ def raise_fd_limit() -> None:
 
 
 async def run(settings: ServerSettings, secret: bytes) -> None:
-    from signaling_server.server import SignalingServer
+    from signaling_server.server import BackplaneUnavailable, SignalingServer
 
     server = SignalingServer(settings, secret)
     try:
         await server.start()
+    except BackplaneUnavailable as exc:
+        print(f"error: {exc}. Check that Redis is running and the --redis URL.", file=sys.stderr)
+        raise SystemExit(2) from None
     except OSError as exc:
         print(
             f"error: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}. "
@@ -188,11 +191,7 @@ def invite(argv: list[str]) -> int:
     role = Role(args.role)
     code = InviteSigner(secret).mint(args.room, role, ttl_s=args.ttl, now=time.time())
     until = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(code.expires_at))
-    link = (
-        f"ultrasound-consult://join?server={quote(args.server, safe='')}&code={quote(code.code())}"
-        if args.server
-        else None
-    )
+    link = join_link(args.server, code.code()) if args.server else None
     if args.json:
         print(
             json.dumps(

@@ -196,6 +196,9 @@ class _Conn:
     last_rate_notice: float = 0.0
     flood_window_start: float = 0.0
     flood_drops: int = 0
+    #: Closed by us (fatal error, leave, idle): whatever it still sends is ignored,
+    #: so a flood is not answered with a flood of errors.
+    closing: bool = False
 
 
 class SignalingCore:
@@ -246,7 +249,7 @@ class SignalingCore:
 
     def receive(self, conn_id: ConnId, data: str | bytes, now: float) -> list[Effect]:
         conn = self._conns.get(conn_id)
-        if conn is None:
+        if conn is None or conn.closing:
             return []
         self.counters["messages"] += 1
         conn.last_seen = now
@@ -279,7 +282,7 @@ class SignalingCore:
             elif conn.peer is not None and now - conn.last_seen > IDLE_TIMEOUT_S:
                 self.rejects[ErrorCode.IDLE_TIMEOUT.value] += 1
                 effects += self._vacate(conn, TIMED_OUT)
-                effects.append(Close(conn.id, CLOSE_IDLE, "idle"))
+                effects.append(self._close(conn, CLOSE_IDLE, "idle"))
         return effects
 
     def claimed(
@@ -363,7 +366,7 @@ class SignalingCore:
             return self._relay(conn, msg)
         if isinstance(msg, Leave):
             effects = self._vacate(conn, LEFT)
-            effects.append(Close(conn.id, CLOSE_NORMAL, "left"))
+            effects.append(self._close(conn, CLOSE_NORMAL, "left"))
             return effects
         raise ProtocolError(ErrorCode.UNKNOWN_TYPE, "message not handled")  # pragma: no cover
 
@@ -450,8 +453,13 @@ class SignalingCore:
         error = Error.from_exception(ProtocolError(code, reason), fatal=True)
         effects: list[Effect] = [self._send(conn.id, error)]
         effects += self._vacate(conn, DISCONNECTED)
-        effects.append(Close(conn.id, close_code, code.value))
+        effects.append(self._close(conn, close_code, code.value))
         return effects
+
+    @staticmethod
+    def _close(conn: _Conn, code: int, reason: str) -> Close:
+        conn.closing = True
+        return Close(conn.id, code, reason)
 
     @staticmethod
     def _send(conn_id: ConnId, msg: ServerMessage) -> Send:

@@ -5,6 +5,11 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import secrets
+import shutil
+import socket
+import subprocess
+import threading
 
 # Qt must not look for a display in tests; set before anything imports Qt.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -12,6 +17,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 # Imported (and assertion-rewritten) now rather than by its plugin at session end: on
@@ -19,9 +25,9 @@ from pathlib import Path
 import hypothesis  # noqa: F401
 import pytest
 
+from signaling_server.process import SignalingServerProcess
 from signaling_server.tokens import InviteSigner
 from ultrasound_consult.protocol.signaling import Role
-from ultrasound_consult.session.local_server import LocalSignalingServer
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
@@ -54,20 +60,20 @@ def grey_banner_frame(data_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def signaling_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSignalingServer]:
+def signaling_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SignalingServerProcess]:
     """One real server process (python -m signaling_server --port 0) for the session."""
     log = tmp_path_factory.mktemp("server") / "server.log"
-    with LocalSignalingServer(log_level="INFO", log_file=log) as server:
+    with SignalingServerProcess(log_level="INFO", log_file=log) as server:
         yield server
 
 
 @pytest.fixture(scope="session")
-def signaling_url(signaling_server: LocalSignalingServer) -> str:
+def signaling_url(signaling_server: SignalingServerProcess) -> str:
     return signaling_server.url
 
 
 @pytest.fixture(scope="session")
-def signer(signaling_server: LocalSignalingServer) -> InviteSigner:
+def signer(signaling_server: SignalingServerProcess) -> InviteSigner:
     """Signs with the session server's secret (what its 'invite' command does, faster)."""
     return InviteSigner(bytes.fromhex(signaling_server.secret_file.read_text().strip()))
 
@@ -113,3 +119,122 @@ def no_unretrieved_task_errors() -> Iterator[None]:
     gc.collect()
     logging.getLogger("asyncio").removeHandler(handler)
     assert handler.messages == [], f"tasks failed unobserved: {handler.messages}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real redis-server (Debian package) on a free loopback port, for this session."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail(
+            "redis-server is not installed (./dev test installs it: apt-get install redis-server)"
+        )
+    port = free_port()
+    workdir = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    ready = threading.Event()
+
+    def watch() -> None:
+        for line in proc.stdout:  # type: ignore[union-attr]
+            if "Ready to accept connections" in line:
+                ready.set()
+
+    threading.Thread(target=watch, daemon=True).start()
+    if not ready.wait(15):
+        proc.kill()
+        pytest.fail("redis-server did not start")
+    yield f"redis://127.0.0.1:{port}/0"
+    proc.terminate()
+    proc.wait(10)
+
+
+@dataclass
+class Turn:
+    url: str
+    secret_file: Path
+    log: Path
+
+
+@pytest.fixture(scope="session")
+def coturn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Turn]:
+    """A real coturn (Debian package) on loopback, with TURN REST API credentials."""
+    binary = shutil.which("turnserver")
+    if binary is None:
+        pytest.fail("coturn is not installed (./dev test installs it: apt-get install coturn)")
+    work = tmp_path_factory.mktemp("coturn")
+    secret = secrets.token_hex(16)
+    (work / "turn.secret").write_text(secret)
+    port = free_port()
+    relay_base = 40000 + (port % 200) * 100
+    log = work / "turn.log"
+    proc = subprocess.Popen(
+        [
+            binary,
+            "-n",
+            "--listening-ip=127.0.0.1",
+            "--relay-ip=127.0.0.1",
+            f"--listening-port={port}",
+            f"--min-port={relay_base}",
+            f"--max-port={relay_base + 99}",
+            "--realm=uc.test",
+            "--use-auth-secret",
+            f"--static-auth-secret={secret}",
+            "--no-tls",
+            "--no-dtls",
+            "--no-cli",
+            "--allow-loopback-peers",
+            "--fingerprint",
+            "--verbose",
+            f"--log-file={log}",
+            "--simple-log",
+            "--no-stdout-log",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 15
+    while True:  # coturn says nothing on stdout; wait for its UDP listener to answer a STUN binding
+        if _stun_answers(port) or time.monotonic() > deadline:
+            break
+    if proc.poll() is not None or not _stun_answers(port):
+        proc.kill()
+        pytest.fail(f"coturn did not start; see {log}")
+    yield Turn(
+        url=f"turn:127.0.0.1:{port}?transport=udp", secret_file=work / "turn.secret", log=log
+    )
+    proc.terminate()
+    proc.wait(10)
+
+
+def _stun_answers(port: int) -> bool:
+    request = b"\x00\x01\x00\x00\x21\x12\xa4\x42" + secrets.token_bytes(12)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(0.2)
+        try:
+            s.sendto(request, ("127.0.0.1", port))
+            return s.recv(512)[:2] == b"\x01\x01"  # Binding Success Response
+        except OSError:
+            return False

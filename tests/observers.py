@@ -21,6 +21,7 @@ class RecordingObserver(CallObserver):
         self.acks: list[tuple[str, bool, float, str]] = []
         self.stream_infos: list[Any] = []
         self.peers: tuple[Any, ...] = ()
+        self.server_events: list[tuple[bool, str]] = []
         self._changed = asyncio.Condition()
         #: Frames kept for inspection (each holds a decoded picture: keep few).
         self.keep_frames = 60
@@ -57,6 +58,10 @@ class RecordingObserver(CallObserver):
 
     def on_state(self, state: CallState, detail: str) -> None:
         self.states.append((state, detail))
+        self._notify()
+
+    def on_server(self, connected: bool, detail: str) -> None:
+        self.server_events.append((connected, detail))
         self._notify()
 
     def on_peers(self, peers: tuple[Any, ...]) -> None:

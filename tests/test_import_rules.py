@@ -23,7 +23,8 @@ APP = REPO / "ultrasound_consult"
 
 QT = {"PySide6", "pyqtgraph", "qasync", "shiboken6"}
 MEDIA = {"aiortc", "av", "cv2", "aioice", "pydicom"}
-IO = {"websockets", "aiohttp", "socket", "asyncio", "subprocess", "sqlite3", "urllib", "http"}
+# Modules that do I/O (urllib.parse does not: it only handles strings).
+IO = {"websockets", "aiohttp", "socket", "asyncio", "subprocess", "sqlite3", "urllib.request", "http"}
 
 LAYER = {"protocol": 0, "annotate": 1, "media": 2, "session": 3, "ui": 4}
 
@@ -44,11 +45,12 @@ def modules(root: Path):
     return sorted(p for p in root.rglob("*.py") if "__pycache__" not in p.parts)
 
 
-def violations(files, forbidden_roots: set[str]) -> list[str]:
+def violations(files, forbidden: set[str]) -> list[str]:
+    """Imports of a forbidden module or package (matched by dotted prefix)."""
     bad = []
     for path in files:
         for name, line in imports_of(path):
-            if name.split(".")[0] in forbidden_roots:
+            if any(name == f or name.startswith(f + ".") for f in forbidden):
                 bad.append(f"{path.relative_to(REPO)}:{line} imports {name}")
     return bad
 

@@ -11,9 +11,11 @@ from hypothesis import strategies as st
 
 from ultrasound_consult.protocol.errors import ErrorCode, ProtocolError
 from ultrasound_consult.protocol.signaling import (
+    MAX_APP_BYTES,
     MAX_SIGNAL_BYTES,
     SUPPORTED_VERSIONS,
     Answer,
+    App,
     Candidate,
     Error,
     IceServer,
@@ -25,6 +27,7 @@ from ultrasound_consult.protocol.signaling import (
     PeerLeft,
     Ping,
     Pong,
+    Resume,
     Role,
     Welcome,
     encode_client,
@@ -35,6 +38,8 @@ from ultrasound_consult.protocol.signaling import (
 
 CLIENT_MESSAGES = [
     Join(room="clinic-12", role=Role.STATION, name="Township A", token="abc"),
+    Join(room="r1", role=Role.TRAINER, token="t", resume=Resume("p9", "0000000.AAAA")),
+    App(peer="p1", data={"type": "ann.add", "op": "o1"}),
     Join(room="r1", role=Role.EXPERT, name="Dr 王"),
     Offer(peer="p1", sdp="v=0\r\n..."),
     Answer(peer="p2", sdp="v=0\r\n..."),
@@ -62,6 +67,7 @@ SERVER_MESSAGES = [
     Offer(peer="p1", sdp="v=0"),
     Answer(peer="p1", sdp="v=0"),
     Candidate(peer="p1", candidate=None),
+    App(peer="p1", data={"type": "ack", "op": "o1", "ok": True}),
     Pong(),
     Error(ErrorCode.ROOM_FULL, "full", fatal=True),
 ]
@@ -114,6 +120,20 @@ def test_relay_direction_is_explicit_on_the_wire():
             "sdpMLineIndex",
         ),
         ('{"type": "ping", "x": NaN}', ErrorCode.BAD_JSON, "NaN"),
+        ('{"type": "app", "to": "p", "data": {"x": 1}}', ErrorCode.BAD_MESSAGE, "data.type"),
+        ('{"type": "app", "to": "p", "data": "ann.add"}', ErrorCode.BAD_MESSAGE, "'data'"),
+        (
+            '{"type": "app", "to": "p", "data": {"type": "x", "pad": "'
+            + "y" * MAX_APP_BYTES
+            + '"}}',
+            ErrorCode.MESSAGE_TOO_LARGE,
+            "'data'",
+        ),
+        (
+            '{"type": "join", "v": 1, "room": "r", "role": "expert", "name": "", "resume": {"peer_id": "p"}}',
+            ErrorCode.BAD_MESSAGE,
+            "'key'",
+        ),
         (b'{"type": "ping"}', ErrorCode.BINARY_NOT_SUPPORTED, "binary"),
         (
             '{"type": "ping", "pad": "' + "x" * MAX_SIGNAL_BYTES + '"}',

@@ -350,3 +350,15 @@ async def test_a_thousand_joins_without_a_token_leave_no_state_behind():
         await h.run(h.core.disconnect(c, NOW))
     assert h.directory.local_rooms() == 0 and h.core.peer_count == 0 and not h.core._conns
     assert h.core.rejects["unauthorized"] == 1000
+
+
+async def test_a_condemned_connection_is_not_answered_any_more():
+    h = Harness(Limits(rate_per_s=1, burst=5, max_flood_drops=20))
+    a = h.connect()
+    await h.join(a, "r", "expert")
+    replies = []
+    for _ in range(2000):
+        replies += await h.send(a, '{"type": "ping"}')
+    closes = [r for r in replies if isinstance(r, tuple)]
+    assert len(closes) == 1, "one close, not one per message that was still in flight"
+    assert len(replies) < 30

@@ -23,8 +23,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from signaling_server.config import ServerSettings
+from signaling_server.process import SignalingServerProcess
 from signaling_server.server import SignalingServer
-from ultrasound_consult.session.local_server import LocalSignalingServer
 
 
 def http_url(ws_url: str, path: str) -> str:
@@ -360,7 +360,7 @@ def self_signed(tmp: Path) -> tuple[Path, Path]:
 
 async def test_tls(tmp_path):
     cert, key = self_signed(tmp_path)
-    with LocalSignalingServer(
+    with SignalingServerProcess(
         host="localhost", extra_args=["--tls-cert", str(cert), "--tls-key", str(key)]
     ) as server:
         assert server.url.startswith("wss://")
@@ -375,3 +375,47 @@ async def test_tls(tmp_path):
             await connect(url)  # the system trust store does not know this certificate
         with pytest.raises((InvalidStatus, OSError, Exception)):
             await connect(url.replace("wss://", "ws://"), open_timeout=3)
+
+
+def test_a_config_file_sets_limits_and_unknown_keys_are_errors(tmp_path):
+    good = tmp_path / "server.toml"
+    good.write_text('max_observers = 0\nstun = ["stun:127.0.0.1:3478"]\n')
+    with SignalingServerProcess(extra_args=["--config", str(good)]) as server:
+
+        async def observe() -> dict:
+            ws = await connect(server.url)
+            token = server.invite("cfg", "observer")
+            await ws.send(
+                json.dumps(
+                    {
+                        "type": "join",
+                        "v": 1,
+                        "room": "cfg",
+                        "role": "observer",
+                        "name": "",
+                        "token": token,
+                    }
+                )
+            )
+            reply = json.loads(await ws.recv())
+            await ws.close()
+            return reply
+
+        assert asyncio.run(observe())["code"] == "room_full", "max_observers = 0 from the file"
+    bad = tmp_path / "bad.toml"
+    bad.write_text("max_obsevers = 3\n")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "signaling_server",
+            "--config",
+            str(bad),
+            "--secret-file",
+            str(tmp_path / "s"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert proc.returncode == 2 and "unknown settings ['max_obsevers']" in proc.stderr

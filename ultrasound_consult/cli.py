@@ -31,8 +31,8 @@ def _common(p: argparse.ArgumentParser, *, station: bool) -> None:
         "--invite",
         required=True,
         metavar="CODE",
-        help="the invite code you were given (it names the room); the server's administrator "
-        "makes one with: python -m signaling_server invite --room ROOM --role ROLE",
+        help="the invite code or link you were given (it names the room); the server's "
+        "administrator makes one with: python -m signaling_server invite --room ROOM --role ROLE",
     )
     p.add_argument("--name", default="", help="your name as the others see it")
     p.add_argument(

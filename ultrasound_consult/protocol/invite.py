@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import parse_qs, urlencode
 
 from ultrasound_consult.protocol.errors import ErrorCode, ProtocolError
 from ultrasound_consult.protocol.signaling import Role
@@ -104,3 +105,22 @@ def parse_invite(text: str) -> Invite:
     if role is None or len(mac) != MAC_CHARS:
         raise invalid
     return Invite(room=room, role=role, expires_min=expires, mac=mac)
+
+
+JOIN_LINK_PREFIX = "ultrasound-consult://join?"
+
+
+def join_link(server_url: str, code: str) -> str:
+    """A link that carries both the server and the invite code."""
+    return f"{JOIN_LINK_PREFIX}{urlencode({'server': server_url, 'code': code})}"
+
+
+def split_join_text(text: str) -> tuple[str | None, str]:
+    """``(server or None, code)`` from an invite code or a join link, as pasted."""
+    text = text.strip()
+    if not text.startswith(JOIN_LINK_PREFIX):
+        return None, text
+    query = parse_qs(text[len(JOIN_LINK_PREFIX) :])
+    server = query.get("server", [None])[0]
+    code = query.get("code", [""])[0]
+    return server, code

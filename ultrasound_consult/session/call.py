@@ -34,7 +34,7 @@ from ultrasound_consult.protocol.channel import (
     parse_channel_message,
 )
 from ultrasound_consult.protocol.errors import ProtocolError
-from ultrasound_consult.protocol.invite import parse_invite
+from ultrasound_consult.protocol.invite import parse_invite, split_join_text
 from ultrasound_consult.protocol.signaling import (
     LEFT,
     Answer,
@@ -51,13 +51,17 @@ from ultrasound_consult.protocol.signaling import (
     Welcome,
 )
 from ultrasound_consult.session.observer import CallObserver, CallState
-from ultrasound_consult.session.peer_link import PeerLink
+from ultrasound_consult.session.peer_link import PeerLink, candidate_count
 from ultrasound_consult.session.signaling_client import SignalingClient, SignalingError, tls_context
 from ultrasound_consult.session.stats import CallStats
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_COLOR = "#ffd400"
+#: A peer connection not connected this long after the offer counts as failed.
+NEGOTIATION_TIMEOUT_S = 20.0
+#: The station offers again after a failure, waiting longer each time.
+REOFFER_BACKOFF_S = (2.0, 5.0, 10.0, 20.0, 30.0, 60.0)
 #: Live pointer updates are coalesced to at most this rate.
 POINTER_HZ = 60.0
 
@@ -81,12 +85,18 @@ class CallConfig:
 
     @classmethod
     def from_invite(cls, server_url: str, code: str, name: str = "", **kwargs: Any) -> CallConfig:
-        """Room and role come from the invite code; raises :class:`CallError` if it is malformed."""
+        """Room and role from an invite code, or server too from a join link.
+
+        Raises :class:`CallError` if the code is malformed.
+        """
+        linked_server, code = split_join_text(code)
         try:
             invite = parse_invite(code)
         except ProtocolError as exc:
             raise CallError(exc.reason) from None
-        return cls(server_url, invite.room, invite.role, name, token=code, **kwargs)
+        return cls(
+            linked_server or server_url, invite.room, invite.role, name, token=code, **kwargs
+        )
 
 
 @dataclass
@@ -136,6 +146,7 @@ class ConsultCall:
         self._pointer = _Pointer()
         self._tasks: set[asyncio.Task[None]] = set()
         self._ice_servers: tuple[IceServer, ...] = ()
+        self._offer_attempts: dict[str, int] = {}
         self._started_at = 0.0
 
     @property
@@ -397,6 +408,8 @@ class ConsultCall:
         self.pipeline.add_sink(video.push)
         self._set_state(CallState.NEGOTIATING, f"connecting to {peer.name or peer.role.value}")
         sdp = await link.create_offer(video)
+        if self._no_network_path(link, sdp):
+            return
         await self._signaling.send(Offer(peer=peer.id, sdp=sdp))
 
     async def _answer(self, offer: Offer) -> None:
@@ -415,7 +428,61 @@ class ConsultCall:
         link = self._new_link(peer)
         self._set_state(CallState.NEGOTIATING, f"connecting to {peer.name or 'the station'}")
         sdp = await link.create_answer(offer.sdp, self._remote_frame)
+        if self._no_network_path(link, sdp):
+            return
         await self._signaling.send(Answer(peer=peer.id, sdp=sdp))
+
+    def _no_network_path(self, link: PeerLink, sdp: str) -> bool:
+        """Without a single ICE candidate a connection cannot even start: say why now."""
+        if candidate_count(sdp):
+            return False
+        relay = self.config.ice_transport_policy == "relay"
+        self._link_failed(
+            link,
+            "no_network_path",
+            "No network path could be prepared for the video. "
+            + (
+                "The TURN relay refused or did not answer: check the TURN server and its "
+                "secret (ask your IT contact)."
+                if relay
+                else "Check that this computer is connected to a network."
+            ),
+        )
+        return True
+
+    async def _watch_negotiation(self, link: PeerLink) -> None:
+        try:
+            await asyncio.wait_for(link.connected.wait(), NEGOTIATION_TIMEOUT_S)
+        except TimeoutError:
+            if self.links.get(link.remote.id) is link:
+                self._link_failed(
+                    link,
+                    "peer_connection_failed",
+                    f"The video connection to {link.remote.name or link.remote.role.value} "
+                    f"could not be set up within {NEGOTIATION_TIMEOUT_S:.0f} s. The network "
+                    "between the two sites may block it; a TURN relay may be needed (ask your "
+                    "IT contact). Retrying.",
+                )
+
+    def _link_failed(self, link: PeerLink, code: str, message: str) -> None:
+        self.stats.errors.append(code)
+        self.observer.on_error(code, message)
+        if self.links.get(link.remote.id) is link:
+            del self.links[link.remote.id]
+        self._close_link(link)
+        if not self.links:
+            self._set_state(CallState.WAITING, self._waiting_detail())
+        if self.role is Role.STATION and link.remote.id in self.peers:
+            attempt = self._offer_attempts.get(link.remote.id, 0)
+            self._offer_attempts[link.remote.id] = attempt + 1
+            delay = REOFFER_BACKOFF_S[min(attempt, len(REOFFER_BACKOFF_S) - 1)]
+            self._spawn(self._reoffer_later(link.remote.id, delay))
+
+    async def _reoffer_later(self, peer_id: str, delay: float) -> None:
+        await asyncio.sleep(delay)
+        peer = self.peers.get(peer_id)
+        if peer is not None and peer_id not in self.links:
+            await self._offer_to(peer)
 
     def _new_link(self, peer: PeerInfo) -> PeerLink:
         link = PeerLink(
@@ -427,6 +494,7 @@ class ConsultCall:
             on_state=self._on_link_state,
         )
         self.links[peer.id] = link
+        self._spawn(self._watch_negotiation(link))
         return link
 
     def _close_link(self, link: PeerLink) -> None:
@@ -440,6 +508,7 @@ class ConsultCall:
         if self.links.get(link.remote.id) is not link:
             return
         if state == "connected":
+            self._offer_attempts.pop(link.remote.id, None)
             self._refresh_stats()
             self._set_state(
                 CallState.CONNECTED, f"connected to {link.remote.name or link.remote.role.value}"
@@ -451,17 +520,13 @@ class ConsultCall:
             if not self.links:
                 self._set_state(CallState.WAITING, self._waiting_detail())
         elif state == "failed":
-            message = (
+            self._link_failed(
+                link,
+                "peer_connection_failed",
                 f"The video connection to {link.remote.name or link.remote.role.value} failed. "
                 "The network between the two sites may block it; a TURN relay may be needed "
-                "(ask your IT contact)."
+                "(ask your IT contact). Retrying.",
             )
-            self.stats.errors.append("peer_connection_failed")
-            self.observer.on_error("peer_connection_failed", message)
-            self.links.pop(link.remote.id, None)
-            self._close_link(link)
-            if not self.links:
-                self._set_state(CallState.WAITING, self._waiting_detail())
 
     # --- data channels ---------------------------------------------------------
 

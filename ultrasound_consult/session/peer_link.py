@@ -47,6 +47,10 @@ def rtc_configuration(
     )
 
 
+def candidate_count(sdp: str) -> int:
+    return sum(1 for line in sdp.splitlines() if line.startswith("a=candidate:"))
+
+
 def negotiated_codec(sdp: str | None) -> str | None:
     """The codec an SDP answer settled on for video (the first one it lists)."""
     if not sdp:
@@ -74,6 +78,8 @@ class PeerLink:
         self.video_out: OutgoingVideoTrack | None = None
         self.sink: RemoteVideoSink | None = None
         self.codec: str | None = None
+        #: Set once the connection first reaches "connected".
+        self.connected = asyncio.Event()
         self._on_channel_message = on_channel_message
         self._on_channel_open = on_channel_open
         self._on_state = on_state
@@ -161,6 +167,8 @@ class PeerLink:
             asyncio.get_running_loop().call_soon(self._on_channel_open, self, label)
 
     async def _state_changed(self) -> None:
+        if self.pc.connectionState == "connected":
+            self.connected.set()
         self._on_state(self, self.pc.connectionState)
 
     async def close(self) -> None:

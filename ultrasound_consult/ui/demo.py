@@ -20,12 +20,12 @@ from typing import Any
 
 from PySide6.QtCore import QTimer
 
+from signaling_server.process import SignalingServerProcess
 from ultrasound_consult.media.privacy import PrivacyMask
 from ultrasound_consult.media.source_spec import open_source
 from ultrasound_consult.protocol.signaling import Role
 from ultrasound_consult.session.call import CallConfig
 from ultrasound_consult.session.engine_thread import EngineThread
-from ultrasound_consult.session.local_server import LocalSignalingServer
 from ultrasound_consult.ui.app import OpenCall, application, display_available, open_call
 from ultrasound_consult.ui.call_window import ExpertWindow
 
@@ -82,7 +82,7 @@ def run_demo(
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
         print(no_display_notice(duration, output), file=sys.stderr, flush=True)
     source = open_source(source_spec)
-    server = LocalSignalingServer().start()
+    server = SignalingServerProcess().start()
     print(f"Signalling server: {server.url}  room: {ROOM}", file=sys.stderr, flush=True)
     app = application(language)
     engine = EngineThread().start()

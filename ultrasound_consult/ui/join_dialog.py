@@ -19,7 +19,7 @@ from ultrasound_consult.media.privacy import PrivacyMask
 from ultrasound_consult.media.source import SourceError
 from ultrasound_consult.media.source_spec import open_source
 from ultrasound_consult.protocol.errors import ProtocolError
-from ultrasound_consult.protocol.invite import parse_invite
+from ultrasound_consult.protocol.invite import parse_invite, split_join_text
 from ultrasound_consult.protocol.signaling import Role
 from ultrasound_consult.session.call import CallConfig
 from ultrasound_consult.ui.app import application, run_call_window
@@ -34,7 +34,9 @@ class JoinDialog(QDialog):
         form = QFormLayout(self)
         self.server = QLineEdit("ws://127.0.0.1:8765/")
         self.code = QLineEdit()
-        self.code.setPlaceholderText(tr("invite code, e.g. clinic-12.E1KZ4M2P.7HXM-4QPA-9TKD-W3FN"))
+        self.code.setPlaceholderText(
+            tr("invite code or link, e.g. clinic-12.E1KZ4M2P.7HXM-4QPA-9TKD-W3FN")
+        )
         self.role_label = QLabel()
         self.name = QLineEdit()
         self.source = QLineEdit("synthetic")
@@ -54,8 +56,11 @@ class JoinDialog(QDialog):
         self._code_changed()
 
     def role(self) -> Role | None:
+        server, code = split_join_text(self.code.text())
+        if server and server != self.server.text():
+            self.server.setText(server)  # a pasted link names the server too
         try:
-            return parse_invite(self.code.text()).role
+            return parse_invite(code).role
         except ProtocolError:
             return None
 

@@ -47,10 +47,6 @@
         <translation>加入会诊 — 超声远程会诊</translation>
     </message>
     <message>
-        <source>invite code, e.g. clinic-12.E1KZ4M2P.7HXM-4QPA-9TKD-W3FN</source>
-        <translation>邀请码，例如 clinic-12.E1KZ4M2P.7HXM-4QPA-9TKD-W3FN</translation>
-    </message>
-    <message>
         <source>Invite code</source>
         <translation>邀请码</translation>
     </message>
@@ -77,6 +73,10 @@
     <message>
         <source>Video source</source>
         <translation>视频来源</translation>
+    </message>
+    <message>
+        <source>invite code or link, e.g. clinic-12.E1KZ4M2P.7HXM-4QPA-9TKD-W3FN</source>
+        <translation>邀请码或链接，例如 clinic-12.E1KZ4M2P.7HXM-4QPA-9TKD-W3FN</translation>
     </message>
     <message>
         <source>Server</source>

@@ -1,4 +1,4 @@
-"""Start a real signalling server process on this machine (demo, tests, benchmarks).
+"""Run a real signalling server process on this machine (the demo, tests, benchmarks).
 
 Runs ``python -m signaling_server --port 0`` with a secret of its own and reads the
 URL it prints first, so the demo and the tests exercise exactly what a clinic
@@ -20,7 +20,7 @@ from pathlib import Path
 STARTUP_TIMEOUT_S = 15.0
 
 
-class LocalSignalingServer:
+class SignalingServerProcess:
     def __init__(
         self,
         *,
@@ -45,7 +45,7 @@ class LocalSignalingServer:
         self.process: subprocess.Popen[str] | None = None
         self.url = ""
 
-    def start(self) -> LocalSignalingServer:
+    def start(self) -> SignalingServerProcess:
         stderr = open(self.log_file, "a") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
             [
@@ -133,7 +133,7 @@ class LocalSignalingServer:
             self.process.stdout.close()
         self.process = None
 
-    def __enter__(self) -> LocalSignalingServer:
+    def __enter__(self) -> SignalingServerProcess:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

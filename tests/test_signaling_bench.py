@@ -1,0 +1,36 @@
+"""The load benchmark runs and reports (small sizes; the figures come from full runs)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def bench(*args: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-m", "signaling_server.bench", *args, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    ).stdout
+    return json.loads(out)
+
+
+def test_single_process():
+    result = bench("--clients", "60", "--rooms", "20")
+    assert result["joined"] == 60 and result["errors"] == {}
+    assert result["relays_sent"] == 40 * 4 and result["relays_delivered"] == result["relays_sent"]
+    assert result["join_ms"]["p99"] is not None and result["messages_per_s"] > 0
+    assert all(v and v > 0 for v in result["server_rss_mb"].values())
+
+
+@pytest.mark.slow
+def test_two_processes_behind_redis(redis_url):
+    result = bench("--clients", "40", "--rooms", "20", "--processes", "2", "--redis", redis_url)
+    assert result["processes"] == 2 and result["joined"] == 40
+    assert result["relays_delivered"] == result["relays_sent"] == 80
+    assert len(result["server_rss_mb"]) == 2
