@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ultrasound_consult import __version__
 from ultrasound_consult.media.privacy import DEFAULT_TOP_BAND, PrivacyMask
+from ultrasound_consult.media.quality import DEFAULT_PRESET, PRESETS
 from ultrasound_consult.media.source import SourceError
 from ultrasound_consult.media.source_spec import SPEC_HELP, open_source, parse_source_spec
 from ultrasound_consult.protocol.signaling import Role
@@ -53,6 +54,13 @@ def _common(p: argparse.ArgumentParser, *, station: bool) -> None:
     p.add_argument("--lang", default=None, choices=["auto", "en", "zh_CN"], help="window language")
     if station:
         p.add_argument("--source", default="synthetic", help=f"video source: {SPEC_HELP}")
+        p.add_argument(
+            "--quality",
+            default=DEFAULT_PRESET,
+            choices=list(PRESETS),
+            help="diagnostic: native resolution, high bitrate; balanced: up to 720 lines; "
+            "weak: up to 540 lines at 15 fps for poor links (default: %(default)s)",
+        )
         p.add_argument(
             "--mask-top",
             type=float,
@@ -102,6 +110,30 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--lang", default=None, choices=["auto", "en", "zh_CN"])
     demo.add_argument("--autopilot", action="store_true", help="let a scripted expert draw")
     sub.add_parser("sources", help="list capture devices")
+    bench = sub.add_parser(
+        "bench",
+        help="measure a real station -> expert call on this machine (JSON)",
+        description="Runs a station and an expert as separate processes with their windows "
+        "offscreen, with our media settings and then with stock aiortc's, and prints one "
+        "JSON object: latency source -> painted, frame rates, SSIM/PSNR, bitrate, CPU per "
+        "side, annotation latency.",
+    )
+    bench.add_argument("--source", default="synthetic", help=f"station source: {SPEC_HELP}")
+    bench.add_argument("--resolution", default="1024x768", help="for the synthetic source (WxH)")
+    bench.add_argument("--fps", type=float, default=30.0, help="for the synthetic source")
+    bench.add_argument("--codec", default="vp8", choices=["vp8", "h264"])
+    bench.add_argument("--quality", default=DEFAULT_PRESET, choices=list(PRESETS))
+    bench.add_argument("--bitrate", type=float, default=None, help="override the preset, Mbps")
+    bench.add_argument("--duration", type=float, default=20.0, help="measured seconds per variant")
+    bench.add_argument("--warmup", type=float, default=4.0, help="seconds before measuring")
+    bench.add_argument(
+        "--network",
+        default="none",
+        help="impairment: a profile name (none, rtt40-loss1, 4g, township, outage) or "
+        "delay=20ms,jitter=5ms,loss=1%%,rate=4mbit,down=5s@10s",
+    )
+    bench.add_argument("--no-stock", action="store_true", help="skip the stock aiortc comparison")
+    bench.add_argument("--json", action="store_true", help="print JSON (the only output format)")
     return parser
 
 
@@ -120,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
             return _run_gui_command(lambda: _demo(args), needs_display=False)
         if command == "sources":
             return _sources()
+        if command == "bench":
+            return _bench(args)
         return _run_gui_command(lambda: _gui(args))
     except SourceError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -136,6 +170,7 @@ def _run_call(args: argparse.Namespace, role: Role) -> int:
             args.name,
             ca_file=args.ca_file,
             ice_transport_policy="relay" if args.relay_only else "all",
+            quality=getattr(args, "quality", DEFAULT_PRESET),
         )
     except CallError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -215,6 +250,33 @@ def _gui(args: argparse.Namespace) -> int:
     from ultrasound_consult.ui.join_dialog import run_join_dialog
 
     return run_join_dialog(language=args.lang)
+
+
+def _bench(args: argparse.Namespace) -> int:
+    import json
+
+    from ultrasound_consult.benchmark.runner import BenchOptions, run_bench
+
+    source = args.source
+    if source == "synthetic":
+        source = f"synthetic:{args.resolution}@{args.fps:g}"
+    parse_source_spec(source)
+    options = BenchOptions(
+        source=source,
+        quality=args.quality,
+        codec=args.codec,
+        bitrate_mbps=args.bitrate,
+        duration=args.duration,
+        warmup=args.warmup,
+        network=args.network,
+        compare_stock=not args.no_stock,
+    )
+    try:
+        print(json.dumps(run_bench(options)))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _sources() -> int:

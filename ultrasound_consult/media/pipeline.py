@@ -20,6 +20,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from ultrasound_consult.media.convert import to_video_frame
 from ultrasound_consult.media.privacy import MaskPlan, PrivacyMask
+from ultrasound_consult.media.quality import QualityPreset
 from ultrasound_consult.media.rtp_clock import rtp_origin, sender_last_rtp_timestamp
 from ultrasound_consult.media.source import SourceError, SourceFrame, SourceInfo, VideoSource
 
@@ -112,12 +113,14 @@ class OutgoingVideoTrack(MediaStreamTrack):
 
     kind = "video"
 
-    def __init__(self) -> None:
+    def __init__(self, preset: QualityPreset | None = None) -> None:
         super().__init__()
+        self.preset = preset
         self._latest: SourceFrame | None = None
         self._fresh = asyncio.Event()
         self.frames_sent = 0
         self.frames_dropped = 0
+        self._last_pushed_ts: float | None = None
         self.last_sent: SourceFrame | None = None
         self.last_sent_pts: int | None = None
         #: The RTCRtpSender sending this track, set by the call once it is added.
@@ -127,6 +130,15 @@ class OutgoingVideoTrack(MediaStreamTrack):
         self.on_rtp_origin: Callable[[int], None] | None = None
 
     def push(self, frame: SourceFrame) -> None:
+        max_fps = self.preset.max_fps if self.preset is not None else None
+        # Keep frames on a grid of 1/max_fps (with slack for the source's jitter).
+        if (
+            max_fps
+            and self._last_pushed_ts is not None
+            and frame.media_ts - self._last_pushed_ts < 0.9 / max_fps
+        ):
+            return
+        self._last_pushed_ts = frame.media_ts
         if self._latest is not None:
             self.frames_dropped += 1
         self._latest = frame
@@ -140,7 +152,12 @@ class OutgoingVideoTrack(MediaStreamTrack):
             await self._fresh.wait()
         frame, self._latest = self._latest, None
         self._learn_rtp_origin()
-        video = to_video_frame(frame.image, frame.media_ts, mask=frame.mask)
+        size = None
+        if self.preset is not None:
+            size = self.preset.output_size(frame.width, frame.height)
+            if size == (frame.width - frame.width % 2, frame.height - frame.height % 2):
+                size = None
+        video = to_video_frame(frame.image, frame.media_ts, mask=frame.mask, size=size)
         self.frames_sent += 1
         self.last_sent = frame
         self.last_sent_pts = video.pts

@@ -19,7 +19,7 @@ import av
 import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from ultrasound_consult.media.convert import video_frame_to_rgb
+from ultrasound_consult.media.convert import video_frame_to_display
 from ultrasound_consult.media.rtp_clock import RTP_WRAP, media_time, receiver_rtp_origin
 
 logger = logging.getLogger(__name__)
@@ -44,9 +44,9 @@ class ReceivedFrame:
         return int(self.frame.height)
 
     def display_array(self) -> np.ndarray:
-        """RGB pixels, converted on first use (only frames actually shown pay for it)."""
+        """Grey or RGB pixels, converted on first use (only frames shown pay for it)."""
         if self._rgb is None:
-            self._rgb = video_frame_to_rgb(self.frame)
+            self._rgb = video_frame_to_display(self.frame)
         return self._rgb
 
 

@@ -12,12 +12,14 @@ import asyncio
 import itertools
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ultrasound_consult.annotate.scene import AnnotationScene, PointerBoard
+from ultrasound_consult.media.encoder import PresetVp8Encoder
 from ultrasound_consult.media.pipeline import OutgoingVideoTrack, StationPipeline
 from ultrasound_consult.media.privacy import PrivacyMask
+from ultrasound_consult.media.quality import DEFAULT_PRESET, BitratePolicy, preset
 from ultrasound_consult.media.receiver import ReceivedFrame
 from ultrasound_consult.media.source import SourceError, VideoSource
 from ultrasound_consult.protocol.annotation import Annotation, AnnotationKind, Point
@@ -82,6 +84,15 @@ class CallConfig:
     ca_file: str | None = None
     #: "relay" sends media only through TURN (hides addresses; needs a TURN server).
     ice_transport_policy: str = "all"
+    #: Station only: a name from :data:`ultrasound_consult.media.quality.PRESETS`.
+    quality: str = DEFAULT_PRESET
+    #: "VP8" (the presets' encoder) or "H264" (aiortc's libx264 encoder).
+    video_codec: str = "VP8"
+    #: Overrides the preset's target (and ceiling) bitrate, in Mbps (experiments).
+    bitrate_mbps: float | None = None
+    #: Our latency and quality tuning (marker-bit frame release, the preset encoder).
+    #: False reproduces stock aiortc, for the benchmark's comparison only.
+    media_tuning: bool = True
 
     @classmethod
     def from_invite(cls, server_url: str, code: str, name: str = "", **kwargs: Any) -> CallConfig:
@@ -127,6 +138,12 @@ class ConsultCall:
         if config.role is Role.STATION and source is None:
             raise ValueError("a station needs a video source")
         self.config = config
+        self.quality = preset(config.quality)
+        if config.bitrate_mbps:
+            bps = int(config.bitrate_mbps * 1e6)
+            self.quality = replace(
+                self.quality, target_bps=bps, max_bps=bps, min_bps=min(self.quality.min_bps, bps)
+            )
         self.observer = observer or CallObserver()
         self.source = source
         self.mask = mask or PrivacyMask()
@@ -403,11 +420,16 @@ class ConsultCall:
             return
         assert self._signaling is not None
         link = self._new_link(peer)
-        video = OutgoingVideoTrack()
+        video = OutgoingVideoTrack(self.quality if self.config.media_tuning else None)
         video.on_rtp_origin = lambda _origin, link=link: self._send_stream_info(link)
         self.pipeline.add_sink(video.push)
         self._set_state(CallState.NEGOTIATING, f"connecting to {peer.name or peer.role.value}")
-        sdp = await link.create_offer(video)
+        encoder = (
+            PresetVp8Encoder(self._bitrate_policy(), self._send_fps())
+            if self.config.media_tuning and self.config.video_codec == "VP8"
+            else None
+        )
+        sdp = await link.create_offer(video, encoder, codec=self.config.video_codec)
         if self._no_network_path(link, sdp):
             return
         await self._signaling.send(Offer(peer=peer.id, sdp=sdp))
@@ -431,6 +453,30 @@ class ConsultCall:
         if self._no_network_path(link, sdp):
             return
         await self._signaling.send(Answer(peer=peer.id, sdp=sdp))
+
+    # --- quality -------------------------------------------------------------
+
+    def set_quality(self, name: str) -> None:
+        """Switch every outgoing stream to another preset (raises ValueError)."""
+        self.quality = preset(name)
+        self.config.quality = name
+        for link in self.links.values():
+            if link.video_out is not None:
+                link.video_out.preset = self.quality
+            if isinstance(link.encoder, PresetVp8Encoder):
+                link.encoder.policy = self._bitrate_policy()
+                link.encoder.fps = self._send_fps()
+
+    def _send_fps(self) -> float:
+        assert self.pipeline is not None
+        fps = self.pipeline.info.fps or 30.0
+        return min(fps, self.quality.max_fps) if self.quality.max_fps else fps
+
+    def _bitrate_policy(self) -> BitratePolicy:
+        assert self.pipeline is not None
+        info = self.pipeline.info
+        width, height = self.quality.output_size(info.width or 1024, info.height or 768)
+        return BitratePolicy(self.quality, width * height * self._send_fps())
 
     def _no_network_path(self, link: PeerLink, sdp: str) -> bool:
         """Without a single ICE candidate a connection cannot even start: say why now."""
@@ -489,6 +535,7 @@ class ConsultCall:
             peer,
             self._ice_servers,
             relay_only=self.config.ice_transport_policy == "relay",
+            release_on_marker=self.config.media_tuning,
             on_channel_message=self._on_channel_message,
             on_channel_open=self._on_channel_open,
             on_state=self._on_link_state,

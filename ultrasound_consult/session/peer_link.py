@@ -22,16 +22,17 @@ from aiortc import (
     RTCRtpSender,
     RTCSessionDescription,
 )
+from aiortc.codecs.base import Encoder
 from aiortc.sdp import SessionDescription
 
+from ultrasound_consult.media.encoder import PresetVp8Encoder, install_encoder
+from ultrasound_consult.media.jitter import release_on_marker
 from ultrasound_consult.media.pipeline import OutgoingVideoTrack
 from ultrasound_consult.media.receiver import ReceivedFrame, RemoteVideoSink
 from ultrasound_consult.protocol.channel import OPS_CHANNEL, POINTER_CHANNEL
 from ultrasound_consult.protocol.signaling import IceServer, PeerInfo
 
 logger = logging.getLogger(__name__)
-
-PREFERRED_CODEC = "video/VP8"
 
 
 def rtc_configuration(
@@ -68,6 +69,7 @@ class PeerLink:
         ice_servers: tuple[IceServer, ...],
         *,
         relay_only: bool = False,
+        release_on_marker: bool = True,
         on_channel_message: Callable[[PeerLink, str, str], None],
         on_channel_open: Callable[[PeerLink, str], None],
         on_state: Callable[[PeerLink, str], None],
@@ -75,7 +77,10 @@ class PeerLink:
         self.remote = remote
         self.pc = RTCPeerConnection(rtc_configuration(ice_servers, relay_only=relay_only))
         self.channels: dict[str, RTCDataChannel] = {}
+        self.release_on_marker = release_on_marker
         self.video_out: OutgoingVideoTrack | None = None
+        self.sender: RTCRtpSender | None = None
+        self.encoder: Encoder | None = None
         self.sink: RemoteVideoSink | None = None
         self.codec: str | None = None
         #: Set once the connection first reaches "connected".
@@ -104,11 +109,16 @@ class PeerLink:
 
     # --- station side: offer ---------------------------------------------------
 
-    async def create_offer(self, video: OutgoingVideoTrack) -> str:
+    async def create_offer(
+        self, video: OutgoingVideoTrack, encoder: Encoder | None = None, *, codec: str = "VP8"
+    ) -> str:
         self.video_out = video
         transceiver = self.pc.addTransceiver(video, direction="sendonly")
+        self.sender = transceiver.sender
+        if encoder is not None and install_encoder(transceiver.sender, encoder):
+            self.encoder = encoder
         caps = RTCRtpSender.getCapabilities("video")
-        preferred = [c for c in caps.codecs if c.mimeType == PREFERRED_CODEC]
+        preferred = [c for c in caps.codecs if c.mimeType == f"video/{codec}"]
         rtx = [c for c in caps.codecs if c.mimeType == "video/rtx"]
         if preferred:
             transceiver.setCodecPreferences(preferred + rtx)
@@ -123,6 +133,14 @@ class PeerLink:
     async def accept_answer(self, sdp: str) -> None:
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
         self.codec = negotiated_codec(sdp)
+        if (
+            isinstance(self.encoder, PresetVp8Encoder)
+            and self.codec != "VP8"
+            and self.sender is not None
+        ):
+            # The far end chose another codec: let aiortc pick its own encoder for it.
+            install_encoder(self.sender, None)
+            self.encoder = None
 
     # --- viewer side: answer ---------------------------------------------------
 
@@ -133,6 +151,8 @@ class PeerLink:
                     (t.receiver for t in self.pc.getTransceivers() if t.receiver.track is track),
                     None,
                 )
+                if self.release_on_marker and receiver is not None:
+                    release_on_marker(receiver)
                 self.sink = RemoteVideoSink(track, on_frame, receiver=receiver)
                 self.sink.start()
 

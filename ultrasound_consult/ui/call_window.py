@@ -156,7 +156,9 @@ class StationWindow(CallWindow):
     def _show_local_frame(self) -> None:
         frame = self.bridge.local_frames.take()
         if frame is not None:
-            self.view.set_frame(frame.display_array())
+            # At once: the frame slot fires once per frame (latest wins), and waiting for
+            # Qt's next update pass added up to a frame of delay (measured).
+            self.view.set_frame(frame.display_array(), tag=frame.media_ts, immediate=True)
 
 
 class ExpertWindow(CallWindow):
@@ -191,7 +193,9 @@ class ExpertWindow(CallWindow):
     def _show_remote_frame(self) -> None:
         frame = self.bridge.remote_frames.take()
         if frame is not None:
-            self.view.set_frame(frame.display_array())
+            # At once: the frame slot fires once per frame (latest wins), and waiting for
+            # Qt's next update pass added up to a frame of delay (measured).
+            self.view.set_frame(frame.display_array(), tag=frame.media_ts, immediate=True)
 
     def add_mark(self, x: float, y: float) -> None:
         self.bridge.call(self.call.add_annotation, AnnotationKind.MARK, ((x, y),))

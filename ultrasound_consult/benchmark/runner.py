@@ -1,0 +1,290 @@
+"""Run the benchmark: our media settings and stock aiortc's, each as a real call.
+
+For each variant it starts a station process and an expert process against a
+signalling server process, lets them warm up, measures a window, and joins the
+two sides' records:
+
+* latency: station capture -> expert decoded, and -> painted in the expert's window
+  (frames matched exactly by station media time, see ``media/rtp_clock.py``);
+* frame rates sent and received; bitrate from the sender's RTP byte count;
+* SSIM and PSNR of received frames against the very frame the station sent
+  (regenerated from the deterministic source, masked, scaled as sent), inside the
+  image region, computed after the call so the measurement does not load it;
+* CPU of each process over the window; annotation op -> painted at the station;
+* with an outage in the network profile, how long the picture takes to return.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from signaling_server.process import SignalingServerProcess
+from ultrasound_consult.benchmark import netem
+from ultrasound_consult.benchmark.metrics import luma, psnr, ssim, summary
+from ultrasound_consult.media.privacy import PrivacyMask
+from ultrasound_consult.media.quality import preset as quality_preset
+from ultrasound_consult.media.source_spec import open_source
+
+ROLES = [sys.executable, "-m", "ultrasound_consult.ui.bench_role"]
+
+
+@dataclass
+class BenchOptions:
+    source: str = "synthetic:1024x768@30"
+    quality: str = "diagnostic"
+    codec: str = "vp8"
+    bitrate_mbps: float | None = None
+    duration: float = 20.0
+    warmup: float = 4.0
+    network: str = "none"
+    compare_stock: bool = True
+    quality_samples: int = 40
+
+
+def run_variant(
+    server: SignalingServerProcess, opts: BenchOptions, *, stock: bool, workdir: Path
+) -> dict[str, Any]:
+    room = f"bench-{'stock' if stock else 'tuned'}-{time.monotonic_ns()}"
+    start = time.monotonic() + 2.0  # both processes count the network schedule from here
+    common = [
+        "--server",
+        server.url,
+        "--start",
+        repr(start),
+        "--warmup",
+        str(opts.warmup),
+        "--duration",
+        str(opts.duration),
+        "--network",
+        opts.network,
+        "--quality",
+        opts.quality,
+        "--codec",
+        opts.codec,
+    ]
+    if opts.bitrate_mbps:
+        common += ["--bitrate", str(opts.bitrate_mbps)]
+    if stock:
+        common.append("--stock")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    outs = {role: workdir / f"{room}-{role}.json" for role in ("station", "expert")}
+    procs = {
+        "station": subprocess.Popen(
+            [
+                *ROLES,
+                "station",
+                *common,
+                "--invite",
+                server.invite(room, "station"),
+                "--source",
+                opts.source,
+                "--out",
+                str(outs["station"]),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        ),
+        "expert": subprocess.Popen(
+            [
+                *ROLES,
+                "expert",
+                *common,
+                "--invite",
+                server.invite(room, "expert"),
+                "--out",
+                str(outs["expert"]),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        ),
+    }
+    timeout = opts.warmup + opts.duration + 90
+    errors = []
+    for role, proc in procs.items():
+        try:
+            _, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate()
+        if proc.returncode != 0 or not outs[role].exists():
+            errors.append(f"{role} process failed ({proc.returncode}): {err[-800:]}")
+    if errors:
+        return {"errors": errors}
+    station = json.loads(outs["station"].read_text())
+    expert = json.loads(outs["expert"].read_text())
+    return analyse(station, expert, outs["expert"].with_suffix(".npz"), opts)
+
+
+def analyse(
+    station: dict[str, Any], expert: dict[str, Any], samples: Path, opts: BenchOptions
+) -> dict[str, Any]:
+    w0, w1 = expert["window"]
+    captured = station["captured"]
+    decoded_ms, painted_ms = [], []
+    for k, t in expert["decoded"].items():
+        if k in captured and w0 <= t < w1:
+            decoded_ms.append((t - captured[k]) * 1000)
+    for k, t in expert["painted"].items():
+        if k in captured and w0 <= t < w1:
+            painted_ms.append((t - captured[k]) * 1000)
+    sent_in_window = sum(1 for t in captured.values() if w0 <= t < w1)
+    painted_in_window = sum(1 for t in expert["painted"].values() if w0 <= t < w1)
+    ann = [
+        (station["annotations_painted"][a] - t) * 1000
+        for a, t in expert["annotations_sent"].items()
+        if a in station["annotations_painted"] and w0 <= t < w1
+    ]
+    duration = w1 - w0
+    result: dict[str, Any] = {
+        "latency_ms": summary(painted_ms, 50, 95, 100),
+        "decode_latency_ms": summary(decoded_ms, 50, 95, 100),
+        "fps_sent": round(sent_in_window / duration, 1),
+        "fps_received": round(expert["frames_in_window"] / duration, 1),
+        "fps_painted": round(painted_in_window / duration, 1),
+        "bitrate_mbps": station["bitrate_mbps"],
+        "cpu_percent": {"station": station["cpu_percent"], "expert": expert["cpu_percent"]},
+        "annotation_ms": summary(ann, 50, 95),
+        "annotations_measured": len(ann),
+    }
+    result.update(image_quality(samples, opts))
+    if "encoder" in station:
+        result["encoder"] = station["encoder"]
+    profile = netem.parse_profile(opts.network)
+    if profile.down_s:
+        result["recovery_s"] = recovery_after_outage(expert, profile, captured)
+    return result
+
+
+def recovery_after_outage(
+    expert: dict[str, Any], profile: netem.NetworkProfile, captured: dict[str, float]
+) -> float | None:
+    """Seconds from the link coming back to the first frame painted that was captured after."""
+    link_up = expert["start"] + profile.down_at_s + profile.down_s
+    fresh = [
+        t
+        for k, t in expert["painted"].items()
+        if t >= link_up and k in captured and captured[k] >= link_up
+    ]
+    return round(min(fresh) - link_up, 2) if fresh else None
+
+
+def image_quality(samples: Path, opts: BenchOptions) -> dict[str, Any]:
+    """SSIM and PSNR of received frames against what was sent, inside the image."""
+    if not samples.exists():
+        return {"ssim": None, "psnr_db": None}
+    data = np.load(samples)
+    stamps = data["media_ts"]
+    picks = np.linspace(0, len(stamps) - 1, min(opts.quality_samples, len(stamps))).astype(int)
+    source = open_source(opts.source)
+    fps = source.info.fps
+    mask = PrivacyMask()
+    order = sorted(set(picks), key=lambda i: round(stamps[i] * fps))  # sources render forwards
+    ssims, psnrs = [], []
+    for i in order:
+        received = data[f"y{i}"]
+        sent = luma(source.render(round(float(stamps[i]) * fps))).copy()
+        mask.plan(sent.shape[1], sent.shape[0], source.info.image_regions).apply(sent)
+        sent = sent[: sent.shape[0] - sent.shape[0] % 2, : sent.shape[1] - sent.shape[1] % 2]
+        if sent.shape != received.shape:
+            sent = cv2.resize(
+                sent, (received.shape[1], received.shape[0]), interpolation=cv2.INTER_AREA
+            )
+        # Compare in the decoder's terms: limited-range luma back to full range.
+        received = np.clip((received.astype(np.float32) - 16) * (255 / 219), 0, 255).astype(
+            np.uint8
+        )
+        y0, y1, x0, x1 = image_box(sent)
+        ssims.append(ssim(sent[y0:y1, x0:x1], received[y0:y1, x0:x1]))
+        psnrs.append(psnr(sent[y0:y1, x0:x1], received[y0:y1, x0:x1]))
+    return {
+        "ssim": summary(ssims, 50, 5, digits=4),
+        "psnr_db": summary(psnrs, 50, 5, digits=2),
+        "quality_frames": len(ssims),
+    }
+
+
+def image_box(image: np.ndarray) -> tuple[int, int, int, int]:
+    """The bounding box of the image content (the scan sector, not the black around it)."""
+    rows = np.flatnonzero((image > 12).sum(axis=1) > image.shape[1] * 0.05)
+    cols = np.flatnonzero((image > 12).sum(axis=0) > image.shape[0] * 0.05)
+    if len(rows) < 16 or len(cols) < 16:
+        return 0, image.shape[0], 0, image.shape[1]
+    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+
+
+def run_bench(opts: BenchOptions) -> dict[str, Any]:
+    quality_preset(opts.quality)  # fail early on a typo
+    netem.parse_profile(opts.network)
+    source = open_source(opts.source)
+    with tempfile.TemporaryDirectory(prefix="uc-bench-") as tmp, SignalingServerProcess() as server:
+        tuned = run_variant(server, opts, stock=False, workdir=Path(tmp))
+        result: dict[str, Any] = {
+            "benchmark": "call",
+            "source": source.info.description,
+            "quality": opts.quality,
+            "codec": opts.codec.upper(),
+            "bitrate_override_mbps": opts.bitrate_mbps,
+            "network": netem.parse_profile(opts.network).describe(),
+            "duration_s": opts.duration,
+            **tuned,
+        }
+        if opts.compare_stock:
+            stock = run_variant(server, opts, stock=True, workdir=Path(tmp))
+            result["stock_aiortc"] = stock
+            result["ratio_to_stock"] = ratios(tuned, stock)
+    result["machine"] = machine()
+    return result
+
+
+def ratios(tuned: dict[str, Any], stock: dict[str, Any]) -> dict[str, float | None]:
+    def r(a: float | None, b: float | None) -> float | None:
+        return None if not a or not b else round(a / b, 3)
+
+    def get(d: dict[str, Any], *path: str) -> Any:
+        for p in path:
+            d = d.get(p) if isinstance(d, dict) else None  # type: ignore[assignment]
+        return d
+
+    return {
+        "latency_p50": r(get(tuned, "latency_ms", "p50"), get(stock, "latency_ms", "p50")),
+        "latency_p95": r(get(tuned, "latency_ms", "p95"), get(stock, "latency_ms", "p95")),
+        "fps_received": r(tuned.get("fps_received"), stock.get("fps_received")),
+        "ssim_p50": r(get(tuned, "ssim", "p50"), get(stock, "ssim", "p50")),
+        "bitrate": r(tuned.get("bitrate_mbps"), stock.get("bitrate_mbps")),
+    }
+
+
+def machine() -> dict[str, Any]:
+    import platform
+    from importlib import metadata
+
+    cpu = platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(
+                (line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu
+            )
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "aiortc": metadata.version("aiortc"),
+        "av": metadata.version("av"),
+    }

@@ -1,0 +1,246 @@
+"""One side of a benchmark call, run as its own process with its real window offscreen.
+
+    python -m ultrasound_consult.ui.bench_role station|expert --server URL --invite CODE \\
+        --out FILE --start T --warmup S --duration S [--source SPEC] [--quality Q] \\
+        [--stock] [--network PROFILE]
+
+``--start`` is a ``time.monotonic()`` value shared with the other side (the clock is
+system-wide), from which the network profile's schedule counts. Each side records
+timestamps on ``time.perf_counter()``, also system-wide on Linux, so the runner can
+join them by media time. Writes one JSON file (and, for the expert, an ``.npz`` of
+sampled received frames for quality measurement).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np
+from PySide6.QtCore import QTimer
+
+from ultrasound_consult.benchmark import netem
+from ultrasound_consult.media.convert import i420_planes
+from ultrasound_consult.media.privacy import PrivacyMask
+from ultrasound_consult.media.source_spec import open_source
+from ultrasound_consult.protocol.annotation import AnnotationKind
+from ultrasound_consult.session.call import CallConfig
+from ultrasound_consult.session.engine_thread import EngineThread
+from ultrasound_consult.ui.app import application, open_call
+
+#: Received frames kept for quality measurement, one every this many seconds.
+SAMPLE_EVERY_S = 0.25
+ANNOTATE_EVERY_S = 0.5
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def key(media_ts: float | None) -> str | None:
+    return None if media_ts is None else f"{media_ts:.3f}"
+
+
+class Recorder:
+    """Timestamps of one side, written as JSON at the end."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.window_start = args.start + args.warmup  # monotonic; == perf_counter on Linux
+        self.window_end = self.window_start + args.duration
+        self.captured: dict[str, float] = {}
+        self.decoded: dict[str, float] = {}
+        self.painted: dict[str, float] = {}
+        self.annotations_sent: dict[str, float] = {}
+        self.annotations_painted: dict[str, float] = {}
+        self.frames_in_window = 0
+        self.cpu_start = self.cpu_end = 0.0
+        self.bytes_sent_start = self.bytes_sent_end = 0
+        self.samples: list[tuple[float, np.ndarray]] = []
+        self._last_sample = 0.0
+        self.errors: list[str] = []
+        self.extra: dict[str, Any] = {}
+
+    def in_window(self, t: float) -> bool:
+        return self.window_start <= t < self.window_end
+
+
+async def bytes_sent(call: Any) -> int:
+    total = 0
+    for link in list(call.links.values()):
+        stats = await link.pc.getStats()
+        total += sum(getattr(s, "bytesSent", 0) for s in stats.values() if s.type == "outbound-rtp")
+    return total
+
+
+def run(args: argparse.Namespace) -> int:
+    rec = Recorder(args)
+    impairment = netem.install(netem.parse_profile(args.network), args.start)
+    app = application("en")
+    engine = EngineThread().start()
+    config = CallConfig.from_invite(
+        args.server,
+        args.invite,
+        args.role,
+        quality=args.quality,
+        media_tuning=not args.stock,
+        video_codec=args.codec.upper(),
+        bitrate_mbps=args.bitrate,
+    )
+    source = open_source(args.source) if args.role == "station" else None
+    opened = open_call(engine, config, source=source, mask=PrivacyMask())
+    window, bridge, call = opened.window, opened.bridge, opened.call
+    window.resize(1100, 860)
+    window.show()
+
+    # --- hooks into the real app path --------------------------------------------
+    if args.role == "station":
+        original_local = bridge.on_local_frame
+
+        def on_local_frame(frame: Any) -> None:  # engine thread
+            rec.captured[key(frame.media_ts)] = frame.captured_at
+            original_local(frame)
+
+        bridge.on_local_frame = on_local_frame  # type: ignore[method-assign]
+    else:
+        original_remote = bridge.on_remote_frame
+
+        def on_remote_frame(frame: Any) -> None:  # engine thread
+            k = key(frame.media_ts)
+            if k is not None:
+                rec.decoded.setdefault(k, frame.received_at)
+                if rec.in_window(frame.received_at):
+                    rec.frames_in_window += 1
+                    if frame.received_at - rec._last_sample >= SAMPLE_EVERY_S:
+                        rec._last_sample = frame.received_at
+                        i420 = frame.frame.to_ndarray()
+                        y = i420_planes(i420, frame.width, frame.height)[0].copy()
+                        rec.samples.append((frame.media_ts, y))
+            original_remote(frame)
+
+        bridge.on_remote_frame = on_remote_frame  # type: ignore[method-assign]
+
+    def on_painted(tag: object, annotation_ids: list[str]) -> None:  # GUI thread
+        now = time.perf_counter()
+        k = key(tag) if isinstance(tag, float) else None
+        if k is not None:
+            rec.painted.setdefault(k, now)
+        for ann_id in annotation_ids:
+            rec.annotations_painted.setdefault(ann_id, now)
+
+    window.view.painted.connect(on_painted)
+
+    step = [0]
+
+    def annotate() -> None:  # GUI thread: through the same bridge as a click
+        if args.role != "expert" or window.state != "connected":
+            return
+        step[0] += 1
+        x, y = 0.3 + 0.4 * ((step[0] * 0.37) % 1), 0.4 + 0.3 * ((step[0] * 0.61) % 1)
+
+        def send() -> None:  # engine thread
+            ann_id = call.add_annotation(AnnotationKind.MARK, ((x, y),))
+            rec.annotations_sent[ann_id] = time.perf_counter()
+
+        bridge.call(send)
+
+    marker = QTimer(interval=int(ANNOTATE_EVERY_S * 1000), timeout=annotate)
+    marker.start()
+
+    async def sample_bytes() -> int:
+        return await bytes_sent(call)
+
+    def window_opens() -> None:
+        rec.cpu_start = cpu_seconds()
+        if args.role == "station":
+            rec.bytes_sent_start = engine.submit(sample_bytes()).result(5)
+
+    def window_closes() -> None:
+        rec.cpu_end = cpu_seconds()
+        if args.role == "station":
+            rec.bytes_sent_end = engine.submit(sample_bytes()).result(5)
+            encoders = [link.encoder for link in call.links.values() if link.encoder is not None]
+            if encoders:
+                enc = encoders[0]
+                rec.extra["encoder"] = {
+                    "frames": enc.frames,
+                    "keyframes": enc.keyframes,
+                    "reconfigurations": enc.reconfigurations,
+                    "target_mbps": round(enc.policy.current / 1e6, 2),
+                }
+        call._refresh_stats()
+        rec.extra["stats"] = call.stats.summary()
+        app.quit()
+
+    def at(monotonic: float, fn: Any) -> None:
+        QTimer.singleShot(max(0, int((monotonic - time.monotonic()) * 1000)), fn)
+
+    at(rec.window_start, window_opens)
+    at(rec.window_end, window_closes)
+    app.exec()
+    window.end_call()
+    engine.stop()
+    write(rec, impairment)
+    return 0
+
+
+def write(rec: Recorder, impairment: netem.Impairment | None) -> None:
+    out = Path(rec.args.out)
+    wall = rec.args.duration
+    result = {
+        "role": rec.args.role,
+        "cpu_percent": round(100 * (rec.cpu_end - rec.cpu_start) / wall, 1),
+        "captured": rec.captured,
+        "decoded": rec.decoded,
+        "painted": rec.painted,
+        "annotations_sent": rec.annotations_sent,
+        "annotations_painted": rec.annotations_painted,
+        "frames_in_window": rec.frames_in_window,
+        "bitrate_mbps": round((rec.bytes_sent_end - rec.bytes_sent_start) * 8 / wall / 1e6, 3),
+        "window": [rec.window_start, rec.window_end],
+        "start": rec.args.start,
+        "impairment": {"sent": impairment.sent, "dropped": impairment.dropped}
+        if impairment
+        else None,
+        "errors": rec.errors,
+        **rec.extra,
+    }
+    out.write_text(json.dumps(result))
+    if rec.samples:
+        np.savez_compressed(
+            out.with_suffix(".npz"),
+            media_ts=np.array([t for t, _ in rec.samples]),
+            **{f"y{i}": y for i, (_, y) in enumerate(rec.samples)},
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m ultrasound_consult.ui.bench_role")
+    p.add_argument("role", choices=["station", "expert"])
+    p.add_argument("--server", required=True)
+    p.add_argument("--invite", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--start", type=float, required=True)
+    p.add_argument("--warmup", type=float, default=4.0)
+    p.add_argument("--duration", type=float, default=20.0)
+    p.add_argument("--source", default="synthetic:1024x768@30")
+    p.add_argument("--quality", default="diagnostic")
+    p.add_argument("--stock", action="store_true")
+    p.add_argument("--codec", default="vp8", choices=["vp8", "h264"])
+    p.add_argument("--bitrate", type=float, default=None)
+    p.add_argument("--network", default="none")
+    args = p.parse_args(argv)
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
