@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncIterator
 
 import numpy as np
 import pytest
 
 from tests.observers import RecordingObserver
+from ultrasound_consult.benchmark import netem
 from ultrasound_consult.media.convert import video_frame_to_rgb
 from ultrasound_consult.media.dicom import DicomCineSource
 from ultrasound_consult.media.privacy import PrivacyMask
@@ -234,3 +236,24 @@ async def test_experts_cannot_annotate_before_the_station_is_there(signaling_url
 def test_ice_configuration_is_always_explicit():
     # aiortc falls back to a public Google STUN server when iceServers is None.
     assert rtc_configuration(()).iceServers == []
+
+
+async def test_a_lossy_link_keeps_the_picture_moving(signaling_url, invite):
+    """3% loss and 10 ms delay each way (user-space, as in the benchmark)."""
+    impairment = netem.install(netem.parse_profile("delay=10ms,loss=3%"), time.monotonic())
+    try:
+        async with (
+            party(signaling_url, invite("station"), "Clinic", open_source("synthetic:640x480@30")),
+            party(signaling_url, invite("expert"), "Dr") as ex,
+        ):
+            await connected_with_frames(ex, 10)
+            start = ex.obs.remote_count
+            await ex.obs.wait_for(lambda: ex.obs.remote_count >= start + 60, timeout=10, what="60 more frames")
+            (link,) = ex.call.links.values()
+            buffer = link.recovery.buffer
+            assert buffer.released_on_marker > 0, "frames leave on their marker bit"
+            assert impairment.dropped > 0, "the link really lost packets"
+            stamped = [f.media_ts for f in ex.obs.remote_frames if f.media_ts is not None]
+            assert stamped == sorted(stamped), "frames arrive in order, repaired"
+    finally:
+        netem.uninstall(impairment)

@@ -24,7 +24,16 @@ APP = REPO / "ultrasound_consult"
 QT = {"PySide6", "pyqtgraph", "qasync", "shiboken6"}
 MEDIA = {"aiortc", "av", "cv2", "aioice", "pydicom"}
 # Modules that do I/O (urllib.parse does not: it only handles strings).
-IO = {"websockets", "aiohttp", "socket", "asyncio", "subprocess", "sqlite3", "urllib.request", "http"}
+IO = {
+    "websockets",
+    "aiohttp",
+    "socket",
+    "asyncio",
+    "subprocess",
+    "sqlite3",
+    "urllib.request",
+    "http",
+}
 
 LAYER = {"protocol": 0, "annotate": 1, "media": 2, "session": 3, "ui": 4}
 

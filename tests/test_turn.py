@@ -75,7 +75,10 @@ async def test_a_relay_only_call_connects_through_coturn(turn_server, coturn, ro
             lambda: station.scene.get(mark) is not None, what="mark through the relay"
         )
         # coturn itself accepted this expert's REST credentials (username expiry:peer id).
-        assert f":{expert.me.id}>: incoming packet ALLOCATE processed, success" in coturn.log.read_text()
+        assert (
+            f":{expert.me.id}>: incoming packet ALLOCATE processed, success"
+            in coturn.log.read_text()
+        )
     finally:
         await expert.stop()
         await station.stop()

@@ -125,7 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--quality", default=DEFAULT_PRESET, choices=list(PRESETS))
     bench.add_argument("--bitrate", type=float, default=None, help="override the preset, Mbps")
     bench.add_argument("--duration", type=float, default=20.0, help="measured seconds per variant")
-    bench.add_argument("--warmup", type=float, default=4.0, help="seconds before measuring")
+    bench.add_argument(
+        "--warmup", type=float, default=10.0, help="seconds before measuring (the bitrate climbs)"
+    )
     bench.add_argument(
         "--network",
         default="none",

@@ -93,6 +93,7 @@ class Impairment:
         self._queue_free_at = 0.0  # when the rate-capped link is free again
         self._last_release = 0.0
         self.sent = self.dropped = 0
+        self.restore: tuple[Any, Any] | None = None
 
     def schedule(self, size: int) -> float | None:
         """Seconds to hold this datagram, or None to drop it."""
@@ -144,9 +145,19 @@ def install(profile: NetworkProfile, start: float) -> Impairment | None:
     def send_stun(self: Any, message: Any, addr: Any) -> None:
         emit(self, bytes(message), addr)
 
+    impairment.restore = (StunProtocol.send_data, StunProtocol.send_stun)
     StunProtocol.send_data = send_data  # type: ignore[method-assign]
     StunProtocol.send_stun = send_stun  # type: ignore[method-assign]
     return impairment
+
+
+def uninstall(impairment: Impairment) -> None:
+    """Put aioice's own sending back (tests install and remove in one process)."""
+    from aioice.ice import StunProtocol
+
+    if impairment.restore is not None:
+        StunProtocol.send_data, StunProtocol.send_stun = impairment.restore  # type: ignore[method-assign]
+        impairment.restore = None
 
 
 def _send_if_open(transport: Any, data: bytes, addr: Any) -> None:

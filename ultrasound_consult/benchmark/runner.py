@@ -46,7 +46,8 @@ class BenchOptions:
     codec: str = "vp8"
     bitrate_mbps: float | None = None
     duration: float = 20.0
-    warmup: float = 4.0
+    #: The first seconds of a call climb to the preset's bitrate (BitratePolicy).
+    warmup: float = 10.0
     network: str = "none"
     compare_stock: bool = True
     quality_samples: int = 40
@@ -162,8 +163,14 @@ def analyse(
         "annotations_measured": len(ann),
     }
     result.update(image_quality(samples, opts))
+    result["call_errors"] = {
+        "station": station.get("stats", {}).get("errors", []),
+        "expert": expert.get("stats", {}).get("errors", []),
+    }
     if "encoder" in station:
         result["encoder"] = station["encoder"]
+    if "receive" in expert:
+        result["receive"] = expert["receive"]
     profile = netem.parse_profile(opts.network)
     if profile.down_s:
         result["recovery_s"] = recovery_after_outage(expert, profile, captured)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import time
 from fractions import Fraction
 from typing import Any
 
@@ -24,11 +25,16 @@ from ultrasound_consult.media.quality import BitratePolicy
 logger = logging.getLogger(__name__)
 
 _SENDER_ENCODER = "_RTCRtpSender__encoder"
+#: Keyframe requests closer together than this are answered by one keyframe.
+MIN_KEYFRAME_GAP_S = 0.3
 
 
 class PresetVp8Encoder(Encoder):
-    def __init__(self, policy: BitratePolicy, fps: float) -> None:
+    def __init__(self, policy: BitratePolicy, fps: float, *, clock: Any = time.monotonic) -> None:
         self.policy = policy
+        self._clock = clock
+        #: The options the encoder was last opened with (PyAV consumes them).
+        self.options: dict[str, str] = {}
         self.fps = fps
         self.codec: av.CodecContext | None = None
         self._packetizer = Vp8Encoder()  # only for its picture id and packetizer
@@ -37,6 +43,7 @@ class PresetVp8Encoder(Encoder):
         self.keyframes = 0
         self.bytes = 0
         self.reconfigurations = 0
+        self._last_keyframe_at = -1e9
 
     # aiortc's RTCRtpSender sets this from each REMB it receives.
     @property
@@ -59,8 +66,11 @@ class PresetVp8Encoder(Encoder):
             # an open one changes nothing); the new encoder starts with a keyframe.
             self.codec = None
             self.reconfigurations += 1
-        if force_keyframe:
+        now = self._clock()
+        if force_keyframe and now - self._last_keyframe_at >= MIN_KEYFRAME_GAP_S:
+            # Several requests (PLIs) for one loss would each cost a keyframe otherwise.
             frame.pict_type = av.video.frame.PictureType.I
+            self._last_keyframe_at = now
         if self.codec is None:
             self.codec = self._open(frame.width, frame.height)
         data = b"".join(bytes(p) for p in self.codec.encode(frame))
@@ -69,6 +79,7 @@ class PresetVp8Encoder(Encoder):
             self.bytes += len(data)
             if data[0] & 0x01 == 0:  # VP8 frame tag: bit 0 clear means a keyframe
                 self.keyframes += 1
+                self._last_keyframe_at = now
         payloads = self._packetizer._packetize(data, self._packetizer.picture_id)
         self._packetizer.picture_id = (self._packetizer.picture_id + 1) % (1 << 15)
         timestamp = convert_timebase(frame.pts, frame.time_base, VIDEO_TIME_BASE)
@@ -85,7 +96,7 @@ class PresetVp8Encoder(Encoder):
         codec.framerate = Fraction(round(self.fps * 1000), 1000)
         codec.gop_size = max(1, round(preset.keyframe_interval_s * self.fps))
         codec.qmin, codec.qmax = 2, 56
-        codec.options = {
+        codec.options = self.options = {
             "bufsize": str(bitrate),  # a one-second buffer
             # Measured at 1024x768, 5 Mbps: -8 encodes in 5.5 ms instead of 7.2 ms with
             # the same SSIM (0.977); faster settings gain little more.
@@ -99,6 +110,9 @@ class PresetVp8Encoder(Encoder):
             "undershoot-pct": "100",
             "partitions": "0",
             "static-thresh": "1",
+            # A keyframe at most 3x a frame's share: uncapped, one took several times
+            # the capacity of a narrow link and set off a storm of losses and PLIs.
+            "max-intra-rate": "300",
         }
         # aiortc's thread count (one on a two-core machine). Measured in a real call
         # at 1024x768: two threads cut the encode time in isolation, but with the

@@ -38,8 +38,12 @@ class QualityPreset:
     keyframe_interval_s: float
 
     def scaled(self, bps: int, pixel_rate: float) -> int:
-        """``bps`` for this pixel rate (to the power 0.75: bits needed grow slower than pixels)."""
-        return int(bps * max(0.25, (pixel_rate / REFERENCE_PIXEL_RATE) ** 0.75))
+        """``bps`` for this pixel rate: bits needed grow about as its square root.
+
+        Measured on the phantom's speckle with VP8: 5 Mbps at 1024x768@30 and 8 Mbps at
+        1920x1080@30 give SSIM 0.98 and 0.975.
+        """
+        return int(bps * max(0.25, (pixel_rate / REFERENCE_PIXEL_RATE) ** 0.5))
 
     def output_size(self, width: int, height: int) -> tuple[int, int]:
         """The size frames are sent at: native, or scaled down to ``max_height`` (even)."""
@@ -75,9 +79,22 @@ class BitratePolicy:
     DOWN_RATIO = 0.85
     #: After a reduction, wait this long on a quiet link before each step back up.
     UP_HOLD_S = 4.0
-    UP_STEP = 1.25
+    #: Small steps: the estimator reports about 1.08x the rate it last saw, so after a
+    #: bigger step it looks like congestion for a moment (measured).
+    UP_STEP = 1.15
+    #: After stepping up, only a drop below SEVERE_RATIO counts for this long.
+    UP_GRACE_S = 2.0
+    SEVERE_RATIO = 0.6
     #: Never change more often than this (each change costs a keyframe).
     MIN_INTERVAL_S = 1.0
+    #: After congestion, sit this far below the bandwidth estimate.
+    HEADROOM = 0.85
+    #: ... and stay under the rate that congested the link for this long.
+    MEMORY_S = 30.0
+    #: Start below the target on a link not yet measured, and climb faster at first.
+    START_FRACTION = 0.6
+    STARTUP_S = 10.0
+    STARTUP_HOLD_S = 1.0
 
     def __init__(
         self,
@@ -90,10 +107,13 @@ class BitratePolicy:
         self.target = preset.scaled(preset.target_bps, pixel_rate)
         self.floor = preset.scaled(preset.min_bps, pixel_rate)
         self.ceiling = max(self.target, preset.scaled(preset.max_bps, pixel_rate))
-        self.current = self.target
+        self.current = max(self.floor, int(self.target * self.START_FRACTION))
         self._clock = clock
-        self._changed_at = clock()
+        self._created_at = self._changed_at = clock()
         self._quiet_since: float | None = None
+        self._congested_bps: int | None = None
+        self._stepped_up_at: float | None = None
+        self._congested_at = 0.0
         self.changes = 0
 
     def on_estimate(self, estimate_bps: float) -> int:
@@ -101,17 +121,36 @@ class BitratePolicy:
         now = self._clock()
         if now - self._changed_at < self.MIN_INTERVAL_S:
             return self.current
-        if estimate_bps < self.current * self.DOWN_RATIO:
-            self._set(max(self.floor, int(estimate_bps * 0.95)), now)
+        congested = estimate_bps < self.current * self.DOWN_RATIO
+        if (
+            congested
+            and self._stepped_up_at is not None
+            and now - self._stepped_up_at < self.UP_GRACE_S
+        ):
+            congested = estimate_bps < self.current * self.SEVERE_RATIO
+        if congested:
+            # Congestion: settle below the estimate so the bottleneck's queue drains,
+            # and remember where it happened.
+            self._congested_bps, self._congested_at = self.current, now
+            self._set(max(self.floor, int(estimate_bps * self.HEADROOM)), now)
             self._quiet_since = None
-        elif self.current < self.target and estimate_bps >= self.current * 0.95:
+        elif self.current < self._ceiling(now) and estimate_bps >= self.current * 0.95:
             # The link carries what we send: after a quiet while, step back up.
             if self._quiet_since is None:
                 self._quiet_since = now
-            elif now - self._quiet_since >= self.UP_HOLD_S:
-                self._set(min(self.target, int(self.current * self.UP_STEP)), now)
-                self._quiet_since = now
+            elif now - self._quiet_since >= self._hold(now):
+                self._set(min(self._ceiling(now), int(self.current * self.UP_STEP)), now)
+                self._quiet_since = self._stepped_up_at = now
         return self.current
+
+    def _ceiling(self, now: float) -> int:
+        """The target, or just under the last congestion point while it is recent."""
+        if self._congested_bps is not None and now - self._congested_at < self.MEMORY_S:
+            return min(self.target, max(self.floor, int(self._congested_bps * 0.9)))
+        return self.target
+
+    def _hold(self, now: float) -> float:
+        return self.STARTUP_HOLD_S if now - self._created_at < self.STARTUP_S else self.UP_HOLD_S
 
     def _set(self, bps: int, now: float) -> None:
         if bps != self.current:

@@ -26,7 +26,7 @@ from aiortc.codecs.base import Encoder
 from aiortc.sdp import SessionDescription
 
 from ultrasound_consult.media.encoder import PresetVp8Encoder, install_encoder
-from ultrasound_consult.media.jitter import release_on_marker
+from ultrasound_consult.media.jitter import NackRetry, tune_receiver
 from ultrasound_consult.media.pipeline import OutgoingVideoTrack
 from ultrasound_consult.media.receiver import ReceivedFrame, RemoteVideoSink
 from ultrasound_consult.protocol.channel import OPS_CHANNEL, POINTER_CHANNEL
@@ -78,6 +78,7 @@ class PeerLink:
         self.pc = RTCPeerConnection(rtc_configuration(ice_servers, relay_only=relay_only))
         self.channels: dict[str, RTCDataChannel] = {}
         self.release_on_marker = release_on_marker
+        self.recovery: NackRetry | None = None
         self.video_out: OutgoingVideoTrack | None = None
         self.sender: RTCRtpSender | None = None
         self.encoder: Encoder | None = None
@@ -152,7 +153,7 @@ class PeerLink:
                     None,
                 )
                 if self.release_on_marker and receiver is not None:
-                    release_on_marker(receiver)
+                    self.recovery = tune_receiver(receiver)
                 self.sink = RemoteVideoSink(track, on_frame, receiver=receiver)
                 self.sink.start()
 
@@ -192,6 +193,8 @@ class PeerLink:
         self._on_state(self, self.pc.connectionState)
 
     async def close(self) -> None:
+        if self.recovery is not None:
+            await self.recovery.stop()
         if self.sink is not None:
             await self.sink.stop()
         if self.video_out is not None:

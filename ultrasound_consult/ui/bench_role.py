@@ -25,7 +25,7 @@ from typing import Any
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 
 from ultrasound_consult.benchmark import netem
 from ultrasound_consult.media.convert import i420_planes
@@ -65,6 +65,8 @@ class Recorder:
         self.frames_in_window = 0
         self.cpu_start = self.cpu_end = 0.0
         self.bytes_sent_start = self.bytes_sent_end = 0
+        self.encoded_start = 0
+        self.encoders: list[Any] = []
         self.samples: list[tuple[float, np.ndarray]] = []
         self._last_sample = 0.0
         self.errors: list[str] = []
@@ -160,18 +162,24 @@ def run(args: argparse.Namespace) -> int:
         return await bytes_sent(call)
 
     def window_opens() -> None:
+        rec.window_start = time.perf_counter()  # the actual moment, not the planned one
         rec.cpu_start = cpu_seconds()
         if args.role == "station":
             rec.bytes_sent_start = engine.submit(sample_bytes()).result(5)
+            # Kept now: the expert may already have gone when the window closes.
+            rec.encoders = [link.encoder for link in call.links.values() if link.encoder]
+            rec.encoded_start = sum(getattr(e, "bytes", 0) for e in rec.encoders)
 
     def window_closes() -> None:
+        rec.window_end = time.perf_counter()
         rec.cpu_end = cpu_seconds()
         if args.role == "station":
             rec.bytes_sent_end = engine.submit(sample_bytes()).result(5)
-            encoders = [link.encoder for link in call.links.values() if link.encoder is not None]
-            if encoders:
-                enc = encoders[0]
+            if rec.encoders:
+                enc = rec.encoders[0]
+                span = rec.window_end - rec.window_start
                 rec.extra["encoder"] = {
+                    "output_mbps": round((enc.bytes - rec.encoded_start) * 8 / span / 1e6, 3),
                     "frames": enc.frames,
                     "keyframes": enc.keyframes,
                     "reconfigurations": enc.reconfigurations,
@@ -179,10 +187,24 @@ def run(args: argparse.Namespace) -> int:
                 }
         call._refresh_stats()
         rec.extra["stats"] = call.stats.summary()
-        app.quit()
+        recoveries = [link.recovery for link in call.links.values() if link.recovery is not None]
+        if recoveries:
+            buffer = recoveries[0].buffer
+            rec.extra["receive"] = {
+                "nack_retries": recoveries[0].sent,
+                "frames_abandoned": buffer.frames_abandoned,
+                "released_on_marker": buffer.released_on_marker,
+            }
+        # The expert stays a moment, so the station can still read its statistics.
+        QTimer.singleShot(1500 if args.role == "expert" else 0, app.quit)
+
+    timers: list[QTimer] = []
 
     def at(monotonic: float, fn: Any) -> None:
-        QTimer.singleShot(max(0, int((monotonic - time.monotonic()) * 1000)), fn)
+        # Precise: Qt's default (coarse) timers may fire 5% early, half a second here.
+        timer = QTimer(singleShot=True, timerType=Qt.PreciseTimer, timeout=fn)
+        timer.start(max(0, int((monotonic - time.monotonic()) * 1000)))
+        timers.append(timer)
 
     at(rec.window_start, window_opens)
     at(rec.window_end, window_closes)
@@ -195,7 +217,7 @@ def run(args: argparse.Namespace) -> int:
 
 def write(rec: Recorder, impairment: netem.Impairment | None) -> None:
     out = Path(rec.args.out)
-    wall = rec.args.duration
+    wall = rec.window_end - rec.window_start
     result = {
         "role": rec.args.role,
         "cpu_percent": round(100 * (rec.cpu_end - rec.cpu_start) / wall, 1),

@@ -114,9 +114,11 @@ class VideoView(QWidget):
         if size == (self._array.shape[1], self._array.shape[0]):
             return self._image
         if self._scaled is None or self._scaled_key != (self.frames_shown, size):
-            shrinking = size[0] < self._array.shape[1]
+            # Bilinear unless shrinking by more than half, where only the area filter
+            # avoids aliasing speckle (1080p to ~1050 wide: 0.5 ms bilinear, 4 ms area).
+            heavy = size[0] * 2 < self._array.shape[1]
             scaled = cv2.resize(
-                self._array, size, interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
+                self._array, size, interpolation=cv2.INTER_AREA if heavy else cv2.INTER_LINEAR
             )
             self._scaled, self._scaled_key = (
                 (scaled, image_from_array(scaled)),
