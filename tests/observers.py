@@ -22,11 +22,14 @@ class RecordingObserver(CallObserver):
         self.stream_infos: list[Any] = []
         self.peers: tuple[Any, ...] = ()
         self.server_events: list[tuple[bool, str]] = []
+        self.stats: list[tuple[Any, ...]] = []
         self._changed = asyncio.Condition()
         #: Frames kept for inspection (each holds a decoded picture: keep few).
         self.keep_frames = 60
         self.local_count = 0
         self.remote_count = 0
+        self.camera_frames: list[Any] = []
+        self.camera_count = 0
 
     def _notify(self) -> None:
         async def notify() -> None:
@@ -80,6 +83,12 @@ class RecordingObserver(CallObserver):
         del self.remote_frames[: -self.keep_frames]
         self._notify()
 
+    def on_camera_frame(self, frame: Any) -> None:
+        self.camera_count += 1
+        self.camera_frames.append(frame)
+        del self.camera_frames[: -self.keep_frames]
+        self._notify()
+
     def on_stream_info(self, info: Any) -> None:
         self.stream_infos.append(info)
         self._notify()
@@ -94,6 +103,10 @@ class RecordingObserver(CallObserver):
 
     def on_ack(self, op: str, ok: bool, rtt_ms: float, reason: str) -> None:
         self.acks.append((op, ok, rtt_ms, reason))
+        self._notify()
+
+    def on_stats(self, stats: tuple[Any, ...]) -> None:
+        self.stats.append(stats)
         self._notify()
 
     def on_error(self, code: str, message: str) -> None:

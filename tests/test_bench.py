@@ -12,9 +12,25 @@ import pytest
 @pytest.mark.slow
 def test_bench_reports_a_measured_call():
     out = subprocess.run(
-        [sys.executable, "-m", "ultrasound_consult", "bench", "--resolution", "640x480", "--warmup", "4",
-         "--duration", "4", "--network", "delay=5ms,loss=0.5%", "--no-stock", "--json"],
-        capture_output=True, text=True, timeout=180,
+        [
+            sys.executable,
+            "-m",
+            "ultrasound_consult",
+            "bench",
+            "--resolution",
+            "640x480",
+            "--warmup",
+            "4",
+            "--duration",
+            "4",
+            "--network",
+            "delay=5ms,loss=0.5%",
+            "--no-stock",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert out.returncode == 0, out.stderr[-2000:]
     result = json.loads(out.stdout)
@@ -32,6 +48,8 @@ def test_bench_reports_a_measured_call():
 def test_bench_refuses_a_bad_network_profile():
     out = subprocess.run(
         [sys.executable, "-m", "ultrasound_consult", "bench", "--network", "latency=9", "--json"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert out.returncode == 2 and "delay=20ms" in out.stderr and "Traceback" not in out.stderr

@@ -248,12 +248,62 @@ async def test_a_lossy_link_keeps_the_picture_moving(signaling_url, invite):
         ):
             await connected_with_frames(ex, 10)
             start = ex.obs.remote_count
-            await ex.obs.wait_for(lambda: ex.obs.remote_count >= start + 60, timeout=10, what="60 more frames")
+            await ex.obs.wait_for(
+                lambda: ex.obs.remote_count >= start + 60, timeout=10, what="60 more frames"
+            )
             (link,) = ex.call.links.values()
             buffer = link.recovery.buffer
             assert buffer.released_on_marker > 0, "frames leave on their marker bit"
             assert impairment.dropped > 0, "the link really lost packets"
             stamped = [f.media_ts for f in ex.obs.remote_frames if f.media_ts is not None]
             assert stamped == sorted(stamped), "frames arrive in order, repaired"
+            # Loss turns forward error correction on; single losses are rebuilt from parity.
+            await ex.obs.wait_for(
+                lambda: link.fec_repair.recovered > 0, timeout=15, what="a packet rebuilt by FEC"
+            )
     finally:
         netem.uninstall(impairment)
+
+
+async def test_connection_statistics_every_second(signaling_url, invite):
+    async with (
+        party(
+            signaling_url, invite("station"), "Clinic", open_source("synthetic:640x480@30")
+        ) as st,
+        party(signaling_url, invite("expert"), "Dr") as ex,
+    ):
+        await connected_with_frames(ex, 10)
+        await ex.obs.wait_for(
+            lambda: (
+                len(ex.obs.stats) >= 3
+                and len(st.obs.stats) >= 3
+                and ex.obs.stats[-1]
+                and ex.obs.stats[-1][0].rtt_ms is not None
+            ),
+            timeout=15,
+            what="three rounds of statistics with a round trip",
+        )
+        seen = {"station": st.obs.stats, "expert": ex.obs.stats}
+        (sent,) = seen["station"][-1]
+        (received,) = seen["expert"][-1]
+        assert sent.direction == "send" and received.direction == "receive"
+        assert sent.peer_name == "Dr" and received.peer_name == "Clinic"
+        for s in (sent, received):
+            assert s.codec == "VP8" and (s.width, s.height) == (640, 480)
+            assert 20 <= s.fps <= 40 and s.bitrate_mbps > 0.2 and s.loss_percent == 0
+            assert 0 < s.rtt_ms < 200 and s.quality == "good"
+        assert sent.target_mbps > 0 and received.target_mbps is None
+        (link,) = st.call.links.values()
+        assert link.fec is not None and link.fec.parity_sent == 0, "no parity on a clean link"
+        st.call._refresh_stats()
+        assert st.call.stats.summary()["link"][0]["direction"] == "send"
+
+
+def test_link_verdicts():
+    from ultrasound_consult.session.link_monitor import verdict
+
+    assert verdict(20, 0, 30, 30) == "good"
+    assert verdict(200, 0, 30, 30) == "fair"
+    assert verdict(20, 2, 30, 30) == "fair"
+    assert verdict(20, 0, 12, 30) == "poor"
+    assert verdict(None, None, None, 30) == "good"

@@ -6,8 +6,12 @@ import json
 import os
 import subprocess
 import sys
+import wave
 
+import numpy as np
 import pytest
+
+from ultrasound_consult.media.audio import SAMPLE_RATE, dominant_hz
 
 CLI = [sys.executable, "-m", "ultrasound_consult"]
 
@@ -30,7 +34,8 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.slow
-def test_headless_station_and_expert_call(signaling_url, invite):
+def test_headless_station_and_expert_call(signaling_url, invite, tmp_path):
+    heard = tmp_path / "expert-heard.wav"
     station = start(
         "station",
         "--server",
@@ -41,6 +46,8 @@ def test_headless_station_and_expert_call(signaling_url, invite):
         "Clinic",
         "--source",
         "synthetic:640x480@30",
+        "--audio",
+        "tone:440",
         "--headless",
         "--duration",
         "8",
@@ -58,6 +65,8 @@ def test_headless_station_and_expert_call(signaling_url, invite):
         "6",
         "--auto-annotate",
         "0.5",
+        "--speaker",
+        f"record:{heard}",
     )
     ex, ex_err, ex_code = finish(expert)
     st, st_err, st_code = finish(station)
@@ -73,6 +82,10 @@ def test_headless_station_and_expert_call(signaling_url, invite):
     assert st["video"]["frames_sent"] >= ex["video"]["frames_received"]
     assert st["source"].startswith("Synthetic phantom 640x480")
     assert ex["errors"] == [] and st["errors"] == []
+    assert st["audio"]["source"] == "tone 440 Hz" and ex["audio"]["frames_received"] > 50
+    with wave.open(str(heard)) as w:
+        samples = np.frombuffer(w.readframes(w.getnframes()), np.int16)
+    assert abs(dominant_hz(samples[-SAMPLE_RATE:]) - 440) < 4, "the station's tone, recorded"
     assert "connected" in ex_err, "progress for a person goes to stderr"
     assert invite("expert").split(".")[-1] not in ex_err + st_err, "invite codes never reach logs"
 

@@ -71,7 +71,17 @@ def test_shipped_qm_matches_the_ts(extracted, qapp):
 
 def test_placeholders_survive_translation():
     for (_, source), translation in messages(TS).items():
-        for name in ("{w}", "{h}", "{room}", "{name}", "{reason}", "{ms:.0f}", "{fps:.0f}"):
+        for name in (
+            "{w}",
+            "{h}",
+            "{room}",
+            "{name}",
+            "{reason}",
+            "{ms:.0f}",
+            "{fps:.0f}",
+            "{pct:.1f}",
+            "{mbps:.1f}",
+        ):
             assert (name in source) == (name in translation), (source, translation)
 
 

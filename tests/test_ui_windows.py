@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
+from ultrasound_consult.media.audio import RecordingOutput, SyntheticCapture
 from ultrasound_consult.media.privacy import PrivacyMask
 from ultrasound_consult.media.source_spec import open_source
 from ultrasound_consult.protocol.annotation import AnnotationKind
@@ -38,8 +39,15 @@ def consult(qtbot, engine, signaling_url, invite) -> Iterator[tuple[OpenCall, Op
         CallConfig.from_invite(signaling_url, invite("station"), "Township clinic"),
         source=open_source("synthetic:640x480@30"),
         mask=PrivacyMask(),
+        audio=SyntheticCapture.tone(440),
+        speaker=RecordingOutput(),
+        camera=open_source("testcard:640x360@15"),
     )
-    expert = open_call(engine, CallConfig.from_invite(signaling_url, invite("expert"), "Dr. Wang"))
+    expert = open_call(
+        engine,
+        CallConfig.from_invite(signaling_url, invite("expert"), "Dr. Wang"),
+        speaker=RecordingOutput(),
+    )
     for o in (station, expert):
         qtbot.addWidget(o.window)
         o.window.resize(900, 760)
@@ -47,6 +55,8 @@ def consult(qtbot, engine, signaling_url, invite) -> Iterator[tuple[OpenCall, Op
     qtbot.waitUntil(lambda: expert.window.state == "connected", timeout=20_000)
     qtbot.waitUntil(lambda: expert.window.view.frame_size == (640, 480), timeout=20_000)
     qtbot.waitUntil(lambda: station.window.view.frame_size == (640, 480), timeout=20_000)
+    # The annotation channel is open once the station's stream description came through it.
+    qtbot.waitUntil(lambda: expert.call.stream_info is not None, timeout=20_000)
     yield station, expert
     for o in (expert, station):
         o.window.end_call()
@@ -117,6 +127,46 @@ def test_clear_my_marks_button(qtbot, consult):
     qtbot.mouseClick(expert.window.clear_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: len(station.window.view._annotations) == 0, timeout=10_000)
     qtbot.waitUntil(lambda: len(expert.window.view._annotations) == 0, timeout=10_000)
+
+
+def test_the_microphone_button_mutes_for_everyone(qtbot, consult, artifacts):
+    station, expert = consult
+    expert_ear = expert.call.media.player.output
+    loud = lambda: float(np.abs(expert_ear.recent(0.2).astype(int)).mean())  # noqa: E731
+    qtbot.waitUntil(lambda: loud() > 1000, timeout=10_000)
+    assert station.window.mic_button.isEnabled()
+    assert station.window.mic_button.text() == "Microphone on"
+    qtbot.mouseClick(station.window.mic_button, Qt.LeftButton)
+    assert "Muted" in station.window.mic_button.text()
+    qtbot.waitUntil(lambda: loud() < 50, timeout=10_000)
+    station.window.statusBar().grab().save(str(artifacts / "station-muted-statusbar.png"))
+    qtbot.mouseClick(station.window.mic_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: loud() > 1000, timeout=10_000)
+    # The expert joined without a microphone: its button says so and cannot be pressed.
+    assert not expert.window.mic_button.isEnabled()
+    assert expert.window.mic_button.text() == "No microphone"
+
+
+def test_the_camera_inset_sits_in_a_corner_and_can_be_hidden(qtbot, consult, artifacts):
+    _station, expert = consult
+    inset = expert.window.camera_inset
+    qtbot.waitUntil(inset.view.isVisible, timeout=10_000)
+    assert expert.window.camera_button.isVisible()
+    view, box = expert.window.view, inset.view.geometry()
+    assert box.right() < view.width() and box.bottom() < view.height()
+    assert box.left() > view.width() * 0.6 and box.top() > view.height() * 0.6, "bottom right"
+    assert abs(box.width() / box.height() - 16 / 9) < 0.05
+    pixels = grab_array(view)
+    centre = pixels[box.center().y(), box.left() + box.width() * 11 // 14]  # the red bar
+    assert centre[0] > 150 and centre[1] < 60, centre
+    expert.window.grab().save(str(artifacts / "expert-window-with-camera.png"))
+    qtbot.mouseClick(expert.window.camera_button, Qt.LeftButton)
+    assert not inset.view.isVisible(), "hidden at the user's request"
+    qtbot.mouseClick(expert.window.camera_button, Qt.LeftButton)
+    assert inset.view.isVisible()
+    # Resizing the window keeps it in the corner.
+    expert.window.resize(1200, 900)
+    qtbot.waitUntil(lambda: inset.view.geometry().right() > 1000, timeout=5_000)
 
 
 def test_expert_sees_a_banner_when_it_cannot_annotate_yet(qtbot, engine, signaling_url, invite):

@@ -14,6 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ultrasound_consult import __version__
+from ultrasound_consult.media.audio import AudioError, open_capture, open_output
+from ultrasound_consult.media.camera import open_camera
+from ultrasound_consult.media.capture import device_name
+from ultrasound_consult.media.mask_store import MaskStore, MaskStoreError, parse_rect, source_key
 from ultrasound_consult.media.privacy import DEFAULT_TOP_BAND, PrivacyMask
 from ultrasound_consult.media.quality import DEFAULT_PRESET, PRESETS
 from ultrasound_consult.media.source import SourceError
@@ -52,6 +56,21 @@ def _common(p: argparse.ArgumentParser, *, station: bool) -> None:
         "--duration", type=float, default=None, help="end the call after this many seconds"
     )
     p.add_argument("--lang", default=None, choices=["auto", "en", "zh_CN"], help="window language")
+    p.add_argument(
+        "--audio",
+        default=None,
+        metavar="SOURCE",
+        help="what the others hear: mic (the default microphone), mic:N (device N from "
+        "'ultrasound-consult sources'), tone:HZ, file:PATH or none "
+        "(default: mic with a window, none with --headless)",
+    )
+    p.add_argument(
+        "--speaker",
+        default=None,
+        metavar="OUTPUT",
+        help="where the others' voices play: default, N (a device), record:PATH.wav or none "
+        "(default: default with a window, none with --headless)",
+    )
     if station:
         p.add_argument("--source", default="synthetic", help=f"video source: {SPEC_HELP}")
         p.add_argument(
@@ -62,11 +81,33 @@ def _common(p: argparse.ArgumentParser, *, station: bool) -> None:
             "weak: up to 540 lines at 15 fps for poor links (default: %(default)s)",
         )
         p.add_argument(
+            "--camera",
+            default=None,
+            metavar="SOURCE",
+            help="a second camera (probe hand or patient), sent small and only with bandwidth "
+            "the ultrasound does not need: device:N, testcard, file:PATH",
+        )
+        p.add_argument(
             "--mask-top",
             type=float,
-            default=DEFAULT_TOP_BAND,
+            default=None,
             help="fraction of the height masked at the top, where scanners print the patient's "
-            "name (default: %(default)s; sources with DICOM image regions mask outside them)",
+            f"name (default: {DEFAULT_TOP_BAND}, or what was remembered for this source; "
+            "sources with DICOM image regions mask outside them)",
+        )
+        p.add_argument(
+            "--mask-rect",
+            action="append",
+            default=[],
+            metavar="X0,Y0,X1,Y1",
+            help="also black out this rectangle, as fractions of the frame (repeatable); "
+            "e.g. 0.75,0,1,0.12 for a hospital number in the top-right corner",
+        )
+        p.add_argument(
+            "--remember-mask",
+            action="store_true",
+            help="save --mask-top and --mask-rect for this source: later calls from it use "
+            "them without being told",
         )
     else:
         p.add_argument(
@@ -109,7 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--lang", default=None, choices=["auto", "en", "zh_CN"])
     demo.add_argument("--autopilot", action="store_true", help="let a scripted expert draw")
-    sub.add_parser("sources", help="list capture devices")
+    sources = sub.add_parser("sources", help="list capture devices and the modes they offer")
+    sources.add_argument("--json", action="store_true", help="one JSON object per device")
     bench = sub.add_parser(
         "bench",
         help="measure a real station -> expert call on this machine (JSON)",
@@ -134,6 +176,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="impairment: a profile name (none, rtt40-loss1, 4g, township, outage) or "
         "delay=20ms,jitter=5ms,loss=1%%,rate=4mbit,down=5s@10s",
     )
+    bench.add_argument(
+        "--camera",
+        default=None,
+        metavar="SOURCE",
+        help="also send a second camera (e.g. testcard:1280x720@30) to measure its cost",
+    )
     bench.add_argument("--no-stock", action="store_true", help="skip the stock aiortc comparison")
     bench.add_argument("--json", action="store_true", help="print JSON (the only output format)")
     return parser
@@ -153,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         if command == "demo":
             return _run_gui_command(lambda: _demo(args), needs_display=False)
         if command == "sources":
-            return _sources()
+            return _sources(args)
         if command == "bench":
             return _bench(args)
         return _run_gui_command(lambda: _gui(args))
@@ -187,11 +235,20 @@ def _run_call(args: argparse.Namespace, role: Role) -> int:
     mask = None
     if role is Role.STATION:
         parse_source_spec(args.source)  # fail early on a typo
+        if args.camera:
+            parse_source_spec(args.camera)
         try:
-            mask = PrivacyMask(top_band=args.mask_top)
-        except ValueError as exc:
+            mask = _station_mask(args)
+        except (ValueError, MaskStoreError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+    audio_spec = args.audio or ("none" if args.headless else "mic")
+    speaker_spec = args.speaker or ("none" if args.headless else "default")
+    try:
+        audio, speaker = open_capture(audio_spec), open_output(speaker_spec)
+    except AudioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if args.headless:
         from ultrasound_consult.headless import run_headless_main
 
@@ -201,15 +258,57 @@ def _run_call(args: argparse.Namespace, role: Role) -> int:
             mask=mask,
             duration=args.duration,
             auto_annotate=getattr(args, "auto_annotate", 0.0),
+            audio=audio,
+            speaker=speaker,
+            camera_spec=getattr(args, "camera", None),
         )
 
     def window() -> int:
         from ultrasound_consult.ui.app import run_call_window
 
-        source = open_source(args.source) if role is Role.STATION else None
-        return run_call_window(config, source=source, mask=mask, language=args.lang)
+        station = role is Role.STATION
+        source = open_source(args.source) if station else None
+        camera = open_camera(args.camera) if station and args.camera else None
+        return run_call_window(
+            config,
+            source=source,
+            mask=mask,
+            language=args.lang,
+            audio=audio,
+            speaker=speaker,
+            camera=camera,
+        )
 
     return _run_gui_command(window)
+
+
+def _station_mask(args: argparse.Namespace) -> PrivacyMask:
+    """The mask asked for on the command line, or the one remembered for this source."""
+    spec = parse_source_spec(args.source)
+    key = source_key(spec, device_name(spec.device) if spec.device is not None else None)
+    store = MaskStore()
+    rects = tuple(parse_rect(r) for r in args.mask_rect)
+    if rects or args.remember_mask:
+        top = DEFAULT_TOP_BAND if args.mask_top is None else args.mask_top
+        mask = PrivacyMask(top_band=top, rects=rects)
+        if args.remember_mask:
+            store.save(key, mask)
+            print(f"privacy mask remembered for {key}: {_describe(mask)}", file=sys.stderr)
+        return mask
+    saved = store.load(key)
+    if saved is None:
+        top = DEFAULT_TOP_BAND if args.mask_top is None else args.mask_top
+        return PrivacyMask(top_band=top)
+    if args.mask_top is not None:
+        saved = PrivacyMask(top_band=args.mask_top, rects=saved.rects)
+    print(f"privacy mask for {key} (remembered): {_describe(saved)}", file=sys.stderr)
+    return saved
+
+
+def _describe(mask: PrivacyMask) -> str:
+    return f"top {mask.top_band:.0%}" + (
+        f" and {len(mask.rects)} rectangle(s)" if mask.rects else ""
+    )
 
 
 NO_DISPLAY = (
@@ -271,6 +370,7 @@ def _bench(args: argparse.Namespace) -> int:
         duration=args.duration,
         warmup=args.warmup,
         network=args.network,
+        camera=args.camera,
         compare_stock=not args.no_stock,
     )
     try:
@@ -281,15 +381,29 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sources() -> int:
+def _sources(args: argparse.Namespace) -> int:
+    import json
+
     from ultrasound_consult.media.capture import list_capture_devices
 
     devices = list_capture_devices()
+    if args.json:
+        for d in devices:
+            print(json.dumps(d.to_dict()))
+        return 0
     if not devices:
         print("No capture devices found. Plug in the capture card, then run this again.")
     for d in devices:
         print(f"device:{d.index}\t{d.name}\t{d.path}")
-    print("Other sources: synthetic[:WxH[@FPS]], dicom:PATH, file:PATH")
+        if d.problem:
+            print(f"    cannot list its modes: {d.problem} (is another program using it?)")
+        for m in d.modes:
+            print(f"    device:{d.index}:{m.width}x{m.height}@{m.fps[0]:g}\t{m}")
+    print(
+        "Open a mode with --source device:N:WxH@FPS (the native mode of the scanner's "
+        "output: do not rescale). Other sources: synthetic[:WxH[@FPS]], dicom:PATH, "
+        "file:PATH, testcard (for --camera)."
+    )
     return 0
 
 

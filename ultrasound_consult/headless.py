@@ -15,6 +15,8 @@ import sys
 import time
 from typing import Any, TextIO
 
+from ultrasound_consult.media.audio import AudioCapture, AudioOutput
+from ultrasound_consult.media.camera import open_camera
 from ultrasound_consult.media.privacy import PrivacyMask
 from ultrasound_consult.media.source import SourceError
 from ultrasound_consult.media.source_spec import open_source
@@ -84,6 +86,9 @@ async def run_headless(
     mask: PrivacyMask | None = None,
     duration: float | None = None,
     auto_annotate: float = 0.0,
+    audio: AudioCapture | None = None,
+    speaker: AudioOutput | None = None,
+    camera_spec: str | None = None,
     log_out: TextIO = sys.stderr,
 ) -> tuple[dict[str, Any], int]:
     log = ProgressLog(log_out)
@@ -100,7 +105,16 @@ async def run_headless(
                 "errors": [f"source_unavailable: {exc}"],
             }, EXIT_BAD_INPUT
         extra["source"] = source.info.description
-    call = ConsultCall(config, log, source=source, mask=mask)
+    camera = None
+    if camera_spec and source is not None:
+        try:
+            camera = open_camera(camera_spec)
+        except SourceError as exc:  # the ultrasound goes on without it
+            log.on_error("camera_unavailable", f"{exc}; the ultrasound goes on without it")
+            extra["camera_error"] = str(exc)
+    call = ConsultCall(
+        config, log, source=source, mask=mask, audio=audio, speaker=speaker, camera=camera
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

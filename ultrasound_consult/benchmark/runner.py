@@ -49,6 +49,8 @@ class BenchOptions:
     #: The first seconds of a call climb to the preset's bitrate (BitratePolicy).
     warmup: float = 10.0
     network: str = "none"
+    #: A second camera sent with the ultrasound (its cost on the ultrasound is the point).
+    camera: str | None = None
     compare_stock: bool = True
     quality_samples: int = 40
 
@@ -90,6 +92,7 @@ def run_variant(
                 server.invite(room, "station"),
                 "--source",
                 opts.source,
+                *(["--camera", opts.camera] if opts.camera else []),
                 "--out",
                 str(outs["station"]),
             ],
@@ -171,6 +174,22 @@ def analyse(
         result["encoder"] = station["encoder"]
     if "receive" in expert:
         result["receive"] = expert["receive"]
+    fec_sent = station.get("stats", {}).get("fec", {})
+    fec_received = expert.get("stats", {}).get("fec", {})
+    if fec_sent.get("parity_sent"):
+        result["fec"] = {
+            "parity_sent": fec_sent.get("parity_sent"),
+            "parity_received": fec_received.get("parity_received"),
+            "packets_recovered": fec_received.get("packets_recovered"),
+            "parity_mbps_in_window": station.get("fec_mbps"),
+        }
+    if opts.camera:
+        camera = expert.get("stats", {}).get("camera", {})
+        result["camera"] = {
+            "fps_received": camera.get("fps_received"),
+            "resolution": camera.get("resolution"),
+            "bitrate_mbps": station.get("camera_encoder", {}).get("output_mbps"),
+        }
     profile = netem.parse_profile(opts.network)
     if profile.down_s:
         result["recovery_s"] = recovery_after_outage(expert, profile, captured)

@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from ultrasound_consult.media.source import SourceError, SourceFrame, SourceInfo, VideoSource
+from ultrasound_consult.media.v4l2 import DeviceMode, Ioctl, device_modes
 
 logger = logging.getLogger(__name__)
 
@@ -34,20 +35,59 @@ class CaptureDevice:
     index: int
     name: str
     path: str
+    modes: tuple[DeviceMode, ...] = ()
+    #: Why the modes could not be listed (busy, no permission), if so.
+    problem: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "source": f"device:{self.index}",
+            "name": self.name,
+            "path": self.path,
+            "modes": [
+                {"format": m.pixel_format, "width": m.width, "height": m.height, "fps": m.fps}
+                for m in self.modes
+            ],
+            "problem": self.problem,
+        }
 
 
-def list_capture_devices() -> list[CaptureDevice]:
-    """Video capture devices the system knows, with the names their drivers give."""
+def list_capture_devices(
+    sysfs: Path = Path("/sys/class/video4linux"),
+    dev: Path = Path("/dev"),
+    ioctl: Ioctl | None = None,
+) -> list[CaptureDevice]:
+    """Video capture devices with the names their drivers give and the modes they list.
+
+    Linux only (V4L2); nodes that list no video format (a webcam's metadata node) are
+    left out. Elsewhere the list is empty and ``device:N`` opens the N-th camera.
+    """
     devices: list[CaptureDevice] = []
-    if sys.platform.startswith("linux"):
-        for node in sorted(Path("/sys/class/video4linux").glob("video*")):
-            try:
-                index = int(node.name.removeprefix("video"))
-                name = (node / "name").read_text().strip()
-            except (ValueError, OSError):
-                continue
-            devices.append(CaptureDevice(index, name, f"/dev/{node.name}"))
+    if not sys.platform.startswith("linux"):
+        return devices
+    for node in sorted(sysfs.glob("video*"), key=lambda n: n.name):
+        try:
+            index = int(node.name.removeprefix("video"))
+            name = (node / "name").read_text().strip()
+        except (ValueError, OSError):
+            continue
+        path = str(dev / node.name)
+        try:
+            modes = tuple(device_modes(path, ioctl))
+        except OSError as exc:
+            devices.append(CaptureDevice(index, name, path, problem=exc.strerror or str(exc)))
+            continue
+        if modes:
+            devices.append(CaptureDevice(index, name, path, modes))
     return devices
+
+
+def device_name(index: int, sysfs: Path = Path("/sys/class/video4linux")) -> str | None:
+    """The driver's name for device ``index`` (Linux), or None."""
+    try:
+        return (sysfs / f"video{index}" / "name").read_text().strip() or None
+    except OSError:
+        return None
 
 
 def _backend() -> int:

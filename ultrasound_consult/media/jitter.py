@@ -56,10 +56,14 @@ class MarkerJitterBuffer(JitterBuffer):
         self.last_ssrc: int | None = None
         self._head_since: float | None = None  # when the oldest frame started waiting
         self._head_timestamp: int | None = None
+        #: Called with each packet once it is held (forward error correction listens).
+        self.on_packet: Any = None
 
     def add(self, packet: RtpPacket) -> tuple[bool, JitterFrame | None]:
         self.last_ssrc = packet.ssrc
         pli, frame = super().add(packet)
+        if self.on_packet is not None and frame is None:
+            self.on_packet(packet)
         if frame is None and self._head_overdue():
             self._abandon_head()
             return True, None

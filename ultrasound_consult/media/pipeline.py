@@ -120,6 +120,7 @@ class OutgoingVideoTrack(MediaStreamTrack):
         self._fresh = asyncio.Event()
         self.frames_sent = 0
         self.frames_dropped = 0
+        self.last_sent_size = (0, 0)
         self._last_pushed_ts: float | None = None
         self.last_sent: SourceFrame | None = None
         self.last_sent_pts: int | None = None
@@ -158,6 +159,7 @@ class OutgoingVideoTrack(MediaStreamTrack):
             if size == (frame.width - frame.width % 2, frame.height - frame.height % 2):
                 size = None
         video = to_video_frame(frame.image, frame.media_ts, mask=frame.mask, size=size)
+        self.last_sent_size = (video.width, video.height)
         self.frames_sent += 1
         self.last_sent = frame
         self.last_sent_pts = video.pts

@@ -107,7 +107,7 @@ class BitratePolicy:
         self.target = preset.scaled(preset.target_bps, pixel_rate)
         self.floor = preset.scaled(preset.min_bps, pixel_rate)
         self.ceiling = max(self.target, preset.scaled(preset.max_bps, pixel_rate))
-        self.current = max(self.floor, int(self.target * self.START_FRACTION))
+        self._rate = max(self.floor, int(self.target * self.START_FRACTION))
         self._clock = clock
         self._created_at = self._changed_at = clock()
         self._quiet_since: float | None = None
@@ -116,30 +116,39 @@ class BitratePolicy:
         self._congested_at = 0.0
         self.changes = 0
 
+    @property
+    def current(self) -> int:
+        """The bitrate the encoder should use now."""
+        return self._rate
+
+    @current.setter
+    def current(self, bps: int) -> None:
+        self._rate = bps
+
     def on_estimate(self, estimate_bps: float) -> int:
         """Feed a bandwidth estimate (REMB); returns the (possibly new) target."""
         now = self._clock()
         if now - self._changed_at < self.MIN_INTERVAL_S:
             return self.current
-        congested = estimate_bps < self.current * self.DOWN_RATIO
+        congested = estimate_bps < self._rate * self.DOWN_RATIO
         if (
             congested
             and self._stepped_up_at is not None
             and now - self._stepped_up_at < self.UP_GRACE_S
         ):
-            congested = estimate_bps < self.current * self.SEVERE_RATIO
+            congested = estimate_bps < self._rate * self.SEVERE_RATIO
         if congested:
             # Congestion: settle below the estimate so the bottleneck's queue drains,
             # and remember where it happened.
-            self._congested_bps, self._congested_at = self.current, now
+            self._congested_bps, self._congested_at = self._rate, now
             self._set(max(self.floor, int(estimate_bps * self.HEADROOM)), now)
             self._quiet_since = None
-        elif self.current < self._ceiling(now) and estimate_bps >= self.current * 0.95:
+        elif self._rate < self._ceiling(now) and estimate_bps >= self._rate * 0.95:
             # The link carries what we send: after a quiet while, step back up.
             if self._quiet_since is None:
                 self._quiet_since = now
             elif now - self._quiet_since >= self._hold(now):
-                self._set(min(self._ceiling(now), int(self.current * self.UP_STEP)), now)
+                self._set(min(self._ceiling(now), int(self._rate * self.UP_STEP)), now)
                 self._quiet_since = self._stepped_up_at = now
         return self.current
 
@@ -153,7 +162,7 @@ class BitratePolicy:
         return self.STARTUP_HOLD_S if now - self._created_at < self.STARTUP_S else self.UP_HOLD_S
 
     def _set(self, bps: int, now: float) -> None:
-        if bps != self.current:
-            self.current = bps
+        if bps != self._rate:
+            self._rate = bps
             self._changed_at = now
             self.changes += 1

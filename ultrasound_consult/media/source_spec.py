@@ -1,6 +1,7 @@
 """Source specifications as typed on the command line, and opening them.
 
-``synthetic[:WxH[@FPS]]``, ``dicom:PATH``, ``file:PATH``, ``device:N[:WxH[@FPS]]``.
+``synthetic[:WxH[@FPS]]``, ``testcard[:WxH[@FPS]]``, ``dicom:PATH``, ``file:PATH``,
+``device:N[:WxH[@FPS]]``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from ultrasound_consult.media.source import SourceError, VideoSource
 
 SPEC_HELP = (
     "synthetic[:WxH[@FPS]] (built-in phantom), dicom:PATH (DICOM image or cine), "
-    "file:PATH (video file), device:N[:WxH[@FPS]] (capture card N)"
+    "file:PATH (video file), device:N[:WxH[@FPS]] (capture card N), "
+    "testcard[:WxH[@FPS]] (moving colour card, for the second camera)"
 )
 
 _MODE_RE = re.compile(r"^(?P<w>\d{2,5})x(?P<h>\d{2,5})(?:@(?P<fps>\d+(?:\.\d+)?))?$")
@@ -20,7 +22,7 @@ _MODE_RE = re.compile(r"^(?P<w>\d{2,5})x(?P<h>\d{2,5})(?:@(?P<fps>\d+(?:\.\d+)?)
 
 @dataclass(frozen=True)
 class SourceSpec:
-    kind: str  # synthetic | dicom | file | device
+    kind: str  # synthetic | testcard | dicom | file | device
     path: str | None = None
     device: int | None = None
     width: int | None = None
@@ -35,15 +37,15 @@ class SourceSpec:
             return f"{self.kind}:{self.path}"
         if self.kind == "device":
             return f"device:{self.device}{mode}"
-        return f"synthetic{mode}"
+        return f"{self.kind}{mode}"
 
 
 def parse_source_spec(text: str) -> SourceSpec:
     """Parse a source spec; raises :class:`SourceError` with the accepted forms."""
     kind, _, rest = text.strip().partition(":")
     kind = kind.lower()
-    if kind == "synthetic":
-        return SourceSpec("synthetic", **_mode(rest, text))
+    if kind in ("synthetic", "testcard"):
+        return SourceSpec(kind, **_mode(rest, text))
     if kind in ("dicom", "file"):
         if not rest:
             raise SourceError(f"'{text}': give a path, as in {kind}:/path/to/clip")
@@ -76,6 +78,10 @@ def open_source(spec: SourceSpec | str, *, seed: int = 0) -> VideoSource:
         from ultrasound_consult.media.phantom import SyntheticSource
 
         return SyntheticSource(spec.width or 1024, spec.height or 768, spec.fps or 30.0, seed=seed)
+    if spec.kind == "testcard":
+        from ultrasound_consult.media.testcard import TestCardSource
+
+        return TestCardSource(spec.width or 640, spec.height or 360, spec.fps or 15.0)
     if spec.kind == "dicom":
         from ultrasound_consult.media.dicom import DicomCineSource
 

@@ -36,6 +36,8 @@ from ultrasound_consult.protocol.fields import (
 
 OPS_CHANNEL = "ops"
 POINTER_CHANNEL = "pointer"
+#: Binary parity blocks for the ultrasound stream (media.fec), unreliable and unordered.
+FEC_CHANNEL = "fec"
 MAX_CHANNEL_BYTES = 16 * 1024
 CHANNEL_VERSION = 1
 
@@ -179,12 +181,30 @@ class Pointer:
         )
 
 
+@dataclass(frozen=True)
+class Probe:
+    """A round-trip probe on the pointer channel; the other side echoes it with ``reply``."""
+
+    TYPE: ClassVar[str] = "probe"
+    seq: int
+    reply: bool = False
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"type": self.TYPE, "seq": self.seq, "reply": self.reply}
+
+    @classmethod
+    def from_wire(cls, obj: dict[str, Any]) -> Probe:
+        return cls(seq=req_int(obj, "seq", lo=0), reply=req_bool(obj, "reply"))
+
+
 AnnotationOp = AnnotationAdd | AnnotationRemove | AnnotationClear
-ChannelMessage = AnnotationAdd | AnnotationRemove | AnnotationClear | Ack | StreamInfo | Pointer
+ChannelMessage = (
+    AnnotationAdd | AnnotationRemove | AnnotationClear | Ack | StreamInfo | Pointer | Probe
+)
 
 _PARSERS = {
     cls.TYPE: cls.from_wire
-    for cls in (AnnotationAdd, AnnotationRemove, AnnotationClear, Ack, StreamInfo, Pointer)
+    for cls in (AnnotationAdd, AnnotationRemove, AnnotationClear, Ack, StreamInfo, Pointer, Probe)
 }
 
 

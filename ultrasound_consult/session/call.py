@@ -12,14 +12,14 @@ import asyncio
 import itertools
 import logging
 import time
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from aiortc.mediastreams import MediaStreamTrack
 
 from ultrasound_consult.annotate.scene import AnnotationScene, PointerBoard
-from ultrasound_consult.media.encoder import PresetVp8Encoder
-from ultrasound_consult.media.pipeline import OutgoingVideoTrack, StationPipeline
+from ultrasound_consult.media.audio import AudioCapture, AudioOutput
 from ultrasound_consult.media.privacy import PrivacyMask
-from ultrasound_consult.media.quality import DEFAULT_PRESET, BitratePolicy, preset
 from ultrasound_consult.media.receiver import ReceivedFrame
 from ultrasound_consult.media.source import SourceError, VideoSource
 from ultrasound_consult.protocol.annotation import Annotation, AnnotationKind, Point
@@ -31,12 +31,12 @@ from ultrasound_consult.protocol.channel import (
     AnnotationClear,
     AnnotationRemove,
     Pointer,
+    Probe,
     StreamInfo,
     encode_channel,
     parse_channel_message,
 )
 from ultrasound_consult.protocol.errors import ProtocolError
-from ultrasound_consult.protocol.invite import parse_invite, split_join_text
 from ultrasound_consult.protocol.signaling import (
     LEFT,
     Answer,
@@ -52,10 +52,16 @@ from ultrasound_consult.protocol.signaling import (
     ServerMessage,
     Welcome,
 )
+from ultrasound_consult.session.config import CallConfig, CallError
+from ultrasound_consult.session.link_monitor import LinkMonitor
+from ultrasound_consult.session.local_media import LocalMedia, MediaEvents
 from ultrasound_consult.session.observer import CallObserver, CallState
 from ultrasound_consult.session.peer_link import PeerLink, candidate_count
 from ultrasound_consult.session.signaling_client import SignalingClient, SignalingError, tls_context
 from ultrasound_consult.session.stats import CallStats
+
+if TYPE_CHECKING:
+    from ultrasound_consult.media.pipeline import StationPipeline
 
 logger = logging.getLogger(__name__)
 
@@ -66,48 +72,6 @@ NEGOTIATION_TIMEOUT_S = 20.0
 REOFFER_BACKOFF_S = (2.0, 5.0, 10.0, 20.0, 30.0, 60.0)
 #: Live pointer updates are coalesced to at most this rate.
 POINTER_HZ = 60.0
-
-
-class CallError(RuntimeError):
-    """An action the call cannot do now; the text says why, for the user."""
-
-
-@dataclass
-class CallConfig:
-    server_url: str
-    room: str
-    role: Role
-    name: str = ""
-    #: The invite code that lets this role into this room.
-    token: str | None = None
-    #: Extra CA certificate to trust for wss:// (a clinic's own CA, or self-signed).
-    ca_file: str | None = None
-    #: "relay" sends media only through TURN (hides addresses; needs a TURN server).
-    ice_transport_policy: str = "all"
-    #: Station only: a name from :data:`ultrasound_consult.media.quality.PRESETS`.
-    quality: str = DEFAULT_PRESET
-    #: "VP8" (the presets' encoder) or "H264" (aiortc's libx264 encoder).
-    video_codec: str = "VP8"
-    #: Overrides the preset's target (and ceiling) bitrate, in Mbps (experiments).
-    bitrate_mbps: float | None = None
-    #: Our latency and quality tuning (marker-bit frame release, the preset encoder).
-    #: False reproduces stock aiortc, for the benchmark's comparison only.
-    media_tuning: bool = True
-
-    @classmethod
-    def from_invite(cls, server_url: str, code: str, name: str = "", **kwargs: Any) -> CallConfig:
-        """Room and role from an invite code, or server too from a join link.
-
-        Raises :class:`CallError` if the code is malformed.
-        """
-        linked_server, code = split_join_text(code)
-        try:
-            invite = parse_invite(code)
-        except ProtocolError as exc:
-            raise CallError(exc.reason) from None
-        return cls(
-            linked_server or server_url, invite.room, invite.role, name, token=code, **kwargs
-        )
 
 
 @dataclass
@@ -134,19 +98,25 @@ class ConsultCall:
         *,
         source: VideoSource | None = None,
         mask: PrivacyMask | None = None,
+        camera: VideoSource | None = None,
+        audio: AudioCapture | None = None,
+        speaker: AudioOutput | None = None,
     ) -> None:
         if config.role is Role.STATION and source is None:
             raise ValueError("a station needs a video source")
+        if config.role is not Role.STATION:
+            source = camera = None  # viewers send sound only
         self.config = config
-        self.quality = preset(config.quality)
-        if config.bitrate_mbps:
-            bps = int(config.bitrate_mbps * 1e6)
-            self.quality = replace(
-                self.quality, target_bps=bps, max_bps=bps, min_bps=min(self.quality.min_bps, bps)
-            )
         self.observer = observer or CallObserver()
-        self.source = source
-        self.mask = mask or PrivacyMask()
+        self.media = LocalMedia(
+            config,
+            MediaEvents(self._local_frame, self.observer.on_camera_frame, self._media_problem),
+            source=source,
+            mask=mask,
+            camera=camera,
+            audio=audio,
+            speaker=speaker,
+        )
         self.state = CallState.IDLE
         self.me: PeerInfo | None = None
         self.peers: dict[str, PeerInfo] = {}
@@ -154,7 +124,6 @@ class ConsultCall:
         self.scene = AnnotationScene()
         self.pointers = PointerBoard()
         self.stats = CallStats(role=config.role.value)
-        self.pipeline: StationPipeline | None = None
         self.stream_info: StreamInfo | None = None
         self.last_remote_media_ts: float | None = None
         self._signaling: SignalingClient | None = None
@@ -164,6 +133,11 @@ class ConsultCall:
         self._tasks: set[asyncio.Task[None]] = set()
         self._ice_servers: tuple[IceServer, ...] = ()
         self._offer_attempts: dict[str, int] = {}
+        self.monitor = LinkMonitor(
+            lambda: list(self.links.values()),
+            self.observer.on_stats,
+            nominal_fps=self._nominal_fps,
+        )
         self._started_at = 0.0
 
     @property
@@ -180,15 +154,11 @@ class ConsultCall:
         """Open the source (station) and join the room. Raises :class:`CallError`."""
         self._started_at = time.perf_counter()
         self._set_state(CallState.CONNECTING, "reaching the signalling server")
-        if self.role is Role.STATION:
-            assert self.source is not None
-            self.pipeline = StationPipeline(self.source, self.mask, on_error=self._source_failed)
-            self.pipeline.add_sink(self._local_frame)
-            try:
-                await self.pipeline.start()
-            except SourceError as exc:
-                self._fail("source_unavailable", str(exc))
-                raise CallError(str(exc)) from None
+        try:
+            await self.media.start_video()
+        except SourceError as exc:
+            self._fail("source_unavailable", str(exc))
+            raise CallError(str(exc)) from None
         join = Join(
             room=self.config.room,
             role=self.role,
@@ -211,12 +181,30 @@ class ConsultCall:
                     "tls_untrusted", f"cannot use the CA file {self.config.ca_file}: {exc}"
                 )
             self._fail(exc.code, exc.message)
-            if self.pipeline is not None:
-                await self.pipeline.stop()
+            await self.media.stop()
             raise CallError(exc.message) from None
+        # Before the first offer goes out, so every peer gets sound and camera.
+        await self.media.start_extras()
         self._welcomed(welcome)
+        self.monitor.start()
+
+    @property
+    def pipeline(self) -> StationPipeline | None:
+        """The station's masked ultrasound pipeline (None for viewers)."""
+        return self.media.pipeline
+
+    def mute(self, muted: bool) -> None:
+        """Silence (or not) this side's microphone for everyone."""
+        self.media.mute(muted)
+
+    def set_quality(self, name: str) -> None:
+        """Switch every outgoing stream to another preset (raises ValueError)."""
+        self.media.set_quality(
+            name, [link.outgoing for link in self.links.values() if link.outgoing is not None]
+        )
 
     async def stop(self) -> None:
+        await self.monitor.stop()
         for task in list(self._tasks):
             task.cancel()
         links = list(self.links.values())
@@ -227,8 +215,7 @@ class ConsultCall:
         self._refresh_stats()
         if self._signaling is not None:
             await self._signaling.close()
-        if self.pipeline is not None:
-            await self.pipeline.stop()
+        await self.media.stop()
         if self._pointer.timer is not None:
             self._pointer.timer.cancel()
         if self.state not in (CallState.FAILED,):
@@ -420,16 +407,10 @@ class ConsultCall:
             return
         assert self._signaling is not None
         link = self._new_link(peer)
-        video = OutgoingVideoTrack(self.quality if self.config.media_tuning else None)
-        video.on_rtp_origin = lambda _origin, link=link: self._send_stream_info(link)
-        self.pipeline.add_sink(video.push)
+        out = self.media.outgoing()
+        out.video.on_rtp_origin = lambda _origin, link=link: self._send_stream_info(link)
         self._set_state(CallState.NEGOTIATING, f"connecting to {peer.name or peer.role.value}")
-        encoder = (
-            PresetVp8Encoder(self._bitrate_policy(), self._send_fps())
-            if self.config.media_tuning and self.config.video_codec == "VP8"
-            else None
-        )
-        sdp = await link.create_offer(video, encoder, codec=self.config.video_codec)
+        sdp = await link.create_offer(out, codec=self.config.video_codec)
         if self._no_network_path(link, sdp):
             return
         await self._signaling.send(Offer(peer=peer.id, sdp=sdp))
@@ -449,34 +430,20 @@ class ConsultCall:
         assert self._signaling is not None
         link = self._new_link(peer)
         self._set_state(CallState.NEGOTIATING, f"connecting to {peer.name or 'the station'}")
-        sdp = await link.create_answer(offer.sdp, self._remote_frame)
+        sdp = await link.create_answer(
+            offer.sdp,
+            self._remote_frame,
+            audio=self.media.answer_audio(),
+            on_camera_frame=self.observer.on_camera_frame,
+        )
         if self._no_network_path(link, sdp):
             return
         await self._signaling.send(Answer(peer=peer.id, sdp=sdp))
 
-    # --- quality -------------------------------------------------------------
-
-    def set_quality(self, name: str) -> None:
-        """Switch every outgoing stream to another preset (raises ValueError)."""
-        self.quality = preset(name)
-        self.config.quality = name
-        for link in self.links.values():
-            if link.video_out is not None:
-                link.video_out.preset = self.quality
-            if isinstance(link.encoder, PresetVp8Encoder):
-                link.encoder.policy = self._bitrate_policy()
-                link.encoder.fps = self._send_fps()
-
-    def _send_fps(self) -> float:
-        assert self.pipeline is not None
-        fps = self.pipeline.info.fps or 30.0
-        return min(fps, self.quality.max_fps) if self.quality.max_fps else fps
-
-    def _bitrate_policy(self) -> BitratePolicy:
-        assert self.pipeline is not None
-        info = self.pipeline.info
-        width, height = self.quality.output_size(info.width or 1024, info.height or 768)
-        return BitratePolicy(self.quality, width * height * self._send_fps())
+    def _nominal_fps(self) -> float:
+        if self.media.pipeline is not None:
+            return self.media.send_fps()
+        return self.stream_info.fps if self.stream_info is not None else 30.0
 
     def _no_network_path(self, link: PeerLink, sdp: str) -> bool:
         """Without a single ICE candidate a connection cannot even start: say why now."""
@@ -539,6 +506,7 @@ class ConsultCall:
             on_channel_message=self._on_channel_message,
             on_channel_open=self._on_channel_open,
             on_state=self._on_link_state,
+            on_audio=self._remote_audio,
         )
         self.links[peer.id] = link
         self._spawn(self._watch_negotiation(link))
@@ -546,9 +514,13 @@ class ConsultCall:
 
     def _close_link(self, link: PeerLink) -> None:
         self.stats.absorb_link(link)
-        if self.pipeline is not None and link.video_out is not None:
-            self.pipeline.remove_sink(link.video_out.push)
+        if link.outgoing is not None:
+            self.media.release(link.outgoing)
         self._spawn(link.close())
+
+    def _remote_audio(self, track: MediaStreamTrack) -> None:
+        if self.media.player is not None:
+            self.media.player.add(track)
 
     def _on_link_state(self, link: PeerLink, state: str) -> None:
         logger.info("connection to %s: %s", link.remote.id, state)
@@ -609,7 +581,9 @@ class ConsultCall:
             self.stats.rejected += 1
             logger.warning("rejected a %s message from %s: %s", label, link.remote.id, exc.reason)
             return
-        if isinstance(msg, Pointer):
+        if isinstance(msg, Probe):
+            self.monitor.on_probe(link, msg)
+        elif isinstance(msg, Pointer):
             if self.pointers.update(msg):
                 self.stats.pointer_received += 1
                 self.observer.on_pointers(self.pointers.visible())
@@ -666,9 +640,10 @@ class ConsultCall:
             self.last_remote_media_ts = frame.media_ts
         self.observer.on_remote_frame(frame)
 
-    def _source_failed(self, message: str) -> None:
-        self.stats.errors.append(f"source_lost: {message}")
-        self.observer.on_error("source_lost", message)
+    def _media_problem(self, code: str, message: str) -> None:
+        """A source, camera, microphone or speaker problem: reported, the call goes on."""
+        self.stats.errors.append(f"{code}: {message}")
+        self.observer.on_error(code, message)
 
     # --- helpers ---------------------------------------------------------------
 

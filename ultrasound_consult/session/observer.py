@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ultrasound_consult.protocol.annotation import Annotation
     from ultrasound_consult.protocol.channel import Pointer, StreamInfo
     from ultrasound_consult.protocol.signaling import PeerInfo
+    from ultrasound_consult.session.link_monitor import LinkStats
 
 
 class CallState(StrEnum):
@@ -41,6 +42,9 @@ class CallObserver:
 
     def on_remote_frame(self, frame: ReceivedFrame) -> None: ...
 
+    def on_camera_frame(self, frame: SourceFrame | ReceivedFrame) -> None:
+        """The second camera: the station's own (a preview) or the station's, received."""
+
     def on_stream_info(self, info: StreamInfo) -> None: ...
 
     def on_annotations(self, annotations: tuple[Annotation, ...], pending: frozenset[str]) -> None:
@@ -49,6 +53,9 @@ class CallObserver:
     def on_pointers(self, pointers: tuple[Pointer, ...]) -> None: ...
 
     def on_ack(self, op: str, ok: bool, rtt_ms: float, reason: str) -> None: ...
+
+    def on_stats(self, stats: tuple[LinkStats, ...]) -> None:
+        """Every second: one :class:`LinkStats` per connected peer."""
 
     def on_error(self, code: str, message: str) -> None:
         """Something the user must hear about: ``message`` says what happened and what to do."""

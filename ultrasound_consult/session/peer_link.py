@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiortc import (
@@ -23,13 +24,16 @@ from aiortc import (
     RTCSessionDescription,
 )
 from aiortc.codecs.base import Encoder
+from aiortc.mediastreams import MediaStreamTrack
 from aiortc.sdp import SessionDescription
 
+from ultrasound_consult.media.camera import is_camera_track
 from ultrasound_consult.media.encoder import PresetVp8Encoder, install_encoder
+from ultrasound_consult.media.fec import FecReceiver, FecSender
 from ultrasound_consult.media.jitter import NackRetry, tune_receiver
 from ultrasound_consult.media.pipeline import OutgoingVideoTrack
 from ultrasound_consult.media.receiver import ReceivedFrame, RemoteVideoSink
-from ultrasound_consult.protocol.channel import OPS_CHANNEL, POINTER_CHANNEL
+from ultrasound_consult.protocol.channel import FEC_CHANNEL, OPS_CHANNEL, POINTER_CHANNEL
 from ultrasound_consult.protocol.signaling import IceServer, PeerInfo
 
 logger = logging.getLogger(__name__)
@@ -62,6 +66,17 @@ def negotiated_codec(sdp: str | None) -> str | None:
     return None
 
 
+@dataclass
+class OutgoingMedia:
+    """What the station sends one peer: the ultrasound, and maybe sound and a camera."""
+
+    video: OutgoingVideoTrack
+    encoder: Encoder | None = None
+    audio: MediaStreamTrack | None = None
+    camera: OutgoingVideoTrack | None = None
+    camera_encoder: Encoder | None = None
+
+
 class PeerLink:
     def __init__(
         self,
@@ -73,24 +88,36 @@ class PeerLink:
         on_channel_message: Callable[[PeerLink, str, str], None],
         on_channel_open: Callable[[PeerLink, str], None],
         on_state: Callable[[PeerLink, str], None],
+        on_audio: Callable[[Any], None] | None = None,
     ) -> None:
         self.remote = remote
         self.pc = RTCPeerConnection(rtc_configuration(ice_servers, relay_only=relay_only))
         self.channels: dict[str, RTCDataChannel] = {}
         self.release_on_marker = release_on_marker
         self.recovery: NackRetry | None = None
+        self.outgoing: OutgoingMedia | None = None
         self.video_out: OutgoingVideoTrack | None = None
         self.sender: RTCRtpSender | None = None
         self.encoder: Encoder | None = None
         self.sink: RemoteVideoSink | None = None
+        #: The second camera's picture, when the station sends one.
+        self.camera_sink: RemoteVideoSink | None = None
+        self.camera_recovery: NackRetry | None = None
+        #: Forward error correction of the ultrasound stream (tuned calls only).
+        self.fec: FecSender | None = None
+        self.fec_repair: FecReceiver | None = None
         self.codec: str | None = None
         #: Set once the connection first reaches "connected".
         self.connected = asyncio.Event()
         self._on_channel_message = on_channel_message
         self._on_channel_open = on_channel_open
         self._on_state = on_state
+        self._on_audio = on_audio
+        self._on_frame: Callable[[ReceivedFrame], None] | None = None
+        self._on_camera_frame: Callable[[ReceivedFrame], None] | None = None
         self.pc.on("connectionstatechange", self._state_changed)
         self.pc.on("datachannel", self._attach_channel)
+        self.pc.on("track", self._track)
 
     @property
     def connection_state(self) -> str:
@@ -100,7 +127,7 @@ class PeerLink:
         ch = self.channels.get(label)
         return ch is not None and ch.readyState == "open"
 
-    def send(self, label: str, text: str) -> bool:
+    def send(self, label: str, text: str | bytes) -> bool:
         """Send on a channel if it is open; returns whether it went out."""
         ch = self.channels.get(label)
         if ch is None or ch.readyState != "open":
@@ -110,26 +137,45 @@ class PeerLink:
 
     # --- station side: offer ---------------------------------------------------
 
-    async def create_offer(
-        self, video: OutgoingVideoTrack, encoder: Encoder | None = None, *, codec: str = "VP8"
-    ) -> str:
-        self.video_out = video
-        transceiver = self.pc.addTransceiver(video, direction="sendonly")
-        self.sender = transceiver.sender
-        if encoder is not None and install_encoder(transceiver.sender, encoder):
-            self.encoder = encoder
+    async def create_offer(self, out: OutgoingMedia, *, codec: str = "VP8") -> str:
+        """The offer: ultrasound first, then sound both ways, then the camera if any."""
+        self.outgoing = out
+        self.video_out = out.video
+        self.sender, installed = self._add_video(out.video, out.encoder, codec)
+        if installed:
+            self.encoder = out.encoder
+        # Audio both ways: the station's microphone (if any) out, the expert's in.
+        if out.audio is not None:
+            self.pc.addTransceiver(out.audio, direction="sendrecv")
+        else:
+            self.pc.addTransceiver("audio", direction="recvonly")
+        if out.camera is not None:
+            self._add_video(out.camera, out.camera_encoder, codec)
+        self._attach_channel(self.pc.createDataChannel(OPS_CHANNEL, ordered=True))
+        self._attach_channel(
+            self.pc.createDataChannel(POINTER_CHANNEL, ordered=False, maxRetransmits=0)
+        )
+        if self.release_on_marker:  # our tuning: parity blocks for the ultrasound
+            self._attach_channel(
+                self.pc.createDataChannel(FEC_CHANNEL, ordered=False, maxRetransmits=0)
+            )
+            self.fec = FecSender(self.sender, lambda data: self.send(FEC_CHANNEL, data))
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        return self.pc.localDescription.sdp
+
+    def _add_video(
+        self, track: OutgoingVideoTrack, encoder: Encoder | None, codec: str
+    ) -> tuple[RTCRtpSender, bool]:
+        """A send-only video transceiver; returns its sender and whether ``encoder`` is in."""
+        transceiver = self.pc.addTransceiver(track, direction="sendonly")
+        installed = encoder is not None and install_encoder(transceiver.sender, encoder)
         caps = RTCRtpSender.getCapabilities("video")
         preferred = [c for c in caps.codecs if c.mimeType == f"video/{codec}"]
         rtx = [c for c in caps.codecs if c.mimeType == "video/rtx"]
         if preferred:
             transceiver.setCodecPreferences(preferred + rtx)
-        video.sender = transceiver.sender
-        self._attach_channel(self.pc.createDataChannel(OPS_CHANNEL, ordered=True))
-        self._attach_channel(
-            self.pc.createDataChannel(POINTER_CHANNEL, ordered=False, maxRetransmits=0)
-        )
-        await self.pc.setLocalDescription(await self.pc.createOffer())
-        return self.pc.localDescription.sdp
+        track.sender = transceiver.sender
+        return transceiver.sender, installed
 
     async def accept_answer(self, sdp: str) -> None:
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
@@ -139,26 +185,27 @@ class PeerLink:
             and self.codec != "VP8"
             and self.sender is not None
         ):
-            # The far end chose another codec: let aiortc pick its own encoder for it.
+            # The far end chose another codec: let aiortc pick its own encoders for it.
             install_encoder(self.sender, None)
             self.encoder = None
+            if self.outgoing is not None and self.outgoing.camera is not None:
+                install_encoder(self.outgoing.camera.sender, None)
 
     # --- viewer side: answer ---------------------------------------------------
 
-    async def create_answer(self, offer_sdp: str, on_frame: Callable[[ReceivedFrame], None]) -> str:
-        def on_track(track: Any) -> None:
-            if track.kind == "video" and self.sink is None:
-                receiver = next(
-                    (t.receiver for t in self.pc.getTransceivers() if t.receiver.track is track),
-                    None,
-                )
-                if self.release_on_marker and receiver is not None:
-                    self.recovery = tune_receiver(receiver)
-                self.sink = RemoteVideoSink(track, on_frame, receiver=receiver)
-                self.sink.start()
-
-        self.pc.on("track", on_track)
+    async def create_answer(
+        self,
+        offer_sdp: str,
+        on_frame: Callable[[ReceivedFrame], None],
+        *,
+        audio: MediaStreamTrack | None = None,
+        on_camera_frame: Callable[[ReceivedFrame], None] | None = None,
+    ) -> str:
+        self._on_frame = on_frame
+        self._on_camera_frame = on_camera_frame
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
+        if audio is not None:
+            self.pc.addTrack(audio)  # takes the offered audio transceiver: sendrecv
         await self.pc.setLocalDescription(await self.pc.createAnswer())
         sdp = self.pc.localDescription.sdp
         self.codec = negotiated_codec(sdp)
@@ -166,12 +213,41 @@ class PeerLink:
 
     # --- both ------------------------------------------------------------------
 
+    def _track(self, track: Any) -> None:
+        if track.kind == "audio":
+            if self._on_audio is not None:
+                self._on_audio(track)
+            return
+        receiver = next(
+            (t.receiver for t in self.pc.getTransceivers() if t.receiver.track is track),
+            None,
+        )
+        if is_camera_track(track.id):
+            if self._on_camera_frame is None or self.camera_sink is not None:
+                return
+            if self.release_on_marker and receiver is not None:
+                self.camera_recovery = tune_receiver(receiver)
+            self.camera_sink = RemoteVideoSink(track, self._on_camera_frame, receiver=receiver)
+            self.camera_sink.start()
+            return
+        if self._on_frame is None or self.sink is not None:
+            return
+        if self.release_on_marker and receiver is not None:
+            self.recovery = tune_receiver(receiver)
+            if self.recovery is not None:
+                self.fec_repair = FecReceiver(receiver, self.recovery.buffer)
+        self.sink = RemoteVideoSink(track, self._on_frame, receiver=receiver)
+        self.sink.start()
+
     def _attach_channel(self, channel: RTCDataChannel) -> None:
         label = channel.label
-        if label not in (OPS_CHANNEL, POINTER_CHANNEL):
+        if label not in (OPS_CHANNEL, POINTER_CHANNEL, FEC_CHANNEL):
             logger.warning("ignoring unexpected data channel %r", label[:40])
             return
         self.channels[label] = channel
+        if label == FEC_CHANNEL:
+            channel.on("message", self._on_parity)
+            return
 
         @channel.on("message")
         def _message(data: Any) -> None:
@@ -187,18 +263,26 @@ class PeerLink:
             # Channels announced by the remote side arrive already open.
             asyncio.get_running_loop().call_soon(self._on_channel_open, self, label)
 
+    def _on_parity(self, data: Any) -> None:
+        if self.fec_repair is not None and isinstance(data, bytes):
+            self.fec_repair.on_parity(data)
+
     async def _state_changed(self) -> None:
         if self.pc.connectionState == "connected":
             self.connected.set()
         self._on_state(self, self.pc.connectionState)
 
     async def close(self) -> None:
-        if self.recovery is not None:
-            await self.recovery.stop()
-        if self.sink is not None:
-            await self.sink.stop()
-        if self.video_out is not None:
-            self.video_out.stop()
+        for recovery in (self.recovery, self.camera_recovery):
+            if recovery is not None:
+                await recovery.stop()
+        for sink in (self.sink, self.camera_sink):
+            if sink is not None:
+                await sink.stop()
+        if self.outgoing is not None:
+            for track in (self.outgoing.video, self.outgoing.camera, self.outgoing.audio):
+                if track is not None:
+                    track.stop()
         # Shielded: cancelling a task that waits in RTCPeerConnection.close() cancels
         # aiortc's shared "closed" future, and aiortc's own close then dies with
         # InvalidStateError in a task nobody awaits.

@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ultrasound_consult.session.link_monitor import LinkStats
+
 if TYPE_CHECKING:
     from ultrasound_consult.session.call import ConsultCall
     from ultrasound_consult.session.peer_link import PeerLink
@@ -44,6 +46,19 @@ class CallStats:
     connected_after_s: float | None = None
     ack_rtt_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    link: tuple[LinkStats, ...] = ()
+    camera_frames_sent: int = 0
+    camera_frames_received: int = 0
+    camera_fps_received: float = 0.0
+    camera_resolution: str | None = None
+    fec_parity_sent: int = 0
+    fec_parity_received: int = 0
+    fec_recovered: int = 0
+    audio_source: str | None = None
+    audio_blocks_sent: int = 0
+    audio_frames_received: int = 0
+    audio_underruns: int = 0
+    muted: bool = False
     # Totals of peer links that have closed, so a call's figures survive a peer leaving.
     _closed_sent: int = 0
     _closed_received: int = 0
@@ -78,10 +93,43 @@ class CallStats:
             if s.width:
                 self.width, self.height = s.width, s.height
         self._codecs.update(link.codec for link in links if link.codec)
+        if call.monitor.latest:
+            self.link = call.monitor.latest
         if self._codecs:
             self.codec = ",".join(sorted(self._codecs))
+        cameras_out = [
+            link.outgoing.camera for link in links if link.outgoing and link.outgoing.camera
+        ]
+        cameras_in = [link.camera_sink for link in links if link.camera_sink is not None]
+        self.camera_frames_sent = max(
+            self.camera_frames_sent, sum(t.frames_sent for t in cameras_out)
+        )
+        self.camera_frames_received = max(
+            self.camera_frames_received, sum(s.frames for s in cameras_in)
+        )
+        for track in cameras_out:
+            if track.last_sent_size[0]:
+                self.camera_resolution = "{}x{}".format(*track.last_sent_size)
+        for sink in cameras_in:
+            self.camera_fps_received = max(self.camera_fps_received, sink.fps)
+            if sink.width:
+                self.camera_resolution = f"{sink.width}x{sink.height}"
+        fec_out = [link.fec for link in links if link.fec is not None]
+        fec_in = [link.fec_repair for link in links if link.fec_repair is not None]
+        self.fec_parity_sent = max(self.fec_parity_sent, sum(f.parity_sent for f in fec_out))
+        self.fec_parity_received = max(self.fec_parity_received, sum(f.received for f in fec_in))
+        self.fec_recovered = max(self.fec_recovered, sum(f.recovered for f in fec_in))
+        if call.media.fanout is not None:
+            self.audio_source = call.media.fanout.capture.description
+            self.audio_blocks_sent = call.media.fanout.blocks
+            self.muted = call.media.fanout.muted
+        if call.media.player is not None:
+            self.audio_frames_received = call.media.player.frames
+            self.audio_underruns = call.media.player.underruns
 
     def summary(self, **extra: Any) -> dict[str, Any]:
+        """One JSON-able dict; ``link`` is the last second's statistics of each peer."""
+
         def ms(v: float | None) -> float | None:
             return None if v is None else round(v, 1)
 
@@ -110,6 +158,25 @@ class CallStats:
                 },
             },
             "pointer": {"sent": self.pointer_sent, "received": self.pointer_received},
+            "fec": {
+                "parity_sent": self.fec_parity_sent,
+                "parity_received": self.fec_parity_received,
+                "packets_recovered": self.fec_recovered,
+            },
+            "camera": {
+                "frames_sent": self.camera_frames_sent,
+                "frames_received": self.camera_frames_received,
+                "fps_received": round(self.camera_fps_received, 2),
+                "resolution": self.camera_resolution,
+            },
+            "audio": {
+                "source": self.audio_source,
+                "blocks_captured": self.audio_blocks_sent,
+                "frames_received": self.audio_frames_received,
+                "underruns": self.audio_underruns,
+                "muted": self.muted,
+            },
+            "link": [s.to_dict() for s in self.link],
             "rejected_messages": self.rejected,
             "server_reconnects": self.server_reconnects,
             "errors": self.errors,

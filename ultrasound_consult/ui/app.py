@@ -14,6 +14,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QApplication
 
+from ultrasound_consult.media.audio import AudioCapture, AudioOutput
 from ultrasound_consult.media.privacy import PrivacyMask
 from ultrasound_consult.media.source import VideoSource
 from ultrasound_consult.protocol.signaling import Role
@@ -59,12 +60,17 @@ def open_call(
     *,
     source: VideoSource | None = None,
     mask: PrivacyMask | None = None,
+    audio: AudioCapture | None = None,
+    speaker: AudioOutput | None = None,
+    camera: VideoSource | None = None,
 ) -> OpenCall:
     """Create the call on the engine thread and its window on this (GUI) thread, then start it."""
     bridge = EngineBridge(engine)
 
     async def build() -> ConsultCall:
-        return ConsultCall(config, bridge, source=source, mask=mask)
+        return ConsultCall(
+            config, bridge, source=source, mask=mask, audio=audio, speaker=speaker, camera=camera
+        )
 
     call = engine.submit(build()).result(10)
     window_class = StationWindow if config.role is Role.STATION else ExpertWindow
@@ -79,12 +85,17 @@ def run_call_window(
     source: VideoSource | None = None,
     mask: PrivacyMask | None = None,
     language: str | None = None,
+    audio: AudioCapture | None = None,
+    speaker: AudioOutput | None = None,
+    camera: VideoSource | None = None,
 ) -> int:
     """One window for one role, until the user closes it."""
     app = application(language)
     engine = EngineThread().start()
     try:
-        opened = open_call(engine, config, source=source, mask=mask)
+        opened = open_call(
+            engine, config, source=source, mask=mask, audio=audio, speaker=speaker, camera=camera
+        )
         opened.window.show()
         return app.exec()
     finally:

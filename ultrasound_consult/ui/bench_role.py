@@ -28,6 +28,7 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer
 
 from ultrasound_consult.benchmark import netem
+from ultrasound_consult.media.camera import open_camera
 from ultrasound_consult.media.convert import i420_planes
 from ultrasound_consult.media.privacy import PrivacyMask
 from ultrasound_consult.media.source_spec import open_source
@@ -67,6 +68,9 @@ class Recorder:
         self.bytes_sent_start = self.bytes_sent_end = 0
         self.encoded_start = 0
         self.encoders: list[Any] = []
+        self.camera_encoders: list[Any] = []
+        self.camera_start = 0
+        self.fec_start = 0
         self.samples: list[tuple[float, np.ndarray]] = []
         self._last_sample = 0.0
         self.errors: list[str] = []
@@ -84,6 +88,11 @@ async def bytes_sent(call: Any) -> int:
     return total
 
 
+def fec_bytes(call: Any) -> int:
+    """Parity bytes sent so far (they travel on a data channel, outside the RTP counts)."""
+    return sum(link.fec.bytes_sent for link in list(call.links.values()) if link.fec)
+
+
 def run(args: argparse.Namespace) -> int:
     rec = Recorder(args)
     impairment = netem.install(netem.parse_profile(args.network), args.start)
@@ -99,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
         bitrate_mbps=args.bitrate,
     )
     source = open_source(args.source) if args.role == "station" else None
-    opened = open_call(engine, config, source=source, mask=PrivacyMask())
+    camera = open_camera(args.camera) if args.role == "station" and args.camera else None
+    opened = open_call(engine, config, source=source, mask=PrivacyMask(), camera=camera)
     window, bridge, call = opened.window, opened.bridge, opened.call
     window.resize(1100, 860)
     window.show()
@@ -169,6 +179,13 @@ def run(args: argparse.Namespace) -> int:
             # Kept now: the expert may already have gone when the window closes.
             rec.encoders = [link.encoder for link in call.links.values() if link.encoder]
             rec.encoded_start = sum(getattr(e, "bytes", 0) for e in rec.encoders)
+            rec.camera_encoders = [
+                link.outgoing.camera_encoder
+                for link in call.links.values()
+                if link.outgoing is not None and link.outgoing.camera_encoder is not None
+            ]
+            rec.camera_start = sum(e.bytes for e in rec.camera_encoders)
+            rec.fec_start = fec_bytes(call)
 
     def window_closes() -> None:
         rec.window_end = time.perf_counter()
@@ -184,6 +201,16 @@ def run(args: argparse.Namespace) -> int:
                     "keyframes": enc.keyframes,
                     "reconfigurations": enc.reconfigurations,
                     "target_mbps": round(enc.policy.current / 1e6, 2),
+                }
+            rec.extra["fec_mbps"] = round(
+                (fec_bytes(call) - rec.fec_start) * 8 / (rec.window_end - rec.window_start) / 1e6, 3
+            )
+            if rec.camera_encoders:
+                span = rec.window_end - rec.window_start
+                sent = sum(e.bytes for e in rec.camera_encoders) - rec.camera_start
+                rec.extra["camera_encoder"] = {
+                    "output_mbps": round(sent * 8 / span / 1e6, 3),
+                    "target_mbps": round(rec.camera_encoders[0].policy.current / 1e6, 3),
                 }
         call._refresh_stats()
         rec.extra["stats"] = call.stats.summary()
@@ -255,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warmup", type=float, default=4.0)
     p.add_argument("--duration", type=float, default=20.0)
     p.add_argument("--source", default="synthetic:1024x768@30")
+    p.add_argument("--camera", default=None)
     p.add_argument("--quality", default="diagnostic")
     p.add_argument("--stock", action="store_true")
     p.add_argument("--codec", default="vp8", choices=["vp8", "h264"])

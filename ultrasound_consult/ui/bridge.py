@@ -59,10 +59,12 @@ class EngineBridge(QObject, CallObserver):
     peers_changed = Signal(object)
     local_frame_ready = Signal()
     remote_frame_ready = Signal()
+    camera_frame_ready = Signal()
     stream_info_changed = Signal(object)
     annotations_changed = Signal(object)
     pointers_changed = Signal(object)
     ack_received = Signal(str, bool, float, str)
+    stats_changed = Signal(object)
     error_raised = Signal(str, str)
 
     def __init__(self, engine: EngineThread, parent: QObject | None = None) -> None:
@@ -70,6 +72,7 @@ class EngineBridge(QObject, CallObserver):
         self.engine = engine
         self.local_frames: LatestFrameSlot[Any] = LatestFrameSlot(self.local_frame_ready.emit)
         self.remote_frames: LatestFrameSlot[Any] = LatestFrameSlot(self.remote_frame_ready.emit)
+        self.camera_frames: LatestFrameSlot[Any] = LatestFrameSlot(self.camera_frame_ready.emit)
 
     # --- engine -> GUI (called on the engine thread) ----------------------------
 
@@ -88,6 +91,9 @@ class EngineBridge(QObject, CallObserver):
     def on_remote_frame(self, frame: Any) -> None:
         self.remote_frames.put(frame)
 
+    def on_camera_frame(self, frame: Any) -> None:
+        self.camera_frames.put(frame)
+
     def on_stream_info(self, info: Any) -> None:
         self.stream_info_changed.emit(info)
 
@@ -99,6 +105,9 @@ class EngineBridge(QObject, CallObserver):
 
     def on_ack(self, op: str, ok: bool, rtt_ms: float, reason: str) -> None:
         self.ack_received.emit(op, ok, rtt_ms, reason)
+
+    def on_stats(self, stats: Any) -> None:
+        self.stats_changed.emit(stats)
 
     def on_error(self, code: str, message: str) -> None:
         self.error_raised.emit(code, message)

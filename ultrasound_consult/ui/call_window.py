@@ -24,10 +24,14 @@ from PySide6.QtWidgets import (
 from ultrasound_consult.protocol.annotation import AnnotationKind
 from ultrasound_consult.protocol.signaling import ANNOTATING_ROLES, PeerInfo, Role
 from ultrasound_consult.session.call import ConsultCall
+from ultrasound_consult.session.link_monitor import LinkStats
 from ultrasound_consult.ui.bridge import EngineBridge
 from ultrasound_consult.ui.i18n import tr
-from ultrasound_consult.ui.messages import error_headline, state_text
+from ultrasound_consult.ui.messages import error_headline, link_quality_text, state_text
+from ultrasound_consult.ui.pip import CameraInset
 from ultrasound_consult.ui.video_view import VideoView
+
+QUALITY_ORDER = ["good", "fair", "poor"]
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +45,10 @@ QLabel#banner { background: #7a1f1f; color: white; padding: 8px 12px; font-size:
 QPushButton { background: #2a2e33; color: #eceef0; border: 1px solid #3b4047;
               border-radius: 4px; padding: 6px 14px; font-size: 13px; }
 QPushButton:hover { background: #353a40; }
+QPushButton#mic, QPushButton#camera { padding: 2px 10px; }
+QPushButton#camera:!checked { color: #7d838a; }
+QPushButton#mic:checked { background: #7a1f1f; border-color: #a33; }
+QPushButton#mic:disabled { color: #7d838a; }
 QWidget#toolbar { background: #15171a; }
 QLabel#hint { color: #9aa0a6; font-size: 13px; }
 """
@@ -53,6 +61,7 @@ class CallWindow(QMainWindow):
         super().__init__()
         self.bridge, self.call = bridge, call
         self.peers: tuple[PeerInfo, ...] = ()
+        self.latest_stats: tuple[LinkStats, ...] = ()
         self.state = "idle"
         self._closing = False
         self.setStyleSheet(STYLE)
@@ -68,9 +77,26 @@ class CallWindow(QMainWindow):
         self.layout_.addWidget(self.view, 1)
         self.setCentralWidget(central)
         self.state_label = QLabel()
+        self.link_label = QLabel()
         self.video_label = QLabel()
+        self.mic_button = QPushButton(objectName="mic")
+        self.mic_button.setCheckable(True)
+        self.mic_button.toggled.connect(self.set_muted)
         self.statusBar().addWidget(self.state_label, 1)
+        self.statusBar().addPermanentWidget(self.link_label)
         self.statusBar().addPermanentWidget(self.video_label)
+        self.statusBar().addPermanentWidget(self.mic_button)
+        self.camera_inset = CameraInset(self.view)
+        self.camera_button = QPushButton(tr("Camera"), objectName="camera")
+        self.camera_button.setCheckable(True)
+        self.camera_button.setChecked(True)
+        self.camera_button.setToolTip(tr("Show or hide the second camera's picture"))
+        self.camera_button.toggled.connect(self.camera_inset.set_wanted)
+        self.camera_button.hide()
+        self.statusBar().addPermanentWidget(self.camera_button)
+        self._mic_problem = "" if call.media.audio_capture else tr("No microphone in this call")
+        self._show_mic()
+        QShortcut(QKeySequence(Qt.CTRL | Qt.Key_M), self, activated=self.mic_button.toggle)
         self.resize(1100, 860)
 
         bridge.state_changed.connect(self._on_state)
@@ -79,6 +105,8 @@ class CallWindow(QMainWindow):
         bridge.error_raised.connect(self.show_error)
         bridge.annotations_changed.connect(self._on_annotations)
         bridge.pointers_changed.connect(self.view.set_pointers)
+        bridge.stats_changed.connect(self._on_stats)
+        bridge.camera_frame_ready.connect(self._show_camera_frame)
         self._status_timer = QTimer(self, interval=1000, timeout=self._refresh_video_status)
         self._status_timer.start()
         self._on_state("idle", "")
@@ -112,8 +140,45 @@ class CallWindow(QMainWindow):
         self.view.set_annotations(annotations, pending)
 
     def show_error(self, code: str, message: str) -> None:
+        if code == "microphone_unavailable":
+            self._mic_problem = message
+            self._show_mic()
         self.banner.setText(f"<b>{error_headline(code)}</b><br>{message}")
         self.banner.show()
+
+    def _on_stats(self, stats: tuple[LinkStats, ...]) -> None:
+        if not stats:
+            self.link_label.setText("")
+            return
+        worst = max(stats, key=lambda s: QUALITY_ORDER.index(s.quality))
+        colour = {"good": "#3ccf6e", "fair": "#f2c14e", "poor": "#f0554a"}[worst.quality]
+        parts = [link_quality_text(worst.quality)]
+        if worst.rtt_ms is not None:
+            parts.append(tr("RTT {ms:.0f} ms").format(ms=worst.rtt_ms))
+        if worst.loss_percent is not None:
+            parts.append(tr("loss {pct:.1f}%").format(pct=worst.loss_percent))
+        if worst.bitrate_mbps is not None:
+            parts.append(tr("{mbps:.1f} Mbit/s").format(mbps=worst.bitrate_mbps))
+        self.link_label.setText(f"<span style='color:{colour}'>●</span> " + " · ".join(parts))
+        self.latest_stats = stats
+
+    # --- microphone ---------------------------------------------------------------
+
+    def set_muted(self, muted: bool) -> None:
+        self.bridge.call(self.call.mute, muted)
+        self._show_mic()
+
+    def _show_mic(self) -> None:
+        if self._mic_problem:
+            self.mic_button.setEnabled(False)
+            self.mic_button.setText(tr("No microphone"))
+            self.mic_button.setToolTip(self._mic_problem)
+        elif self.mic_button.isChecked():
+            self.mic_button.setText(tr("Muted — click to talk"))
+            self.mic_button.setToolTip(tr("The others cannot hear you (Ctrl+M)"))
+        else:
+            self.mic_button.setText(tr("Microphone on"))
+            self.mic_button.setToolTip(tr("Click to mute your microphone (Ctrl+M)"))
 
     def _peer_name(self) -> str:
         other = [
@@ -121,7 +186,15 @@ class CallWindow(QMainWindow):
         ]
         return ", ".join(p.name or p.role.value for p in other)
 
+    def _show_camera_frame(self) -> None:
+        frame = self.bridge.camera_frames.take()
+        if frame is not None:
+            self.camera_inset.set_frame(frame.display_array())
+            self.camera_button.show()
+
     def _refresh_video_status(self) -> None:
+        self.camera_inset.refresh()
+        self.camera_button.setVisible(self.camera_inset.live)
         size = self.view.frame_size
         if size is None:
             self.video_label.setText("")

@@ -42,5 +42,17 @@ def error_headline(code: str) -> str:
         "server_lost": tr("Lost the connection to the server. The video continues."),
         "peer_connection_failed": tr("The video connection failed. The network may block it."),
         "action_refused": tr("That cannot be done right now."),
+        "camera_unavailable": tr("The second camera cannot be opened. The ultrasound goes on."),
+        "camera_lost": tr("The second camera stopped. The ultrasound goes on."),
+        "microphone_unavailable": tr("No microphone: the others will not hear you."),
+        "speaker_unavailable": tr("No speaker: you will not hear the others."),
     }
     return headlines.get(code, tr("Something went wrong."))
+
+
+def link_quality_text(quality: str) -> str:
+    return {
+        "good": tr("Connection good"),
+        "fair": tr("Connection fair"),
+        "poor": tr("Connection poor"),
+    }.get(quality, quality)

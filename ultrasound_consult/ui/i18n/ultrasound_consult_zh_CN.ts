@@ -3,8 +3,52 @@
 <context>
     <name />
     <message>
+        <source>Camera</source>
+        <translation>摄像头</translation>
+    </message>
+    <message>
+        <source>Show or hide the second camera's picture</source>
+        <translation>显示或隐藏第二摄像头的画面</translation>
+    </message>
+    <message>
+        <source>No microphone in this call</source>
+        <translation>本次通话没有麦克风</translation>
+    </message>
+    <message>
         <source>Reconnecting to the server… The video continues.</source>
         <translation>正在重新连接服务器… 视频仍在继续。</translation>
+    </message>
+    <message>
+        <source>RTT {ms:.0f} ms</source>
+        <translation>往返 {ms:.0f} 毫秒</translation>
+    </message>
+    <message>
+        <source>loss {pct:.1f}%</source>
+        <translation>丢包 {pct:.1f}%</translation>
+    </message>
+    <message>
+        <source>{mbps:.1f} Mbit/s</source>
+        <translation>{mbps:.1f} Mbit/s</translation>
+    </message>
+    <message>
+        <source>No microphone</source>
+        <translation>无麦克风</translation>
+    </message>
+    <message>
+        <source>Muted — click to talk</source>
+        <translation>已静音 — 点击说话</translation>
+    </message>
+    <message>
+        <source>The others cannot hear you (Ctrl+M)</source>
+        <translation>对方听不到您的声音（Ctrl+M）</translation>
+    </message>
+    <message>
+        <source>Microphone on</source>
+        <translation>麦克风已开</translation>
+    </message>
+    <message>
+        <source>Click to mute your microphone (Ctrl+M)</source>
+        <translation>点击将麦克风静音（Ctrl+M）</translation>
     </message>
     <message>
         <source>{w}×{h} · {fps:.0f} fps</source>
@@ -167,8 +211,36 @@
         <translation>目前无法执行此操作。</translation>
     </message>
     <message>
+        <source>The second camera cannot be opened. The ultrasound goes on.</source>
+        <translation>无法打开第二摄像头。超声图像不受影响。</translation>
+    </message>
+    <message>
+        <source>The second camera stopped. The ultrasound goes on.</source>
+        <translation>第二摄像头已停止。超声图像不受影响。</translation>
+    </message>
+    <message>
+        <source>No microphone: the others will not hear you.</source>
+        <translation>没有麦克风：对方将听不到您的声音。</translation>
+    </message>
+    <message>
+        <source>No speaker: you will not hear the others.</source>
+        <translation>没有扬声器：您将听不到对方的声音。</translation>
+    </message>
+    <message>
         <source>Something went wrong.</source>
         <translation>出现错误。</translation>
+    </message>
+    <message>
+        <source>Connection good</source>
+        <translation>连接良好</translation>
+    </message>
+    <message>
+        <source>Connection fair</source>
+        <translation>连接一般</translation>
+    </message>
+    <message>
+        <source>Connection poor</source>
+        <translation>连接较差</translation>
     </message>
 </context>
 </TS>
