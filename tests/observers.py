@@ -30,6 +30,10 @@ class RecordingObserver(CallObserver):
         self.remote_count = 0
         self.camera_frames: list[Any] = []
         self.camera_count = 0
+        self.cues: tuple[Any, ...] = ()
+        self.active_cue: Any = None
+        self.calibration: Any = None
+        self.snapshots: list[Any] = []
 
     def _notify(self) -> None:
         async def notify() -> None:
@@ -107,6 +111,18 @@ class RecordingObserver(CallObserver):
 
     def on_stats(self, stats: tuple[Any, ...]) -> None:
         self.stats.append(stats)
+        self._notify()
+
+    def on_cues(self, entries: tuple[Any, ...], active: Any) -> None:
+        self.cues, self.active_cue = entries, active
+        self._notify()
+
+    def on_calibration(self, calibration: Any) -> None:
+        self.calibration = calibration
+        self._notify()
+
+    def on_snapshot(self, snapshot: Any) -> None:
+        self.snapshots.append(snapshot)
         self._notify()
 
     def on_error(self, code: str, message: str) -> None:

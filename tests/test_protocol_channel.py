@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from ultrasound_consult.protocol.annotation import Annotation, AnnotationKind
 from ultrasound_consult.protocol.channel import (
+    _PARSERS,
     MAX_CHANNEL_BYTES,
     Ack,
     AnnotationAdd,
@@ -137,16 +138,23 @@ def test_unknown_type_is_rejected():
 coords = st.one_of(st.floats(), st.integers(), st.text(max_size=3), st.none())
 
 
-@settings(max_examples=400, deadline=None)
+FIELDS = [
+    "id", "kind", "author", "color", "op", "seq", "x", "y", "label", "points", "action",
+    "direction", "angle_deg", "probe", "marker_deg", "origin", "width", "height",
+    "mm_per_px_x", "mm_per_px_y", "a", "b", "mm", "phase", "epoch", "count", "status",
+]  # fmt: skip
+
+
+@settings(max_examples=1500, deadline=None)
 @given(
-    st.sampled_from(["ann.add", "ann.remove", "ann.clear", "ack", "pointer", "stream.info"]),
+    st.sampled_from(sorted(_PARSERS)),
     st.lists(st.lists(coords, max_size=3), max_size=5),
-    st.dictionaries(
-        st.sampled_from(["id", "kind", "author", "color", "op", "seq", "x", "y"]), coords
-    ),
+    st.dictionaries(st.sampled_from(FIELDS), coords),
 )
 def test_fuzz_only_ever_raises_protocol_error(kind, points, fields):
-    msg = {"type": kind, "op": "o1", "ann": {"points": points, **fields}, **fields}
+    """Every message type, fed junk: a message or a ProtocolError, never a crash."""
+    inner = {"points": points, **fields}
+    msg = {"type": kind, "op": "o1", "ann": inner, "cue": inner, **fields}
     try:
         text = json.dumps(msg)
     except ValueError:

@@ -68,12 +68,12 @@ def widget_point(view: VideoView, x: float, y: float) -> QPoint:
 
 
 def grab_array(widget) -> np.ndarray:
-    image = widget.grab().toImage().convertToFormat(widget.grab().toImage().Format.Format_RGB888)
-    ptr = image.constBits()
-    arr = np.frombuffer(ptr, np.uint8, image.bytesPerLine() * image.height())
-    return arr.reshape(image.height(), image.bytesPerLine())[:, : image.width() * 3].reshape(
-        image.height(), image.width(), 3
-    )
+    """The widget's pixels as RGB. A copy: the QImage's buffer dies with the QImage."""
+    image = widget.grab().toImage()
+    image = image.convertToFormat(image.Format.Format_RGB888)
+    arr = np.frombuffer(image.constBits(), np.uint8, image.bytesPerLine() * image.height())
+    rows = arr.reshape(image.height(), image.bytesPerLine())[:, : image.width() * 3]
+    return rows.reshape(image.height(), image.width(), 3).copy()
 
 
 def yellow_near(view: VideoView, x: float, y: float, radius: int = 30) -> int:
@@ -166,7 +166,9 @@ def test_the_camera_inset_sits_in_a_corner_and_can_be_hidden(qtbot, consult, art
     assert inset.view.isVisible()
     # Resizing the window keeps it in the corner.
     expert.window.resize(1200, 900)
-    qtbot.waitUntil(lambda: inset.view.geometry().right() > 1000, timeout=5_000)
+    qtbot.waitUntil(
+        lambda: inset.view.geometry().right() > expert.window.view.width() - 40, timeout=5_000
+    )
 
 
 def test_expert_sees_a_banner_when_it_cannot_annotate_yet(qtbot, engine, signaling_url, invite):

@@ -182,6 +182,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SOURCE",
         help="also send a second camera (e.g. testcard:1280x720@30) to measure its cost",
     )
+    bench.add_argument(
+        "--hands",
+        action="store_true",
+        help="the expert's hands under load: every annotation kind, a live pointer at mouse "
+        "rate and a 10,000-point stroke mid-window",
+    )
     bench.add_argument("--no-stock", action="store_true", help="skip the stock aiortc comparison")
     bench.add_argument("--json", action="store_true", help="print JSON (the only output format)")
     return parser
@@ -372,6 +378,7 @@ def _bench(args: argparse.Namespace) -> int:
         network=args.network,
         camera=args.camera,
         compare_stock=not args.no_stock,
+        hands=args.hands,
     )
     try:
         print(json.dumps(run_bench(options)))

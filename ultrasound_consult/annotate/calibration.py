@@ -1,13 +1,24 @@
 """Pixel spacing and image regions: what turns a caliper in pixels into millimetres.
 
 From DICOM's SequenceOfUltrasoundRegions when the source has it, or from the user
-clicking two points on the depth scale.
+clicking two points on the depth scale and typing the distance between them. All
+measurements take normalised points and the frame size, so the station and every
+viewer compute the same value from the same numbers.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+
+Point = tuple[float, float]
+
+#: Two calibration points closer than this (pixels) cannot give a usable scale.
+MIN_CALIBRATION_SPAN_PX = 20.0
+
+
+class CalibrationError(ValueError):
+    """A calibration the user must redo; the message says how."""
 
 
 @dataclass(frozen=True)
@@ -34,10 +45,46 @@ class Calibration:
     mm_per_px_y: float
     origin: str  # "dicom", "user", "synthetic"
 
-    def distance_mm(
-        self, a: tuple[float, float], b: tuple[float, float], width: int, height: int
-    ) -> float:
+    @classmethod
+    def from_two_points(cls, a: Point, b: Point, mm: float, width: int, height: int) -> Calibration:
+        """The user's calibration: two points ``mm`` apart (pixels are taken as square,
+        which B-mode scan conversion makes them)."""
+        if not (math.isfinite(mm) and mm > 0):
+            raise CalibrationError("enter the distance between the two points in millimetres")
+        span = math.hypot((b[0] - a[0]) * width, (b[1] - a[1]) * height)
+        if span < MIN_CALIBRATION_SPAN_PX:
+            raise CalibrationError(
+                "the two points are too close together: click two depth-scale marks "
+                "at least a centimetre apart"
+            )
+        scale = mm / span
+        return cls(scale, scale, origin="user")
+
+    def px_to_mm(self, a: Point, b: Point, width: int, height: int) -> tuple[float, float]:
+        """The vector a->b in millimetres."""
+        return (
+            (b[0] - a[0]) * width * self.mm_per_px_x,
+            (b[1] - a[1]) * height * self.mm_per_px_y,
+        )
+
+    def distance_mm(self, a: Point, b: Point, width: int, height: int) -> float:
         """Distance between two normalised points of a ``width`` x ``height`` frame."""
-        dx = (b[0] - a[0]) * width * self.mm_per_px_x
-        dy = (b[1] - a[1]) * height * self.mm_per_px_y
-        return math.hypot(dx, dy)
+        return math.hypot(*self.px_to_mm(a, b, width, height))
+
+    def ellipse_mm(
+        self, a: Point, b: Point, c: Point, width: int, height: int
+    ) -> tuple[float, float, float]:
+        """An area measurement: (first axis mm, second axis mm, area mm²).
+
+        ``a``-``b`` is one axis; the distance of ``c`` from that axis is the other
+        half-axis.
+        """
+        ux, uy = self.px_to_mm(a, b, width, height)
+        vx, vy = self.px_to_mm(a, c, width, height)
+        axis1 = math.hypot(ux, uy)
+        half2 = abs(ux * vy - uy * vx) / axis1 if axis1 > 0 else 0.0
+        return axis1, 2.0 * half2, math.pi * (axis1 / 2.0) * half2
+
+
+#: The same arithmetic in pixels, for a frame nobody has calibrated yet.
+PIXELS = Calibration(1.0, 1.0, origin="none")

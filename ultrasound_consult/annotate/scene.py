@@ -1,24 +1,42 @@
 """The annotation scene: operations applied idempotently and in order.
 
-Both the station and the expert keep one. Re-applying an operation (a retry, a
-duplicate after reconnect) changes nothing, so both sides converge on the same set.
+Both the station and every viewer keep one. Re-applying an operation (a retry, a
+duplicate after reconnect) changes nothing, so all sides converge on the same set;
+after a reconnect the station resends its whole scene (``scene.sync``) and the viewer
+starts again from it.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import replace
 
-from ultrasound_consult.protocol.annotation import Annotation
+from ultrasound_consult.protocol.annotation import (
+    MAX_STROKE_POINTS,
+    POINT_COUNTS,
+    Annotation,
+    AnnotationKind,
+)
 from ultrasound_consult.protocol.channel import (
     AnnotationAdd,
     AnnotationClear,
+    AnnotationExtend,
     AnnotationOp,
     AnnotationRemove,
+    AnnotationUpdate,
     Pointer,
 )
 
 #: How many applied op ids are remembered for idempotence.
 SEEN_OPS_LIMIT = 8192
+#: Annotations with a lifetime fade out over their last this many seconds.
+FADE_S = 1.0
+#: Annotations one scene holds; beyond it an add is refused (clear some first).
+MAX_ANNOTATIONS = 500
+
+
+class SceneError(ValueError):
+    """An operation that cannot apply to this scene; the message says why."""
 
 
 class AnnotationScene:
@@ -41,8 +59,15 @@ class AnnotationScene:
         """Everything in the scene, oldest first (the drawing order)."""
         return tuple(self._items.values())
 
+    def seen(self, op_id: str) -> bool:
+        return op_id in self._seen
+
     def apply(self, op: AnnotationOp) -> bool:
-        """Apply one operation; returns whether the scene changed."""
+        """Apply one operation; returns whether the scene changed.
+
+        Raises :class:`SceneError` for an operation that can never apply (extending
+        a circle, a stroke past its limit); the op then counts as seen.
+        """
         if op.op in self._seen:
             return False
         self._seen[op.op] = None
@@ -53,13 +78,29 @@ class AnnotationScene:
             self.revision += 1
         return changed
 
+    def replay(self, op: AnnotationOp) -> bool:
+        """Apply an operation seen before (one's own, laid back on after a resync)."""
+        changed = self._apply(op)
+        if changed:
+            self.revision += 1
+        return changed
+
     def _apply(self, op: AnnotationOp) -> bool:
         if isinstance(op, AnnotationAdd):
             # Same id again replaces it: an update keeps its place in the drawing order.
-            if self._items.get(op.ann.id) == op.ann:
+            current = self._items.get(op.ann.id)
+            if current == op.ann:
                 return False
+            if current is None and len(self._items) >= MAX_ANNOTATIONS:
+                raise SceneError(
+                    f"the picture already holds {MAX_ANNOTATIONS} annotations; clear some first"
+                )
             self._items[op.ann.id] = op.ann
             return True
+        if isinstance(op, AnnotationUpdate):
+            return self._update(op)
+        if isinstance(op, AnnotationExtend):
+            return self._extend(op)
         if isinstance(op, AnnotationRemove):
             return self._items.pop(op.id, None) is not None
         if isinstance(op, AnnotationClear):
@@ -70,6 +111,46 @@ class AnnotationScene:
                 del self._items[k]
             return bool(doomed)
         raise TypeError(f"not an annotation operation: {op!r}")
+
+    def _update(self, op: AnnotationUpdate) -> bool:
+        current = self._items.get(op.id)
+        if current is None:
+            return False  # removed or cleared meanwhile: nothing to change
+        changes: dict[str, object] = {}
+        if op.points is not None:
+            lo, hi = POINT_COUNTS[current.kind]
+            if not lo <= len(op.points) <= hi:
+                raise SceneError(
+                    f"a {current.kind.value} needs {lo}..{hi} points, got {len(op.points)}"
+                )
+            changes["points"] = op.points
+        if op.label is not None:
+            if current.kind is AnnotationKind.TEXT and not op.label.strip():
+                raise SceneError("a text annotation cannot have an empty label")
+            changes["label"] = op.label
+        if op.color is not None:
+            changes["color"] = op.color
+        updated = replace(current, **changes)  # type: ignore[arg-type]
+        if updated == current:
+            return False
+        self._items[op.id] = updated
+        return True
+
+    def _extend(self, op: AnnotationExtend) -> bool:
+        current = self._items.get(op.id)
+        if current is None:
+            return False
+        if current.kind is not AnnotationKind.STROKE:
+            raise SceneError(f"only a freehand stroke can be extended, not a {current.kind.value}")
+        if len(current.points) + len(op.points) > MAX_STROKE_POINTS:
+            raise SceneError(f"a stroke may have at most {MAX_STROKE_POINTS} points")
+        self._items[op.id] = current.with_points(current.points + op.points)
+        return True
+
+    def reset(self, annotations: tuple[Annotation, ...] = ()) -> None:
+        """Replace everything (a resync); remembered op ids are kept."""
+        self._items = OrderedDict((a.id, a) for a in annotations)
+        self.revision += 1
 
     def expire(self, now_ms: int) -> bool:
         """Drop annotations whose lifetime has run out; returns whether any went."""
@@ -83,6 +164,18 @@ class AnnotationScene:
         if doomed:
             self.revision += 1
         return bool(doomed)
+
+    def fading(self, now_ms: int) -> bool:
+        """Whether something is fading out now (the view must keep repainting)."""
+        return any(opacity(a, now_ms) < 1.0 for a in self._items.values())
+
+
+def opacity(ann: Annotation, now_ms: int) -> float:
+    """1 for a lasting annotation; falls to 0 over the last :data:`FADE_S` of a lifetime."""
+    if ann.lifetime_s is None:
+        return 1.0
+    left = ann.lifetime_s - (now_ms - ann.created_ms) / 1000.0
+    return max(0.0, min(1.0, left / FADE_S))
 
 
 class PointerBoard:

@@ -16,6 +16,7 @@ two sides' records:
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -52,6 +53,9 @@ class BenchOptions:
     #: A second camera sent with the ultrasound (its cost on the ultrasound is the point).
     camera: str | None = None
     compare_stock: bool = True
+    #: The expert's hands under load: every annotation kind, a live pointer at mouse
+    #: rate, and a 10,000-point stroke mid-window.
+    hands: bool = False
     quality_samples: int = 40
 
 
@@ -75,6 +79,7 @@ def run_variant(
         opts.quality,
         "--codec",
         opts.codec,
+        *(["--hands"] if opts.hands else []),
     ]
     if opts.bitrate_mbps:
         common += ["--bitrate", str(opts.bitrate_mbps)]
@@ -190,10 +195,61 @@ def analyse(
             "resolution": camera.get("resolution"),
             "bitrate_mbps": station.get("camera_encoder", {}).get("output_mbps"),
         }
+    if opts.hands:
+        result["hands"] = hands_figures(station, expert, captured, w0, w1)
     profile = netem.parse_profile(opts.network)
     if profile.down_s:
         result["recovery_s"] = recovery_after_outage(expert, profile, captured)
     return result
+
+
+def hands_figures(
+    station: dict[str, Any],
+    expert: dict[str, Any],
+    captured: dict[str, float],
+    w0: float,
+    w1: float,
+) -> dict[str, Any]:
+    """Pointer rate at the station, and what a 10,000-point stroke does to the video."""
+    arrivals = [t for t in station.get("pointer_received", []) if w0 <= t < w1]
+    gaps = [(b - a) * 1000 for a, b in itertools.pairwise(arrivals)]
+    out: dict[str, Any] = {
+        "pointer_hz_at_station": round(len(arrivals) / (w1 - w0), 1),
+        "pointer_gap_ms": summary(gaps, 50, 95, 100),
+    }
+    sent = expert.get("stroke", {}).get("sent")
+    whole = station.get("stroke", {}).get("painted_whole")
+    if sent is not None:
+        before, during = [], []
+        for k, t in expert["painted"].items():
+            if k not in captured:
+                continue
+            ms = (t - captured[k]) * 1000
+            if sent - 2.0 <= captured[k] < sent:
+                before.append(ms)
+            elif sent <= captured[k] < sent + 2.0:
+                during.append(ms)
+        station_paints = [t for t in station["painted"].values() if sent <= t < sent + 2.0]
+        out["annotation_ms_outside_stroke"] = summary(
+            [
+                (station["annotations_painted"][a] - t) * 1000
+                for a, t in expert["annotations_sent"].items()
+                if a in station["annotations_painted"]
+                and w0 <= t < w1
+                and not sent - 0.1 <= t < sent + 2.0
+            ],
+            50,
+            95,
+            100,
+        )
+        out["stroke_10000"] = {
+            "sent_to_painted_whole_ms": None if whole is None else round((whole - sent) * 1000, 1),
+            "video_latency_ms_2s_before": summary(before, 50, 95, 100),
+            "video_latency_ms_2s_after": summary(during, 50, 95, 100),
+            "station_fps_painted_2s_after": round(len(station_paints) / 2.0, 1),
+            "station_stroke_points_painted": station.get("stroke", {}).get("most_points"),
+        }
+    return out
 
 
 def recovery_after_outage(

@@ -3,11 +3,26 @@
 Geometry is always in 0..1 of the transmitted frame (x right, y down), never widget
 pixels, so any window size, zoom or replay draws the same picture. ``media_ts`` is the
 station's media time (seconds) of the frame the author was looking at.
+
+Kinds and their points:
+
+========  =========================================================================
+mark      1: a pin on one point ("here")
+arrow     2: tail, head
+stroke    1..MAX_STROKE_POINTS: freehand line; long strokes travel as an ``ann.add``
+          with the first points and ``ann.extend`` messages with the rest
+ellipse   2: opposite corners of the bounding box (a circle when it is square on screen)
+rect      2: opposite corners
+text      1: where the label's baseline starts; the text is ``label`` (required)
+caliper   2: the two ends of a distance measurement
+area      3: ends of the first axis, then a point whose distance from that axis is the
+          other half-axis: an ellipse area measurement as scanners do it
+========  =========================================================================
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -28,18 +43,37 @@ Point = tuple[float, float]
 
 MAX_AUTHOR_CHARS = 64
 MAX_LABEL_CHARS = 200
+#: Points one message may carry: keeps every message under the 16 KiB channel limit.
+MAX_POINTS_PER_MESSAGE = 600
+#: Points a freehand stroke may have in all (a minute of drawing at 300 points/s).
+MAX_STROKE_POINTS = 20_000
 
 
 class AnnotationKind(StrEnum):
-    MARK = "mark"  # a pin on one point: "here"
-    ARROW = "arrow"  # tail -> head: "look at this"
+    MARK = "mark"
+    ARROW = "arrow"
+    STROKE = "stroke"
+    ELLIPSE = "ellipse"
+    RECT = "rect"
+    TEXT = "text"
+    CALIPER = "caliper"
+    AREA = "area"
 
 
 #: (minimum, maximum) number of points each kind carries.
 POINT_COUNTS: dict[AnnotationKind, tuple[int, int]] = {
     AnnotationKind.MARK: (1, 1),
     AnnotationKind.ARROW: (2, 2),
+    AnnotationKind.STROKE: (1, MAX_STROKE_POINTS),
+    AnnotationKind.ELLIPSE: (2, 2),
+    AnnotationKind.RECT: (2, 2),
+    AnnotationKind.TEXT: (1, 1),
+    AnnotationKind.CALIPER: (2, 2),
+    AnnotationKind.AREA: (3, 3),
 }
+
+#: Kinds whose value is a measurement (shown in mm or cm² when calibrated).
+MEASUREMENTS = frozenset({AnnotationKind.CALIPER, AnnotationKind.AREA})
 
 
 def check_point(value: Any, name: str) -> Point:
@@ -48,6 +82,15 @@ def check_point(value: Any, name: str) -> Point:
     x = check_float(value[0], f"{name}.x", lo=0.0, hi=1.0)
     y = check_float(value[1], f"{name}.y", lo=0.0, hi=1.0)
     return (x, y)
+
+
+def check_points(raw: list[Any], name: str = "points") -> tuple[Point, ...]:
+    return tuple(check_point(p, f"{name}[{i}]") for i, p in enumerate(raw))
+
+
+def wire_points(points: tuple[Point, ...]) -> list[list[float]]:
+    # Five decimals: 0.02 px on a 1920-wide frame, well inside a caliper's pixel.
+    return [[round(x, 5), round(y, 5)] for x, y in points]
 
 
 @dataclass(frozen=True)
@@ -66,12 +109,20 @@ class Annotation:
         lo, hi = POINT_COUNTS[self.kind]
         if not lo <= len(self.points) <= hi:
             raise bad(f"a {self.kind.value} needs {lo}..{hi} points, got {len(self.points)}")
+        if self.kind is AnnotationKind.TEXT and not self.label.strip():
+            raise bad("a text annotation needs a non-empty 'label'")
 
-    def to_wire(self) -> dict[str, Any]:
+    def with_points(self, points: tuple[Point, ...]) -> Annotation:
+        return replace(self, points=points)
+
+    def to_wire(self, *, max_points: int | None = None) -> dict[str, Any]:
+        """The annotation as JSON; ``max_points`` keeps only the first points (the rest
+        travel as extensions)."""
+        points = self.points if max_points is None else self.points[:max_points]
         out: dict[str, Any] = {
             "id": self.id,
             "kind": self.kind.value,
-            "points": [[round(x, 6), round(y, 6)] for x, y in self.points],
+            "points": wire_points(points),
             "author": self.author,
             "color": self.color,
             "created_ms": self.created_ms,
@@ -85,13 +136,12 @@ class Annotation:
         return out
 
     @classmethod
-    def from_wire(cls, obj: Any) -> Annotation:
+    def from_wire(cls, obj: Any, *, max_points: int = MAX_POINTS_PER_MESSAGE) -> Annotation:
         if not isinstance(obj, dict):
             raise bad("'ann' must be an object")
         kind = req_enum(obj, "kind", AnnotationKind)
         _, hi = POINT_COUNTS[kind]
-        raw_points = req_list(obj, "points", max_len=hi)
-        points = tuple(check_point(p, f"points[{i}]") for i, p in enumerate(raw_points))
+        points = check_points(req_list(obj, "points", max_len=min(hi, max_points)))
         return cls(
             id=req_id(obj, "id"),
             kind=kind,

@@ -2,10 +2,13 @@
 
 Two channels per peer connection:
 
-* ``ops`` (reliable, ordered): annotation add/remove/clear, acknowledgements, and the
-  station's ``stream.info``. Each operation has an ``op`` id, is applied idempotently
-  and is acknowledged by the receiver, so the author sees it arrived and the round
-  trip is measured.
+* ``ops`` (reliable, ordered): annotation add/update/extend/remove/clear, calibration,
+  guidance cues, acknowledgements, scene resync and the station's ``stream.info``.
+  Each operation has an ``op`` id, is applied idempotently and is acknowledged by the
+  receiver, so the author sees it arrived and the round trip is measured. Operations
+  also carry ``seq``, counted per sender from 1: when the channel is down they travel
+  through the signalling server instead, and the receiver puts both paths back in
+  order (:class:`ultrasound_consult.annotate.sequencer.OpSequencer`).
 * ``pointer`` (unreliable, unordered): the live pointer; ``seq`` lets the receiver
   drop stale updates that arrive late.
 
@@ -14,12 +17,24 @@ Messages stay well under 16 KiB, the size every SCTP stack delivers unfragmented
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, ClassVar
 
-from ultrasound_consult.protocol.annotation import MAX_AUTHOR_CHARS, Annotation
+from ultrasound_consult.protocol.annotation import (
+    MAX_AUTHOR_CHARS,
+    MAX_LABEL_CHARS,
+    MAX_POINTS_PER_MESSAGE,
+    Annotation,
+    AnnotationKind,
+    Point,
+    check_points,
+    wire_points,
+)
 from ultrasound_consult.protocol.errors import ErrorCode, ProtocolError
 from ultrasound_consult.protocol.fields import (
+    bad,
     decode_object,
     encode_object,
     message_type,
@@ -27,33 +42,124 @@ from ultrasound_consult.protocol.fields import (
     opt_int,
     opt_str,
     req_bool,
+    req_color,
+    req_enum,
     req_float,
     req_id,
     req_int,
+    req_list,
     req_object,
     req_str,
 )
+from ultrasound_consult.protocol.guidance import CueCancel, CueSend, CueState
 
 OPS_CHANNEL = "ops"
 POINTER_CHANNEL = "pointer"
 #: Binary parity blocks for the ultrasound stream (media.fec), unreliable and unordered.
 FEC_CHANNEL = "fec"
+#: Binary snapshot transfers (an expert's frozen, annotated frame), reliable and ordered.
+SNAPSHOT_CHANNEL = "snap"
 MAX_CHANNEL_BYTES = 16 * 1024
 CHANNEL_VERSION = 1
 
 
+def _seq(obj: dict[str, Any]) -> int:
+    return 0 if obj.get("seq") is None else req_int(obj, "seq", lo=0)
+
+
 @dataclass(frozen=True)
 class AnnotationAdd:
+    """Add an annotation (or replace one with the same id, keeping its drawing place).
+
+    A stroke longer than :data:`MAX_POINTS_PER_MESSAGE` is sent as an add carrying its
+    first points followed by :class:`AnnotationExtend` messages (:func:`annotation_ops`).
+    """
+
     TYPE: ClassVar[str] = "ann.add"
     op: str
     ann: Annotation
+    seq: int = 0
 
     def to_wire(self) -> dict[str, Any]:
-        return {"type": self.TYPE, "op": self.op, "ann": self.ann.to_wire()}
+        return {
+            "type": self.TYPE,
+            "op": self.op,
+            "seq": self.seq,
+            "ann": self.ann.to_wire(max_points=MAX_POINTS_PER_MESSAGE),
+        }
 
     @classmethod
     def from_wire(cls, obj: dict[str, Any]) -> AnnotationAdd:
-        return cls(op=req_id(obj, "op"), ann=Annotation.from_wire(req_object(obj, "ann")))
+        return cls(
+            op=req_id(obj, "op"), ann=Annotation.from_wire(req_object(obj, "ann")), seq=_seq(obj)
+        )
+
+
+@dataclass(frozen=True)
+class AnnotationUpdate:
+    """Change an existing annotation: new points, label or colour (whichever is given)."""
+
+    TYPE: ClassVar[str] = "ann.update"
+    op: str
+    id: str
+    points: tuple[Point, ...] | None = None
+    label: str | None = None
+    color: str | None = None
+    seq: int = 0
+
+    def to_wire(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.TYPE, "op": self.op, "seq": self.seq, "id": self.id}
+        if self.points is not None:
+            out["points"] = wire_points(self.points)
+        if self.label is not None:
+            out["label"] = self.label
+        if self.color is not None:
+            out["color"] = self.color
+        return out
+
+    @classmethod
+    def from_wire(cls, obj: dict[str, Any]) -> AnnotationUpdate:
+        points = None
+        if obj.get("points") is not None:
+            points = check_points(req_list(obj, "points", max_len=MAX_POINTS_PER_MESSAGE))
+        update = cls(
+            op=req_id(obj, "op"),
+            id=req_id(obj, "id"),
+            points=points,
+            label=opt_str(obj, "label", max_len=MAX_LABEL_CHARS),
+            color=None if obj.get("color") is None else req_color(obj, "color"),
+            seq=_seq(obj),
+        )
+        if update.points is None and update.label is None and update.color is None:
+            raise bad("'ann.update' changes nothing: give points, label or color")
+        return update
+
+
+@dataclass(frozen=True)
+class AnnotationExtend:
+    """Append points to a freehand stroke (a stroke being drawn, or a long one sent in parts)."""
+
+    TYPE: ClassVar[str] = "ann.extend"
+    op: str
+    id: str
+    points: tuple[Point, ...]
+    seq: int = 0
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "type": self.TYPE,
+            "op": self.op,
+            "seq": self.seq,
+            "id": self.id,
+            "points": wire_points(self.points),
+        }
+
+    @classmethod
+    def from_wire(cls, obj: dict[str, Any]) -> AnnotationExtend:
+        points = check_points(req_list(obj, "points", max_len=MAX_POINTS_PER_MESSAGE))
+        if not points:
+            raise bad("'ann.extend' needs at least one point")
+        return cls(op=req_id(obj, "op"), id=req_id(obj, "id"), points=points, seq=_seq(obj))
 
 
 @dataclass(frozen=True)
@@ -61,13 +167,14 @@ class AnnotationRemove:
     TYPE: ClassVar[str] = "ann.remove"
     op: str
     id: str
+    seq: int = 0
 
     def to_wire(self) -> dict[str, Any]:
-        return {"type": self.TYPE, "op": self.op, "id": self.id}
+        return {"type": self.TYPE, "op": self.op, "seq": self.seq, "id": self.id}
 
     @classmethod
     def from_wire(cls, obj: dict[str, Any]) -> AnnotationRemove:
-        return cls(op=req_id(obj, "op"), id=req_id(obj, "id"))
+        return cls(op=req_id(obj, "op"), id=req_id(obj, "id"), seq=_seq(obj))
 
 
 @dataclass(frozen=True)
@@ -77,13 +184,120 @@ class AnnotationClear:
     TYPE: ClassVar[str] = "ann.clear"
     op: str
     author: str | None = None
+    seq: int = 0
 
     def to_wire(self) -> dict[str, Any]:
-        return {"type": self.TYPE, "op": self.op, "author": self.author}
+        return {"type": self.TYPE, "op": self.op, "seq": self.seq, "author": self.author}
 
     @classmethod
     def from_wire(cls, obj: dict[str, Any]) -> AnnotationClear:
-        return cls(op=req_id(obj, "op"), author=opt_str(obj, "author", max_len=MAX_AUTHOR_CHARS))
+        return cls(
+            op=req_id(obj, "op"),
+            author=opt_str(obj, "author", max_len=MAX_AUTHOR_CHARS),
+            seq=_seq(obj),
+        )
+
+
+class CalibrationOrigin(StrEnum):
+    DICOM = "dicom"  # the source's ultrasound regions
+    USER = "user"  # two points on the depth scale and a distance
+    SYNTHETIC = "synthetic"  # the phantom knows its own scale
+    NONE = "none"  # cleared: measurements show pixels
+
+
+@dataclass(frozen=True)
+class CalibrationSet:
+    """The frame's scale, for every measurement on both sides.
+
+    Sent by the station (from the source, or when its user calibrates) and by an
+    expert who calibrates on the depth scale; the station applies it and tells every
+    viewer, so all sides compute the same millimetres from the same numbers.
+    ``width``/``height`` name the frame it belongs to; ``a``/``b``/``mm`` record the
+    user's two points and distance.
+    """
+
+    TYPE: ClassVar[str] = "calib"
+    op: str
+    origin: CalibrationOrigin
+    width: int
+    height: int
+    mm_per_px_x: float | None = None
+    mm_per_px_y: float | None = None
+    a: Point | None = None
+    b: Point | None = None
+    mm: float | None = None
+    by: str = ""
+    seq: int = 0
+
+    def __post_init__(self) -> None:
+        has_scale = self.mm_per_px_x is not None and self.mm_per_px_y is not None
+        if (self.origin is CalibrationOrigin.NONE) == has_scale:
+            raise bad("'calib' needs mm_per_px_x and mm_per_px_y unless its origin is 'none'")
+
+    def to_wire(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "type": self.TYPE,
+            "op": self.op,
+            "seq": self.seq,
+            "origin": self.origin.value,
+            "width": self.width,
+            "height": self.height,
+            "by": self.by,
+        }
+        if self.mm_per_px_x is not None:
+            out["mm_per_px_x"] = self.mm_per_px_x
+            out["mm_per_px_y"] = self.mm_per_px_y
+        if self.a is not None and self.b is not None:
+            out["a"], out["b"] = wire_points((self.a, self.b))
+        if self.mm is not None:
+            out["mm"] = self.mm
+        return out
+
+    @classmethod
+    def from_wire(cls, obj: dict[str, Any]) -> CalibrationSet:
+        pts = [obj.get("a"), obj.get("b")]
+        a = b = None
+        if pts[0] is not None or pts[1] is not None:
+            a, b = check_points([pts[0], pts[1]], "a/b")
+        return cls(
+            op=req_id(obj, "op"),
+            origin=req_enum(obj, "origin", CalibrationOrigin),
+            width=req_int(obj, "width", lo=1, hi=16384),
+            height=req_int(obj, "height", lo=1, hi=16384),
+            mm_per_px_x=opt_float(obj, "mm_per_px_x", lo=1e-4, hi=100.0),
+            mm_per_px_y=opt_float(obj, "mm_per_px_y", lo=1e-4, hi=100.0),
+            a=a,
+            b=b,
+            mm=opt_float(obj, "mm", lo=0.01, hi=10_000.0),
+            by=opt_str(obj, "by", max_len=MAX_AUTHOR_CHARS, default="") or "",
+            seq=_seq(obj),
+        )
+
+
+@dataclass(frozen=True)
+class SceneSync:
+    """Station to viewer: the whole scene follows (``begin``) or has been sent (``end``).
+
+    Sent whenever the ops channel (re)opens, so a viewer that joins late or comes back
+    after a network drop converges on the station's scene: on ``begin`` it forgets
+    what it had, then applies the adds and extends that follow; on ``end`` it lays its
+    own unconfirmed operations back on top (they are being re-sent).
+    """
+
+    TYPE: ClassVar[str] = "scene.sync"
+    phase: str
+    epoch: str
+    count: int = 0
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"type": self.TYPE, "phase": self.phase, "epoch": self.epoch, "count": self.count}
+
+    @classmethod
+    def from_wire(cls, obj: dict[str, Any]) -> SceneSync:
+        phase = req_str(obj, "phase", max_len=8)
+        if phase not in ("begin", "end"):
+            raise bad("'phase' must be 'begin' or 'end'")
+        return cls(phase=phase, epoch=req_id(obj, "epoch"), count=req_int(obj, "count", lo=0))
 
 
 @dataclass(frozen=True)
@@ -197,15 +411,46 @@ class Probe:
         return cls(seq=req_int(obj, "seq", lo=0), reply=req_bool(obj, "reply"))
 
 
-AnnotationOp = AnnotationAdd | AnnotationRemove | AnnotationClear
-ChannelMessage = (
-    AnnotationAdd | AnnotationRemove | AnnotationClear | Ack | StreamInfo | Pointer | Probe
+AnnotationOp = (
+    AnnotationAdd | AnnotationUpdate | AnnotationExtend | AnnotationRemove | AnnotationClear
+)
+#: What a viewer sends the station, each acknowledged and counted in ``seq`` order.
+ViewerOp = AnnotationOp | CalibrationSet | CueSend | CueCancel
+ChannelMessage = ViewerOp | Ack | StreamInfo | Pointer | Probe | SceneSync | CueState
+VIEWER_OPS = (
+    AnnotationAdd,
+    AnnotationUpdate,
+    AnnotationExtend,
+    AnnotationRemove,
+    AnnotationClear,
+    CalibrationSet,
+    CueSend,
+    CueCancel,
 )
 
 _PARSERS = {
     cls.TYPE: cls.from_wire
-    for cls in (AnnotationAdd, AnnotationRemove, AnnotationClear, Ack, StreamInfo, Pointer, Probe)
+    for cls in (*VIEWER_OPS, Ack, StreamInfo, Pointer, Probe, SceneSync, CueState)
 }
+
+
+def annotation_ops(
+    ann: Annotation, new_op: Callable[[], tuple[str, int]]
+) -> list[AnnotationAdd | AnnotationExtend]:
+    """The messages that carry ``ann``: one add, plus extensions for a long stroke.
+
+    ``new_op`` returns the next (op id, seq) pair of the sender.
+    """
+    head = ann.with_points(ann.points[:MAX_POINTS_PER_MESSAGE])
+    op, seq = new_op()
+    ops: list[AnnotationAdd | AnnotationExtend] = [AnnotationAdd(op, head, seq)]
+    for start in range(MAX_POINTS_PER_MESSAGE, len(ann.points), MAX_POINTS_PER_MESSAGE):
+        op, seq = new_op()
+        ops.append(
+            AnnotationExtend(op, ann.id, ann.points[start : start + MAX_POINTS_PER_MESSAGE], seq)
+        )
+    assert ann.kind is AnnotationKind.STROKE or len(ops) == 1
+    return ops
 
 
 def parse_channel_message(data: str | bytes) -> ChannelMessage:

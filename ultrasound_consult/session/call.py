@@ -2,44 +2,42 @@
 
 The station owns the source (through the privacy-masking pipeline), offers a peer
 connection to every viewer in the room, and keeps the authoritative annotation
-scene. A viewer answers, shows the remote video, and sends annotations and the live
-pointer; each annotation operation is acknowledged and its round trip measured.
+scene. A viewer answers, shows the remote video, and sends annotations, cues and the
+live pointer. Everything the expert's hands send lives in
+:class:`~ultrasound_consult.session.collab.Collaboration`; this module is the call:
+signalling, peer links, media.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import time
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiortc.mediastreams import MediaStreamTrack
 
-from ultrasound_consult.annotate.scene import AnnotationScene, PointerBoard
 from ultrasound_consult.media.audio import AudioCapture, AudioOutput
 from ultrasound_consult.media.privacy import PrivacyMask
 from ultrasound_consult.media.receiver import ReceivedFrame
 from ultrasound_consult.media.source import SourceError, VideoSource
-from ultrasound_consult.protocol.annotation import Annotation, AnnotationKind, Point
+from ultrasound_consult.protocol.annotation import AnnotationKind, Point
 from ultrasound_consult.protocol.channel import (
     OPS_CHANNEL,
-    POINTER_CHANNEL,
-    Ack,
-    AnnotationAdd,
-    AnnotationClear,
-    AnnotationRemove,
-    Pointer,
+    SNAPSHOT_CHANNEL,
+    ChannelMessage,
     Probe,
     StreamInfo,
     encode_channel,
     parse_channel_message,
 )
 from ultrasound_consult.protocol.errors import ProtocolError
+from ultrasound_consult.protocol.fields import encode_object
 from ultrasound_consult.protocol.signaling import (
     LEFT,
+    MAX_APP_BYTES,
     Answer,
+    App,
     Candidate,
     Error,
     IceServer,
@@ -52,6 +50,7 @@ from ultrasound_consult.protocol.signaling import (
     ServerMessage,
     Welcome,
 )
+from ultrasound_consult.session.collab import DEFAULT_COLOR, Collaboration
 from ultrasound_consult.session.config import CallConfig, CallError
 from ultrasound_consult.session.link_monitor import LinkMonitor
 from ultrasound_consult.session.local_media import LocalMedia, MediaEvents
@@ -65,29 +64,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_COLOR = "#ffd400"
 #: A peer connection not connected this long after the offer counts as failed.
 NEGOTIATION_TIMEOUT_S = 20.0
 #: The station offers again after a failure, waiting longer each time.
 REOFFER_BACKOFF_S = (2.0, 5.0, 10.0, 20.0, 30.0, 60.0)
-#: Live pointer updates are coalesced to at most this rate.
-POINTER_HZ = 60.0
-
-
-@dataclass
-class _PendingOp:
-    sent_at: float
-    kind: str
-    annotation_id: str | None = None
-
-
-@dataclass
-class _Pointer:
-    seq: int = 0
-    last_sent: float = 0.0
-    pending: Pointer | None = None
-    timer: asyncio.TimerHandle | None = None
-    counter: itertools.count = field(default_factory=itertools.count)
 
 
 class ConsultCall:
@@ -121,15 +101,11 @@ class ConsultCall:
         self.me: PeerInfo | None = None
         self.peers: dict[str, PeerInfo] = {}
         self.links: dict[str, PeerLink] = {}
-        self.scene = AnnotationScene()
-        self.pointers = PointerBoard()
         self.stats = CallStats(role=config.role.value)
+        self.collab = Collaboration(self)
         self.stream_info: StreamInfo | None = None
         self.last_remote_media_ts: float | None = None
         self._signaling: SignalingClient | None = None
-        self._pending: dict[str, _PendingOp] = {}
-        self._ids = itertools.count(1)
-        self._pointer = _Pointer()
         self._tasks: set[asyncio.Task[None]] = set()
         self._ice_servers: tuple[IceServer, ...] = ()
         self._offer_attempts: dict[str, int] = {}
@@ -159,6 +135,9 @@ class ConsultCall:
         except SourceError as exc:
             self._fail("source_unavailable", str(exc))
             raise CallError(str(exc)) from None
+        if self.pipeline is not None:
+            info = self.pipeline.info
+            self.collab.set_source_calibration(info.calibration, (info.width, info.height))
         join = Join(
             room=self.config.room,
             role=self.role,
@@ -216,12 +195,19 @@ class ConsultCall:
         if self._signaling is not None:
             await self._signaling.close()
         await self.media.stop()
-        if self._pointer.timer is not None:
-            self._pointer.timer.cancel()
+        await self.collab.close()
         if self.state not in (CallState.FAILED,):
             self._set_state(CallState.ENDED, "call ended")
 
-    # --- viewer actions --------------------------------------------------------
+    # --- the expert's hands (see Collaboration) --------------------------------
+
+    @property
+    def scene(self):  # type: ignore[no-untyped-def]
+        return self.collab.scene
+
+    @property
+    def pointers(self):  # type: ignore[no-untyped-def]
+        return self.collab.pointers
 
     def add_annotation(
         self,
@@ -234,83 +220,50 @@ class ConsultCall:
         media_ts: float | None = None,
     ) -> str:
         """Draw an annotation for everyone; returns its id. Raises :class:`CallError`."""
-        ann = Annotation(
-            id=f"a-{self._id_prefix()}-{next(self._ids)}",
-            kind=kind,
-            points=tuple((min(1.0, max(0.0, x)), min(1.0, max(0.0, y))) for x, y in points),
-            author=self.author,
-            color=color,
-            media_ts=media_ts if media_ts is not None else self.last_remote_media_ts,
-            created_ms=int(time.time() * 1000),
-            lifetime_s=lifetime_s,
-            label=label,
+        return self.collab.add_annotation(
+            kind, points, color=color, label=label, lifetime_s=lifetime_s, media_ts=media_ts
         )
-        self._send_op(AnnotationAdd(op=self._new_op_id(), ann=ann))
-        return ann.id
 
     def remove_annotation(self, annotation_id: str) -> None:
-        self._send_op(AnnotationRemove(op=self._new_op_id(), id=annotation_id))
+        self.collab.remove_annotation(annotation_id)
 
     def clear_annotations(self, *, mine_only: bool = False) -> None:
-        self._send_op(
-            AnnotationClear(op=self._new_op_id(), author=self.author if mine_only else None)
-        )
+        self.collab.clear_annotations(mine_only=mine_only)
 
     def move_pointer(self, x: float, y: float, *, visible: bool = True) -> None:
-        """The live pointer; coalesced to :data:`POINTER_HZ` on the unreliable channel."""
-        p = self._pointer
-        p.pending = Pointer(
-            seq=next(p.counter),
-            x=min(1.0, max(0.0, x)),
-            y=min(1.0, max(0.0, y)),
-            author=self.author,
-            visible=visible,
-            media_ts=self.last_remote_media_ts,
-        )
-        if p.timer is not None:
-            return
-        wait = p.last_sent + 1.0 / POINTER_HZ - time.perf_counter()
-        if wait <= 0 or not visible:
-            self._flush_pointer()
-        else:
-            p.timer = asyncio.get_running_loop().call_later(wait, self._flush_pointer)
-
-    def _flush_pointer(self) -> None:
-        p = self._pointer
-        p.timer = None
-        if p.pending is None:
-            return
-        text = encode_channel(p.pending)
-        p.pending = None
-        p.last_sent = time.perf_counter()
-        for link in self._station_links():
-            if link.send(POINTER_CHANNEL, text):
-                self.stats.pointer_sent += 1
-
-    def _send_op(self, op: AnnotationAdd | AnnotationRemove | AnnotationClear) -> None:
-        if self.role is Role.STATION:
-            raise CallError("the station shows annotations; experts draw them")
-        links = [link for link in self._station_links() if link.channel_open(OPS_CHANNEL)]
-        if not links:
-            raise CallError("not connected to the station yet; annotations are sent once it is")
-        text = encode_channel(op)
-        ann_id = op.ann.id if isinstance(op, AnnotationAdd) else None
-        self._pending[op.op] = _PendingOp(time.perf_counter(), op.TYPE, ann_id)
-        for link in links:
-            link.send(OPS_CHANNEL, text)
-        self.stats.annotations_sent += 1
-        # Optimistic: show it at once; the ack confirms the station has it.
-        self.scene.apply(op)
-        self._notify_annotations()
+        self.collab.move_pointer(x, y, visible=visible)
 
     def pending_annotation_ids(self) -> frozenset[str]:
-        return frozenset(p.annotation_id for p in self._pending.values() if p.annotation_id)
+        return self.collab.pending_annotation_ids()
 
-    def _notify_annotations(self) -> None:
-        self.observer.on_annotations(self.scene.annotations(), self.pending_annotation_ids())
+    def station_peer(self) -> PeerInfo | None:
+        """This room's station, if it is in the room."""
+        return next((p for p in self.peers.values() if p.role is Role.STATION), None)
 
-    def _station_links(self) -> list[PeerLink]:
-        return [link for link in self.links.values() if link.remote.role is Role.STATION]
+    def frame_size(self) -> tuple[int, int] | None:
+        """The size of the ultrasound frame of this call (sent or received)."""
+        if self.pipeline is not None:
+            return (self.pipeline.info.width, self.pipeline.info.height)
+        if self.stream_info is not None:
+            return (self.stream_info.width, self.stream_info.height)
+        return None
+
+    def send_app(self, peer_id: str, data: dict[str, Any]) -> bool:
+        """A channel message through the signalling server (the data channel is down).
+
+        Returns whether it could be handed to the server connection.
+        """
+        client = self._signaling
+        if client is None or not client.connected or len(encode_object(data)) > MAX_APP_BYTES:
+            return False
+        self._spawn(self._send_app(client, App(peer=peer_id, data=data)))
+        return True
+
+    async def _send_app(self, client: SignalingClient, msg: App) -> None:
+        try:
+            await client.send(msg)
+        except SignalingError as exc:
+            logger.info("could not relay through the server: %s", exc.message)
 
     # --- signalling ------------------------------------------------------------
 
@@ -374,6 +327,8 @@ class ConsultCall:
             link = self.links.get(msg.peer)
             if link is not None:
                 self._spawn(link.accept_answer(msg.sdp))
+        elif isinstance(msg, App):
+            self._on_app(msg)
         elif isinstance(msg, Candidate):
             # aiortc gathers every candidate before the offer/answer is sent, so
             # trickled candidates only come from other implementations; not needed yet.
@@ -397,8 +352,7 @@ class ConsultCall:
         if link is not None:
             self._close_link(link)
         if peer is not None:
-            self.pointers.forget(peer.name or peer.id)
-            self.observer.on_pointers(self.pointers.visible())
+            self.collab.forget(peer)
         if not self.links:
             self._set_state(CallState.WAITING, self._waiting_detail())
 
@@ -552,9 +506,7 @@ class ConsultCall:
     def _on_channel_open(self, link: PeerLink, label: str) -> None:
         if label == OPS_CHANNEL and self.role is Role.STATION:
             self._send_stream_info(link)
-            # A viewer that joins late sees what is already drawn.
-            for ann in self.scene.annotations():
-                link.send(OPS_CHANNEL, encode_channel(AnnotationAdd(op=self._new_op_id(), ann=ann)))
+        self.collab.on_channel_open(link, label)
 
     def _send_stream_info(self, link: PeerLink) -> None:
         if self.pipeline is None:
@@ -574,61 +526,51 @@ class ConsultCall:
             ),
         )
 
-    def _on_channel_message(self, link: PeerLink, label: str, text: str) -> None:
+    def _on_channel_message(self, link: PeerLink, label: str, data: str | bytes) -> None:
+        if label == SNAPSHOT_CHANNEL:
+            if isinstance(data, bytes):
+                self.collab.on_snapshot_chunk(link, data)
+            return
         try:
-            msg = parse_channel_message(text)
+            msg = parse_channel_message(data)
         except ProtocolError as exc:
             self.stats.rejected += 1
             logger.warning("rejected a %s message from %s: %s", label, link.remote.id, exc.reason)
             return
         if isinstance(msg, Probe):
             self.monitor.on_probe(link, msg)
-        elif isinstance(msg, Pointer):
-            if self.pointers.update(msg):
-                self.stats.pointer_received += 1
-                self.observer.on_pointers(self.pointers.visible())
-        elif isinstance(msg, AnnotationAdd | AnnotationRemove | AnnotationClear):
-            self._on_remote_op(link, msg)
-        elif isinstance(msg, Ack):
-            self._on_ack(msg)
         elif isinstance(msg, StreamInfo):
             self.stream_info = msg
             if link.sink is not None and msg.rtp_origin is not None:
                 link.sink.rtp_origin = msg.rtp_origin
             self.observer.on_stream_info(msg)
-
-    def _on_remote_op(
-        self, link: PeerLink, op: AnnotationAdd | AnnotationRemove | AnnotationClear
-    ) -> None:
-        if self.role is Role.STATION and link.remote.role is not Role.EXPERT:
-            link.send(
-                OPS_CHANNEL,
-                encode_channel(Ack(op.op, ok=False, reason="observers can watch but not annotate")),
-            )
-            self.stats.rejected += 1
-            return
-        self.stats.annotations_received += 1
-        if self.scene.apply(op):
-            self._notify_annotations()
-        if self.role is Role.STATION:
-            link.send(OPS_CHANNEL, encode_channel(Ack(op.op)))
-
-    def _on_ack(self, ack: Ack) -> None:
-        pending = self._pending.pop(ack.op, None)
-        if pending is None:
-            return
-        rtt_ms = (time.perf_counter() - pending.sent_at) * 1000.0
-        if ack.ok:
-            self.stats.annotations_acked += 1
-            self.stats.ack_rtt_ms.append(rtt_ms)
         else:
-            self.stats.annotations_refused += 1
-            self.stats.errors.append(f"annotation_refused: {ack.reason}")
-            if pending.annotation_id is not None:
-                # The station will not show it: take it off our screen too.
-                self.scene.apply(AnnotationRemove(op=self._new_op_id(), id=pending.annotation_id))
-        self.observer.on_ack(ack.op, ack.ok, rtt_ms, ack.reason)
-        self._notify_annotations()
+
+            def reply(answer: ChannelMessage, link: PeerLink = link) -> None:
+                if not link.send(OPS_CHANNEL, encode_channel(answer)):
+                    self.send_app(link.remote.id, answer.to_wire())
+
+            self.collab.on_message(link.remote, msg, reply)
+
+    def _on_app(self, msg: App) -> None:
+        """A channel message that came through the server (the data channel was down)."""
+        peer = self.peers.get(msg.peer)
+        if peer is None:
+            return
+        try:
+            inner = parse_channel_message(encode_object(msg.data))
+        except ProtocolError as exc:
+            self.stats.rejected += 1
+            logger.warning("rejected a relayed message from %s: %s", msg.peer, exc.reason)
+            return
+        if isinstance(inner, Probe | StreamInfo):
+            return
+        self.stats.ops_via_server_received += 1
+
+        def reply(answer: ChannelMessage) -> None:
+            self.collab.send_to(msg.peer, answer)
+
+        self.collab.on_message(peer, inner, reply)
 
     # --- media -----------------------------------------------------------------
 
@@ -660,12 +602,6 @@ class ConsultCall:
         self.stats.errors.append(f"{code}: {message}")
         self.observer.on_error(code, message)
         self._set_state(CallState.FAILED, message)
-
-    def _new_op_id(self) -> str:
-        return f"o-{self._id_prefix()}-{next(self._ids)}"
-
-    def _id_prefix(self) -> str:
-        return self.me.id if self.me else "local"
 
     def _spawn(self, coro) -> None:  # type: ignore[no-untyped-def]
         task = asyncio.ensure_future(coro)

@@ -10,11 +10,13 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ultrasound_consult.annotate.guidance import CueEntry
     from ultrasound_consult.media.receiver import ReceivedFrame
     from ultrasound_consult.media.source import SourceFrame
     from ultrasound_consult.protocol.annotation import Annotation
-    from ultrasound_consult.protocol.channel import Pointer, StreamInfo
+    from ultrasound_consult.protocol.channel import CalibrationSet, Pointer, StreamInfo
     from ultrasound_consult.protocol.signaling import PeerInfo
+    from ultrasound_consult.session.collab import Snapshot
     from ultrasound_consult.session.link_monitor import LinkStats
 
 
@@ -53,6 +55,15 @@ class CallObserver:
     def on_pointers(self, pointers: tuple[Pointer, ...]) -> None: ...
 
     def on_ack(self, op: str, ok: bool, rtt_ms: float, reason: str) -> None: ...
+
+    def on_cues(self, entries: tuple[CueEntry, ...], active: CueEntry | None) -> None:
+        """Guidance cues and their outcome changed; ``active`` is the one on screen."""
+
+    def on_calibration(self, calibration: CalibrationSet | None) -> None:
+        """The frame's scale changed (None: not calibrated, measurements in pixels)."""
+
+    def on_snapshot(self, snapshot: Snapshot) -> None:
+        """An expert's frozen, annotated frame arrived."""
 
     def on_stats(self, stats: tuple[LinkStats, ...]) -> None:
         """Every second: one :class:`LinkStats` per connected peer."""

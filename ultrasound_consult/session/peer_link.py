@@ -33,7 +33,12 @@ from ultrasound_consult.media.fec import FecReceiver, FecSender
 from ultrasound_consult.media.jitter import NackRetry, tune_receiver
 from ultrasound_consult.media.pipeline import OutgoingVideoTrack
 from ultrasound_consult.media.receiver import ReceivedFrame, RemoteVideoSink
-from ultrasound_consult.protocol.channel import FEC_CHANNEL, OPS_CHANNEL, POINTER_CHANNEL
+from ultrasound_consult.protocol.channel import (
+    FEC_CHANNEL,
+    OPS_CHANNEL,
+    POINTER_CHANNEL,
+    SNAPSHOT_CHANNEL,
+)
 from ultrasound_consult.protocol.signaling import IceServer, PeerInfo
 
 logger = logging.getLogger(__name__)
@@ -155,6 +160,7 @@ class PeerLink:
         self._attach_channel(
             self.pc.createDataChannel(POINTER_CHANNEL, ordered=False, maxRetransmits=0)
         )
+        self._attach_channel(self.pc.createDataChannel(SNAPSHOT_CHANNEL, ordered=True))
         if self.release_on_marker:  # our tuning: parity blocks for the ultrasound
             self._attach_channel(
                 self.pc.createDataChannel(FEC_CHANNEL, ordered=False, maxRetransmits=0)
@@ -241,7 +247,7 @@ class PeerLink:
 
     def _attach_channel(self, channel: RTCDataChannel) -> None:
         label = channel.label
-        if label not in (OPS_CHANNEL, POINTER_CHANNEL, FEC_CHANNEL):
+        if label not in (OPS_CHANNEL, POINTER_CHANNEL, FEC_CHANNEL, SNAPSHOT_CHANNEL):
             logger.warning("ignoring unexpected data channel %r", label[:40])
             return
         self.channels[label] = channel
@@ -251,7 +257,7 @@ class PeerLink:
 
         @channel.on("message")
         def _message(data: Any) -> None:
-            if isinstance(data, bytes):
+            if isinstance(data, bytes) and label != SNAPSHOT_CHANNEL:
                 data = data.decode("utf-8", "replace")
             self._on_channel_message(self, label, data)
 

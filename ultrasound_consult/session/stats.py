@@ -42,6 +42,18 @@ class CallStats:
     pointer_sent: int = 0
     pointer_received: int = 0
     rejected: int = 0
+    #: Operations sent (received) through the signalling server while the data channel
+    #: was down, and re-sent after it came back.
+    ops_via_server: int = 0
+    ops_via_server_received: int = 0
+    ops_resent: int = 0
+    scene_syncs: int = 0
+    sequence_gaps: int = 0
+    cues_sent: int = 0
+    cues_received: int = 0
+    snapshots_sent: int = 0
+    snapshot_bytes_sent: int = 0
+    snapshots_received: int = 0
     server_reconnects: int = 0
     connected_after_s: float | None = None
     ack_rtt_ms: list[float] = field(default_factory=list)
@@ -156,6 +168,17 @@ class CallStats:
                     "p95": ms(percentile(self.ack_rtt_ms, 95)),
                     "max": ms(max(self.ack_rtt_ms) if self.ack_rtt_ms else None),
                 },
+                "via_server": self.ops_via_server,
+                "via_server_received": self.ops_via_server_received,
+                "resent": self.ops_resent,
+                "scene_syncs": self.scene_syncs,
+                "sequence_gaps": self.sequence_gaps,
+            },
+            "guidance": {"cues_sent": self.cues_sent, "cues_received": self.cues_received},
+            "snapshots": {
+                "sent": self.snapshots_sent,
+                "bytes_sent": self.snapshot_bytes_sent,
+                "received": self.snapshots_received,
             },
             "pointer": {"sent": self.pointer_sent, "received": self.pointer_received},
             "fec": {

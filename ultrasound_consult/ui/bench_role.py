@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import resource
 import sys
@@ -40,6 +41,22 @@ from ultrasound_consult.ui.app import application, open_call
 #: Received frames kept for quality measurement, one every this many seconds.
 SAMPLE_EVERY_S = 0.25
 ANNOTATE_EVERY_S = 0.5
+MARK_ONLY = (AnnotationKind.MARK, ((0.5, 0.5),), "")
+#: --hands: one of each kind in turn (positions shifted each time).
+HANDS_MIX = [
+    (AnnotationKind.MARK, ((0.5, 0.5),), ""),
+    (AnnotationKind.ARROW, ((0.45, 0.45), (0.55, 0.55)), ""),
+    (AnnotationKind.STROKE,
+     tuple((0.4 + i / 500, 0.5 + 0.03 * math.sin(i / 9)) for i in range(100)), ""),
+    (AnnotationKind.ELLIPSE, ((0.45, 0.45), (0.55, 0.52)), ""),
+    (AnnotationKind.RECT, ((0.45, 0.45), (0.55, 0.52)), ""),
+    (AnnotationKind.TEXT, ((0.5, 0.5),), "GB 胆囊"),
+    (AnnotationKind.CALIPER, ((0.42, 0.5), (0.58, 0.5)), ""),
+    (AnnotationKind.AREA, ((0.42, 0.5), (0.58, 0.5), (0.5, 0.55)), ""),
+]  # fmt: skip
+#: --hands: live pointer input rate (a mouse reports 125 Hz or more).
+POINTER_INPUT_HZ = 125
+STROKE_POINTS = 10_000
 
 
 def cpu_seconds() -> float:
@@ -91,6 +108,59 @@ async def bytes_sent(call: Any) -> int:
 def fec_bytes(call: Any) -> int:
     """Parity bytes sent so far (they travel on a data channel, outside the RTP counts)."""
     return sum(link.fec.bytes_sent for link in list(call.links.values()) if link.fec)
+
+
+def install_hands(args, rec, window, bridge, call, at) -> None:  # type: ignore[no-untyped-def]
+    """The expert's hands under load: a live pointer at mouse rate all through the
+    window, and a 10,000-point stroke in the middle of it."""
+    rec.extra["pointer_received"] = []
+    rec.extra["stroke"] = {}
+    if args.role == "station":
+        original = bridge.on_pointers
+
+        def on_pointers(pointers: Any) -> None:  # engine thread
+            rec.extra["pointer_received"].append(time.perf_counter())
+            original(pointers)
+
+        bridge.on_pointers = on_pointers  # type: ignore[method-assign]
+
+        def on_painted(_tag: object, _ids: list[str]) -> None:  # GUI thread
+            if "painted_whole" in rec.extra["stroke"]:
+                return
+            for a in window.view._annotations:
+                if a.kind is AnnotationKind.STROKE:
+                    most = max(rec.extra["stroke"].get("most_points", 0), len(a.points))
+                    rec.extra["stroke"]["most_points"] = most
+                    if len(a.points) == STROKE_POINTS:
+                        rec.extra["stroke"]["painted_whole"] = time.perf_counter()
+
+        window.view.painted.connect(on_painted)
+        return
+    tick = [0]
+
+    def move() -> None:  # GUI thread, like mouse moves
+        if window.state != "connected":
+            return
+        tick[0] += 1
+        a = tick[0] / POINTER_INPUT_HZ
+        bridge.call(call.move_pointer, 0.5 + 0.3 * math.cos(a), 0.5 + 0.3 * math.sin(a))
+
+    pointer = QTimer(window, interval=round(1000 / POINTER_INPUT_HZ), timeout=move)
+    pointer.setTimerType(Qt.PreciseTimer)
+    pointer.start()
+    pts = tuple(
+        (0.5 + 0.4 * math.cos(i / 300) * math.cos(i / 41), 0.5 + 0.4 * math.sin(i / 170))
+        for i in range(STROKE_POINTS)
+    )
+
+    def stroke() -> None:
+        def send() -> None:  # engine thread
+            rec.extra["stroke"]["sent"] = time.perf_counter()
+            call.add_annotation(AnnotationKind.STROKE, pts)
+
+        bridge.call(send)
+
+    at(rec.window_start + args.duration / 2, stroke)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -158,9 +228,12 @@ def run(args: argparse.Namespace) -> int:
             return
         step[0] += 1
         x, y = 0.3 + 0.4 * ((step[0] * 0.37) % 1), 0.4 + 0.3 * ((step[0] * 0.61) % 1)
+        # With --hands every kind takes its turn; otherwise marks, as before.
+        kind, points, label = HANDS_MIX[step[0] % len(HANDS_MIX)] if args.hands else MARK_ONLY
+        shifted = tuple((min(1.0, px + x - 0.5), min(1.0, py + y - 0.5)) for px, py in points)
 
         def send() -> None:  # engine thread
-            ann_id = call.add_annotation(AnnotationKind.MARK, ((x, y),))
+            ann_id = call.add_annotation(kind, shifted, label=label)
             rec.annotations_sent[ann_id] = time.perf_counter()
 
         bridge.call(send)
@@ -233,6 +306,8 @@ def run(args: argparse.Namespace) -> int:
         timer.start(max(0, int((monotonic - time.monotonic()) * 1000)))
         timers.append(timer)
 
+    if args.hands:
+        install_hands(args, rec, window, bridge, call, at)
     at(rec.window_start, window_opens)
     at(rec.window_end, window_closes)
     app.exec()
@@ -288,6 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--codec", default="vp8", choices=["vp8", "h264"])
     p.add_argument("--bitrate", type=float, default=None)
     p.add_argument("--network", default="none")
+    p.add_argument("--hands", action="store_true")
     args = p.parse_args(argv)
     return run(args)
 

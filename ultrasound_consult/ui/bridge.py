@@ -64,6 +64,9 @@ class EngineBridge(QObject, CallObserver):
     annotations_changed = Signal(object)
     pointers_changed = Signal(object)
     ack_received = Signal(str, bool, float, str)
+    cues_changed = Signal(object, object)
+    calibration_changed = Signal(object)
+    snapshot_received = Signal(object)
     stats_changed = Signal(object)
     error_raised = Signal(str, str)
 
@@ -105,6 +108,15 @@ class EngineBridge(QObject, CallObserver):
 
     def on_ack(self, op: str, ok: bool, rtt_ms: float, reason: str) -> None:
         self.ack_received.emit(op, ok, rtt_ms, reason)
+
+    def on_cues(self, entries: Any, active: Any) -> None:
+        self.cues_changed.emit(entries, active)
+
+    def on_calibration(self, calibration: Any) -> None:
+        self.calibration_changed.emit(calibration)
+
+    def on_snapshot(self, snapshot: Any) -> None:
+        self.snapshot_received.emit(snapshot)
 
     def on_stats(self, stats: Any) -> None:
         self.stats_changed.emit(stats)

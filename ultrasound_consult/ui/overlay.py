@@ -1,9 +1,9 @@
 """Drawing annotations and live pointers over the video with QPainter.
 
-Geometry arrives in normalised image coordinates and is mapped through the
-rectangle the image occupies on screen, so marks stay on the anatomy whatever
-the window size. Every stroke has a dark outline under it so it reads on both
-black fluid and bright tissue.
+Geometry comes from :func:`ultrasound_consult.annotate.shapes.shapes_for`, the same
+primitives the OpenCV burn-in renderer draws, mapped into the rectangle the image
+occupies on screen, so marks stay on the anatomy whatever the window size. Every
+line has a dark outline under it so it reads on both black fluid and bright tissue.
 """
 
 from __future__ import annotations
@@ -12,9 +12,20 @@ import math
 from collections.abc import Iterable
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen, QPolygonF, QTransform
 
-from ultrasound_consult.protocol.annotation import Annotation, AnnotationKind
+from ultrasound_consult.annotate.calibration import Calibration
+from ultrasound_consult.annotate.scene import opacity
+from ultrasound_consult.annotate.shapes import (
+    Ellipse,
+    Label,
+    Polygon,
+    Polyline,
+    Shape,
+    shapes_for,
+    unit_for,
+)
+from ultrasound_consult.protocol.annotation import Annotation
 from ultrasound_consult.protocol.channel import Pointer
 
 OUTLINE = QColor(0, 0, 0, 200)
@@ -25,30 +36,57 @@ def to_widget(rect: QRectF, point: tuple[float, float]) -> QPointF:
     return QPointF(rect.x() + point[0] * rect.width(), rect.y() + point[1] * rect.height())
 
 
-def _scale(rect: QRectF) -> float:
-    """A length unit proportional to the displayed image, so marks scale with it."""
-    return max(4.0, min(rect.width(), rect.height()) / 100.0)
+def _path(shape: Polyline | Ellipse, ox: float, oy: float) -> QPainterPath:
+    path = QPainterPath()
+    if isinstance(shape, Ellipse):
+        path.addEllipse(QPointF(0, 0), shape.rx, shape.ry)
+        if shape.angle_deg:
+            path = QTransform().rotate(shape.angle_deg).map(path)
+        return path.translated(ox + shape.cx, oy + shape.cy)
+    pts = shape.points
+    path.moveTo(ox + pts[0][0], oy + pts[0][1])
+    if len(pts) == 1:
+        path.lineTo(ox + pts[0][0] + 0.01, oy + pts[0][1])
+    for x, y in pts[1:]:
+        path.lineTo(ox + x, oy + y)
+    if shape.closed:
+        path.closeSubpath()
+    return path
 
 
-def _stroke(
-    painter: QPainter, path: QPainterPath, color: QColor, width: float, dashed: bool
-) -> None:
-    outline = QPen(OUTLINE, width + 3, Qt.SolidLine, Qt.RoundCap, Qt.RoundJoin)
-    painter.strokePath(path, outline)
-    pen = QPen(color, width, Qt.DashLine if dashed else Qt.SolidLine, Qt.RoundCap, Qt.RoundJoin)
-    painter.strokePath(path, pen)
+def paint_shapes(painter: QPainter, rect: QRectF, shapes: Iterable[Shape], color: QColor) -> None:
+    """Draw primitives whose coordinates are relative to ``rect``'s top-left corner."""
+    ox, oy = rect.x(), rect.y()
+    shapes = list(shapes)
+    lines = [s for s in shapes if isinstance(s, Polyline | Ellipse)]
+    for s in lines:  # every outline first, so a line never hides another's outline
+        painter.strokePath(
+            _path(s, ox, oy), QPen(OUTLINE, s.width + 3, Qt.SolidLine, Qt.RoundCap, Qt.RoundJoin)
+        )
+    for s in lines:
+        style = Qt.DashLine if s.dashed else Qt.SolidLine
+        painter.strokePath(_path(s, ox, oy), QPen(color, s.width, style, Qt.RoundCap, Qt.RoundJoin))
+    for s in shapes:
+        if isinstance(s, Polygon):
+            painter.setPen(QPen(OUTLINE, 2))
+            painter.setBrush(color)
+            painter.drawPolygon(QPolygonF([QPointF(ox + x, oy + y) for x, y in s.points]))
+            painter.setBrush(Qt.NoBrush)
+        elif isinstance(s, Label):
+            _label(painter, QPointF(ox + s.x, oy + s.y), s.text, color, s.size)
 
 
-def _label(painter: QPainter, at: QPointF, text: str, color: QColor, unit: float) -> None:
-    if not text:
-        return
+def _label(painter: QPainter, top_left: QPointF, text: str, color: QColor, size: float) -> None:
     font = QFont()
-    font.setPixelSize(max(11, int(unit * 2.4)))
+    font.setPixelSize(max(10, round(size)))
     font.setBold(True)
     painter.setFont(font)
     metrics = painter.fontMetrics()
     box = QRectF(
-        at.x(), at.y() - metrics.height(), metrics.horizontalAdvance(text) + 8, metrics.height() + 2
+        top_left.x(),
+        top_left.y(),
+        metrics.horizontalAdvance(text) + 8,
+        max(metrics.height(), round(size)) + 4,
     )
     painter.fillRect(box, QColor(0, 0, 0, 160))
     painter.setPen(color)
@@ -61,78 +99,42 @@ def paint_annotation(
     ann: Annotation,
     *,
     pending: bool = False,
-    show_author: bool = True,
+    calibration: Calibration | None = None,
+    frame_size: tuple[int, int] | None = None,
+    alpha: float = 1.0,
+    labels: bool = True,
 ) -> None:
     color = QColor(ann.color)
-    unit = _scale(rect)
-    width = max(2.0, unit * 0.45)
-    if ann.kind is AnnotationKind.MARK:
-        c = to_widget(rect, ann.points[0])
-        r = unit * 2.2
-        path = QPainterPath()
-        path.addEllipse(c, r, r)
-        for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1)):
-            path.moveTo(c.x() + dx * r * 0.45, c.y() + dy * r * 0.45)
-            path.lineTo(c.x() + dx * r * 1.6, c.y() + dy * r * 1.6)
-        _stroke(painter, path, color, width, pending)
-        if show_author:
-            _label(
-                painter,
-                QPointF(c.x() + r * 1.2, c.y() - r * 1.2),
-                ann.label or ann.author,
-                color,
-                unit,
-            )
-    elif ann.kind is AnnotationKind.ARROW:
-        tail, head = to_widget(rect, ann.points[0]), to_widget(rect, ann.points[1])
-        path = QPainterPath(tail)
-        path.lineTo(head)
-        _stroke(painter, path, color, width, pending)
-        _arrow_head(painter, tail, head, color, unit)
-        if show_author:
-            _label(
-                painter,
-                QPointF(tail.x() + unit, tail.y() - unit),
-                ann.label or ann.author,
-                color,
-                unit,
-            )
-
-
-def _arrow_head(
-    painter: QPainter, tail: QPointF, head: QPointF, color: QColor, unit: float
-) -> None:
-    angle = math.atan2(head.y() - tail.y(), head.x() - tail.x())
-    size = unit * 3.0
-    left = QPointF(
-        head.x() - size * math.cos(angle - 0.45), head.y() - size * math.sin(angle - 0.45)
+    shapes = shapes_for(
+        ann,
+        rect.width(),
+        rect.height(),
+        calibration=calibration,
+        frame_size=frame_size,
+        pending=pending,
+        show_labels=labels,
     )
-    right = QPointF(
-        head.x() - size * math.cos(angle + 0.45), head.y() - size * math.sin(angle + 0.45)
-    )
-    triangle = QPolygonF([head, left, right])
-    painter.setPen(QPen(OUTLINE, 2))
-    painter.setBrush(color)
-    painter.drawPolygon(triangle)
-    painter.setBrush(Qt.NoBrush)
+    if alpha < 1.0:
+        painter.setOpacity(alpha)
+    paint_shapes(painter, rect, shapes, color)
+    if alpha < 1.0:
+        painter.setOpacity(1.0)
 
 
 def paint_pointer(painter: QPainter, rect: QRectF, pointer: Pointer) -> None:
     c = to_widget(rect, (pointer.x, pointer.y))
-    unit = _scale(rect)
+    unit = unit_for(rect.width(), rect.height())
     painter.setPen(QPen(OUTLINE, 3))
     painter.setBrush(QColor(64, 224, 255, 110))
     painter.drawEllipse(c, unit * 1.6, unit * 1.6)
     painter.setBrush(POINTER_COLOR)
     painter.drawEllipse(c, unit * 0.5, unit * 0.5)
     painter.setBrush(Qt.NoBrush)
+    size = max(11.0, unit * 2.4)
     _label(
-        painter,
-        QPointF(c.x() + unit * 1.8, c.y() - unit * 0.6),
-        pointer.author,
-        POINTER_COLOR,
-        unit,
-    )
+        painter, QPointF(c.x() + unit * 1.8, c.y() - unit * 0.6 - size), pointer.author,
+        POINTER_COLOR, size,
+    )  # fmt: skip
 
 
 def paint_overlays(
@@ -141,9 +143,37 @@ def paint_overlays(
     annotations: Iterable[Annotation],
     pointers: Iterable[Pointer] = (),
     pending: frozenset[str] = frozenset(),
+    *,
+    calibration: Calibration | None = None,
+    frame_size: tuple[int, int] | None = None,
+    now_ms: int | None = None,
+    labels: bool = True,
 ) -> None:
     painter.setRenderHint(QPainter.Antialiasing, True)
     for ann in annotations:
-        paint_annotation(painter, rect, ann, pending=ann.id in pending)
+        alpha = 1.0 if now_ms is None else opacity(ann, now_ms)
+        if alpha <= 0:
+            continue
+        paint_annotation(
+            painter,
+            rect,
+            ann,
+            pending=ann.id in pending,
+            calibration=calibration,
+            frame_size=frame_size,
+            alpha=alpha,
+            labels=labels,
+        )
     for pointer in pointers:
         paint_pointer(painter, rect, pointer)
+
+
+def arrow_polygon(tail: QPointF, head: QPointF, size: float) -> QPolygonF:
+    angle = math.atan2(head.y() - tail.y(), head.x() - tail.x())
+    left = QPointF(
+        head.x() - size * math.cos(angle - 0.45), head.y() - size * math.sin(angle - 0.45)
+    )
+    right = QPointF(
+        head.x() - size * math.cos(angle + 0.45), head.y() - size * math.sin(angle + 0.45)
+    )
+    return QPolygonF([head, left, right])

@@ -1,8 +1,11 @@
 """The video widget: the ultrasound image, letterboxed, with overlays on top.
 
-On the expert side it is also the drawing surface: a click places a mark, a drag
-draws an arrow, and hovering moves the live pointer. Positions are reported in
-normalised image coordinates (0..1), never widget pixels.
+On the expert side it is also the drawing surface. With the default "point" tool a
+click places a mark and a drag draws an arrow; other tools draw freehand strokes,
+ellipses, boxes, text, calipers and area ellipses, or calibrate on the depth scale.
+Hovering moves the live pointer. Positions are reported in normalised image
+coordinates (0..1), never widget pixels. On the station it also shows the active
+guidance cue.
 """
 
 from __future__ import annotations
@@ -15,15 +18,69 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ultrasound_consult.protocol.annotation import Annotation
+from ultrasound_consult.annotate.calibration import Calibration
+from ultrasound_consult.annotate.guidance import CueEntry
+from ultrasound_consult.annotate.shapes import shapes_for
+from ultrasound_consult.protocol.annotation import Annotation, AnnotationKind
 from ultrasound_consult.protocol.channel import Pointer
-from ultrasound_consult.ui.overlay import paint_overlays, to_widget
+from ultrasound_consult.ui.guidance_view import paint_cue, phase_now
+from ultrasound_consult.ui.overlay import paint_overlays, paint_shapes, to_widget
 
 #: Enlargements smaller than this are not made (see :meth:`VideoView.image_rect`).
 SNAP_TO_NATIVE = 1.25
 #: A press and release closer than this (fraction of the image) is a click, not a drag.
 CLICK_TOLERANCE = 0.015
 BACKGROUND = QColor(8, 8, 10)
+#: Freehand points closer than this (widget pixels) to the last one are not kept.
+STROKE_MIN_STEP_PX = 1.5
+#: A stroke being drawn is sent in batches at most this often.
+STROKE_BATCH_S = 1 / 30
+
+#: Points of long strokes drawn into the annotation layer per paint (about 25 ms).
+LAYER_POINTS_PER_PAINT = 1200
+
+#: Tools whose gesture is a drag from one corner or end to the other.
+DRAG_TOOLS = {
+    "ellipse": AnnotationKind.ELLIPSE,
+    "rect": AnnotationKind.RECT,
+    "caliper": AnnotationKind.CALIPER,
+    "area": AnnotationKind.AREA,
+    "calibrate": AnnotationKind.CALIPER,
+}
+
+
+def _continues(
+    drawn: list[tuple[Annotation, bool]], items: tuple[tuple[Annotation, bool], ...]
+) -> bool:
+    """Whether the layer's content is a beginning of ``items`` (the last drawn item may
+    be a stroke drawn only part way, or one that has grown since)."""
+    if len(drawn) > len(items) or drawn[:-1] != list(items[: len(drawn) - 1]):
+        return False
+    if not drawn:
+        return True
+    (before, flag), (after, flag_now) = drawn[-1], items[len(drawn) - 1]
+    if before == after and flag == flag_now:
+        return True
+    return (
+        before.kind is AnnotationKind.STROKE
+        and after.id == before.id
+        and after.color == before.color
+        and flag == flag_now
+        and len(after.points) > len(before.points)
+        and after.points[: len(before.points)] == before.points
+    )
+
+
+def gesture_points(tool: str, a: tuple[float, float], b: tuple[float, float]) -> tuple:
+    """The annotation points a drag from ``a`` to ``b`` makes with ``tool``.
+
+    The area tool takes the dragged box as the ellipse: its horizontal axis, and a
+    point on the vertical one.
+    """
+    if tool == "area":
+        y = (a[1] + b[1]) / 2
+        return ((a[0], y), (b[0], y), ((a[0] + b[0]) / 2, b[1]))
+    return (a, b)
 
 
 def image_from_array(array: np.ndarray) -> QImage:
@@ -39,6 +96,10 @@ class VideoView(QWidget):
     mark_requested = Signal(float, float)
     arrow_requested = Signal(float, float, float, float)
     pointer_moved = Signal(float, float, bool)
+    #: A finished drag or click with a drawing tool: (tool name, normalised points).
+    shape_drawn = Signal(str, object)
+    #: Freehand points as they are drawn: (new points, finished).
+    stroke_points = Signal(object, bool)
     #: After each paint that showed a frame: its tag (media time) and the ids of the
     #: annotations drawn. For measurement (the benchmark's "source to painted").
     painted = Signal(object, object)
@@ -59,12 +120,20 @@ class VideoView(QWidget):
         self._pointers: tuple[Pointer, ...] = ()
         self._pending: frozenset[str] = frozenset()
         self._layer: QImage | None = None
-        self._layer_items: tuple[Annotation, ...] = ()
+        self._layer_items: tuple[tuple[Annotation, bool], ...] = ()
         self._scaled: tuple[np.ndarray, QImage] | None = None
         self._scaled_key: tuple[int, tuple[int, int]] | None = None
         self._layer_key: tuple[float, ...] | None = None
         self._press: tuple[float, float] | None = None
         self._drag: tuple[float, float] | None = None
+        self.tool = "point"
+        self.color = "#ffd400"
+        self._stroke: list[tuple[float, float]] = []
+        self._stroke_sent = 0
+        self._stroke_last_emit = 0.0
+        self.calibration: Calibration | None = None
+        self.cue: CueEntry | None = None
+        self.show_cue_keys = True
         self.frames_shown = 0
         self._fps_window: list[float] = []
         self._tag: object = None
@@ -127,27 +196,76 @@ class VideoView(QWidget):
         return self._scaled[1]
 
     def _annotation_layer(self, rect: QRectF) -> QImage:
-        """Confirmed annotations drawn once into a transparent layer, reused every frame.
+        """Lasting annotations drawn once into a transparent layer, reused every frame.
 
         Stroking every mark with antialiased outlines on every frame cost about a fifth
-        of a core at 30 fps with a few dozen marks (measured). The layer is redrawn
-        when the view's geometry changes; new marks are added to it as they come (the
-        common case), and the few still awaiting the station's confirmation (drawn
-        dashed) are painted live on top.
+        of a core at 30 fps with a few dozen marks, and a 10,000-point stroke costs
+        ~250-360 ms to stroke whole in Qt (both measured): the picture would stall. So
+        the layer is redrawn only when the geometry, the scale or an earlier item
+        changes; new items are added as they come, and long strokes are drawn a few
+        hundred points per frame (:data:`LAYER_POINTS_PER_PAINT`) until complete.
+        Unconfirmed items are in it too, dashed; confirmation redraws it once.
         """
         key = (self.width(), self.height(), rect.x(), rect.y(), rect.width(), rect.height())
-        confirmed = tuple(a for a in self._annotations if a.id not in self._pending)
-        drawn = self._layer_items
-        if self._layer is None or self._layer_key != key or confirmed[: len(drawn)] != drawn:
+        items = self._layered()
+        drawn = list(self._layer_items)
+        if self._layer is None or self._layer_key != key or not _continues(drawn, items):
             self._layer = QImage(self.width(), self.height(), QImage.Format_ARGB32_Premultiplied)
             self._layer.fill(0)
-            self._layer_key, drawn = key, ()
-        if len(confirmed) > len(drawn):
-            painter = QPainter(self._layer)
-            paint_overlays(painter, rect, confirmed[len(drawn) :])
-            painter.end()
-        self._layer_items = confirmed
+            self._layer_key, drawn = key, []
+        budget = LAYER_POINTS_PER_PAINT
+        painter = QPainter(self._layer)
+
+        def paint(anns: list[tuple[Annotation, bool]], labels: bool = True) -> None:
+            paint_overlays(
+                painter,
+                rect,
+                [a for a, _ in anns],
+                pending=frozenset(a.id for a, p in anns if p),
+                calibration=self.calibration,
+                frame_size=self.frame_size,
+                labels=labels,
+            )
+
+        if drawn and drawn[-1] != items[len(drawn) - 1]:  # a stroke still growing
+            (before, flag), (after, _) = drawn[-1], items[len(drawn) - 1]
+            n = min(len(after.points), len(before.points) + budget)
+            tail = after.with_points(before.points[-2:] + after.points[len(before.points) : n])
+            paint([(tail, False)], labels=False)
+            budget -= n - len(before.points)
+            done = after if n == len(after.points) else after.with_points(after.points[:n])
+            drawn[-1] = (done, flag)
+        while len(drawn) < len(items) and budget > 0 and drawn == list(items[: len(drawn)]):
+            ann, flag = items[len(drawn)]
+            if ann.kind is AnnotationKind.STROKE and len(ann.points) > budget:
+                ann = ann.with_points(ann.points[:budget])
+            paint([(ann, flag)])
+            budget -= len(ann.points)
+            drawn.append((ann, flag))
+        painter.end()
+        self._layer_items = tuple(drawn)
+        if self._layer_items != items:
+            self.update()  # the rest next frame
         return self._layer
+
+    def set_calibration(self, calibration: Calibration | None) -> None:
+        self.calibration = calibration
+        self._layer = None  # measurement labels change
+        self.update()
+
+    def set_cue(self, entry: CueEntry | None) -> None:
+        self.cue = entry
+        self.update()
+
+    def _layered(self) -> tuple[tuple[Annotation, bool], ...]:
+        """What goes in the cached layer: every lasting annotation, with its pending flag."""
+        # A stroke is drawn solid even while unconfirmed: redrawing a long one when the
+        # confirmation comes would cost more than the cue is worth.
+        return tuple(
+            (a, a.id in self._pending and a.kind is not AnnotationKind.STROKE)
+            for a in self._annotations
+            if a.lifetime_s is None
+        )
 
     def set_pointers(self, pointers: tuple[Pointer, ...]) -> None:
         self._pointers = pointers
@@ -207,26 +325,73 @@ class VideoView(QWidget):
         rect = self.image_rect()
         # At a whole pixel: a fractional position would make Qt resample the image.
         painter.drawImage(QPoint(round(rect.x()), round(rect.y())), self._scaled_image(rect))
+        live: list[Annotation] = []
         if self._annotations:
             painter.drawImage(0, 0, self._annotation_layer(rect))
-            pending = [a for a in self._annotations if a.id in self._pending]
-            paint_overlays(painter, rect, pending, self._pointers, self._pending)
-        else:
-            paint_overlays(painter, rect, (), self._pointers)
-        if self._press is not None and self._drag is not None:
-            pen = QPen(QColor(255, 255, 255, 180), 2, Qt.DashLine)
-            painter.setPen(pen)
-            painter.drawLine(to_widget(rect, self._press), to_widget(rect, self._drag))
+            layered = {a.id for a, _ in self._layer_items}
+            live = [a for a in self._annotations if a.id not in layered]
+        paint_overlays(
+            painter,
+            rect,
+            live,
+            self._pointers,
+            self._pending,
+            calibration=self.calibration,
+            frame_size=self.frame_size,
+            now_ms=int(time.time() * 1000),
+        )
+        self._paint_gesture(painter, rect)
+        if self.cue is not None:
+            paint_cue(painter, rect, self.cue, phase_now(), show_keys=self.show_cue_keys)
         painter.end()
         self.painted.emit(self._tag, [a.id for a in self._annotations])
 
     # --- input (expert) ---------------------------------------------------------
+
+    def set_tool(self, tool: str) -> None:
+        self.tool = tool
+        self._press = self._drag = None
+        self._stroke = []
+        self.update()
+
+    def _paint_gesture(self, painter: QPainter, rect: QRectF) -> None:
+        """What is being drawn, before it is sent: dashed, in the chosen colour."""
+        if self._press is None:
+            return
+        if self.tool == "stroke" and len(self._stroke) >= 2:
+            pts: tuple = tuple(
+                self._stroke[self._stroke_sent - 1 :] if self._stroke_sent else self._stroke
+            )
+            kind = AnnotationKind.STROKE
+        elif self._drag is None:
+            return
+        elif self.tool in DRAG_TOOLS:
+            pts, kind = gesture_points(self.tool, self._press, self._drag), DRAG_TOOLS[self.tool]
+        else:
+            pen = QPen(QColor(255, 255, 255, 180), 2, Qt.DashLine)
+            painter.setPen(pen)
+            painter.drawLine(to_widget(rect, self._press), to_widget(rect, self._drag))
+            return
+        draft = Annotation("draft", kind, pts, "", color=self.color)
+        shapes = shapes_for(
+            draft,
+            rect.width(),
+            rect.height(),
+            calibration=None if self.tool == "calibrate" else self.calibration,
+            frame_size=self.frame_size,
+            pending=kind is not AnnotationKind.STROKE,
+        )
+        paint_shapes(painter, rect, shapes, QColor(self.color))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if not self.interactive or event.button() != Qt.LeftButton:
             return
         self._press = self.to_normalised(event.position())
         self._drag = None
+        if self.tool == "stroke" and self._press is not None:
+            self._stroke = [self._press]
+            self._stroke_sent = 0
+            self._stroke_last_emit = 0.0
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if not self.interactive:
@@ -238,7 +403,27 @@ class VideoView(QWidget):
         self.pointer_moved.emit(pos[0], pos[1], True)
         if self._press is not None:
             self._drag = pos
+            if self.tool == "stroke":
+                self._add_stroke_point(pos)
             self.update()
+
+    def _add_stroke_point(self, pos: tuple[float, float]) -> None:
+        rect = self.image_rect()
+        last = self._stroke[-1]
+        step = max(abs(pos[0] - last[0]) * rect.width(), abs(pos[1] - last[1]) * rect.height())
+        if step < STROKE_MIN_STEP_PX:
+            return
+        self._stroke.append(pos)
+        now = time.perf_counter()
+        if now - self._stroke_last_emit >= STROKE_BATCH_S:
+            self._emit_stroke(False)
+            self._stroke_last_emit = now
+
+    def _emit_stroke(self, finished: bool) -> None:
+        new = tuple(self._stroke[self._stroke_sent :])
+        if new or finished:
+            self._stroke_sent = len(self._stroke)
+            self.stroke_points.emit(new, finished)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if not self.interactive or event.button() != Qt.LeftButton or self._press is None:
@@ -246,10 +431,22 @@ class VideoView(QWidget):
         start, end = self._press, self.to_normalised(event.position()) or self._drag
         self._press = self._drag = None
         self.update()
-        if end is None or max(abs(end[0] - start[0]), abs(end[1] - start[1])) < CLICK_TOLERANCE:
-            self.mark_requested.emit(start[0], start[1])
-        else:
-            self.arrow_requested.emit(start[0], start[1], end[0], end[1])
+        if self.tool == "stroke":
+            if end is not None and end != self._stroke[-1]:
+                self._stroke.append(end)
+            self._emit_stroke(True)
+            self._stroke = []
+            return
+        click = end is None or max(abs(end[0] - start[0]), abs(end[1] - start[1])) < CLICK_TOLERANCE
+        if self.tool == "point":
+            if click:
+                self.mark_requested.emit(start[0], start[1])
+            else:
+                self.arrow_requested.emit(start[0], start[1], end[0], end[1])
+        elif self.tool == "text":
+            self.shape_drawn.emit("text", (start,))
+        elif not click and end is not None:
+            self.shape_drawn.emit(self.tool, gesture_points(self.tool, start, end))
 
     def leaveEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         if self.interactive:

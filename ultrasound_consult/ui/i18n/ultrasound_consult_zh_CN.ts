@@ -19,6 +19,30 @@
         <translation>正在重新连接服务器… 视频仍在继续。</translation>
     </message>
     <message>
+        <source>Not calibrated</source>
+        <translation>未校准</translation>
+    </message>
+    <message>
+        <source>Measurements show pixels. Calibrate on the depth scale (K).</source>
+        <translation>测量值以像素显示。请在深度标尺上校准（K）。</translation>
+    </message>
+    <message>
+        <source>from the scanner</source>
+        <translation>来自超声设备</translation>
+    </message>
+    <message>
+        <source>calibrated by {name}</source>
+        <translation>由 {name} 校准</translation>
+    </message>
+    <message>
+        <source>test picture</source>
+        <translation>测试图像</translation>
+    </message>
+    <message>
+        <source>Scale {mm:.3f} mm/px</source>
+        <translation>比例 {mm:.3f} 毫米/像素</translation>
+    </message>
+    <message>
         <source>RTT {ms:.0f} ms</source>
         <translation>往返 {ms:.0f} 毫秒</translation>
     </message>
@@ -59,6 +83,18 @@
         <translation>扫查端 — 超声远程会诊</translation>
     </message>
     <message>
+        <source>Done ✓  (Space)</source>
+        <translation>已完成 ✓（空格）</translation>
+    </message>
+    <message>
+        <source>Can't ✗  (Backspace)</source>
+        <translation>做不到 ✗（退格）</translation>
+    </message>
+    <message>
+        <source>The expert asks — answer when you have done it</source>
+        <translation>专家的指示 — 完成后请回应</translation>
+    </message>
+    <message>
         <source>Expert — ultrasound-consult</source>
         <translation>专家端 — 超声远程会诊</translation>
     </message>
@@ -67,16 +103,60 @@
         <translation>单击标记 · 拖动画箭头</translation>
     </message>
     <message>
-        <source>Clear my marks</source>
-        <translation>清除我的标记</translation>
-    </message>
-    <message>
         <source>Watching (observers cannot draw)</source>
         <translation>观看中（观摩者不能标注）</translation>
     </message>
     <message>
         <source>Waiting for video…</source>
         <translation>正在等待视频…</translation>
+    </message>
+    <message>
+        <source>Drag to draw freehand</source>
+        <translation>拖动以手绘</translation>
+    </message>
+    <message>
+        <source>Drag to circle a structure</source>
+        <translation>拖动以圈出结构</translation>
+    </message>
+    <message>
+        <source>Drag to draw a box</source>
+        <translation>拖动以画方框</translation>
+    </message>
+    <message>
+        <source>Click where the text goes</source>
+        <translation>单击放置文字的位置</translation>
+    </message>
+    <message>
+        <source>Drag from one edge to the other to measure</source>
+        <translation>从一侧边缘拖到另一侧进行测量</translation>
+    </message>
+    <message>
+        <source>Drag a box around the structure to measure its area</source>
+        <translation>拖动方框框住结构以测量面积</translation>
+    </message>
+    <message>
+        <source>Drag between two marks of the depth scale</source>
+        <translation>在深度标尺的两个刻度之间拖动</translation>
+    </message>
+    <message>
+        <source>Text</source>
+        <translation>文字</translation>
+    </message>
+    <message>
+        <source>Text to show on the image:</source>
+        <translation>要显示在图像上的文字：</translation>
+    </message>
+    <message>
+        <source>Calibrate</source>
+        <translation>校准</translation>
+    </message>
+    <message>
+        <source>Distance between the two marks, in millimetres:</source>
+        <translation>两个刻度之间的距离（毫米）：</translation>
+    </message>
+    <message>
+        <source>Frozen: draw on this frame, then Send frame (Enter)</source>
+        <translation>已冻结：在此帧上绘制，然后发送画面（回车）</translation>
     </message>
     <message>
         <source>Station confirmed in {ms:.0f} ms</source>
@@ -241,6 +321,424 @@
     <message>
         <source>Connection poor</source>
         <translation>连接较差</translation>
+    </message>
+    <message>
+        <source>Probe guidance</source>
+        <extracomment>action, direction (or None), angle (or None), probe (or None), marker degrees</extracomment>
+        <translation>探头指导</translation>
+    </message>
+    <message>
+        <source>Angle</source>
+        <translation>角度</translation>
+    </message>
+    <message>
+        <source>Send cue</source>
+        <translation>发送指示</translation>
+    </message>
+    <message>
+        <source>Ask for</source>
+        <translation>请求</translation>
+    </message>
+    <message>
+        <source>Withdraw cue</source>
+        <translation>撤回指示</translation>
+    </message>
+    <message>
+        <source>Slide</source>
+        <translation>滑动</translation>
+    </message>
+    <message>
+        <source>Sweep</source>
+        <translation>扫查</translation>
+    </message>
+    <message>
+        <source>Rock</source>
+        <translation>摇摆</translation>
+    </message>
+    <message>
+        <source>Tilt / fan</source>
+        <translation>倾斜 / 扇扫</translation>
+    </message>
+    <message>
+        <source>Rotate</source>
+        <translation>旋转</translation>
+    </message>
+    <message>
+        <source>Pressure</source>
+        <translation>加压</translation>
+    </message>
+    <message>
+        <source>Hold still</source>
+        <translation>保持不动</translation>
+    </message>
+    <message>
+        <source>Depth +</source>
+        <translation>深度 +</translation>
+    </message>
+    <message>
+        <source>Depth −</source>
+        <translation>深度 −</translation>
+    </message>
+    <message>
+        <source>Gain +</source>
+        <translation>增益 +</translation>
+    </message>
+    <message>
+        <source>Gain −</source>
+        <translation>增益 −</translation>
+    </message>
+    <message>
+        <source>Colour Doppler</source>
+        <translation>彩色多普勒</translation>
+    </message>
+    <message>
+        <source>Power Doppler</source>
+        <translation>能量多普勒</translation>
+    </message>
+    <message>
+        <source>Freeze</source>
+        <translation>冻结</translation>
+    </message>
+    <message>
+        <source>Save clip</source>
+        <translation>保存片段</translation>
+    </message>
+    <message>
+        <source>Toward head</source>
+        <translation>向头侧</translation>
+    </message>
+    <message>
+        <source>Toward feet</source>
+        <translation>向足侧</translation>
+    </message>
+    <message>
+        <source>Patient's left</source>
+        <translation>患者左侧</translation>
+    </message>
+    <message>
+        <source>Patient's right</source>
+        <translation>患者右侧</translation>
+    </message>
+    <message>
+        <source>Toward marker</source>
+        <translation>朝向标记</translation>
+    </message>
+    <message>
+        <source>Away from marker</source>
+        <translation>背离标记</translation>
+    </message>
+    <message>
+        <source>Clockwise</source>
+        <translation>顺时针</translation>
+    </message>
+    <message>
+        <source>Counter-clockwise</source>
+        <translation>逆时针</translation>
+    </message>
+    <message>
+        <source>Press harder</source>
+        <translation>加大压力</translation>
+    </message>
+    <message>
+        <source>Ease off</source>
+        <translation>减轻压力</translation>
+    </message>
+    <message>
+        <source>Slide the probe toward the patient's head</source>
+        <translation>向患者头侧滑动探头</translation>
+    </message>
+    <message>
+        <source>Slide the probe toward the patient's feet</source>
+        <translation>向患者足侧滑动探头</translation>
+    </message>
+    <message>
+        <source>Slide the probe to the patient's left</source>
+        <translation>向患者左侧滑动探头</translation>
+    </message>
+    <message>
+        <source>Slide the probe to the patient's right</source>
+        <translation>向患者右侧滑动探头</translation>
+    </message>
+    <message>
+        <source>Slide the probe toward its marker</source>
+        <translation>朝探头标记方向滑动探头</translation>
+    </message>
+    <message>
+        <source>Slide the probe away from its marker</source>
+        <translation>背离探头标记方向滑动探头</translation>
+    </message>
+    <message>
+        <source>Sweep slowly toward the patient's head</source>
+        <translation>向患者头侧缓慢扫查</translation>
+    </message>
+    <message>
+        <source>Sweep slowly toward the patient's feet</source>
+        <translation>向患者足侧缓慢扫查</translation>
+    </message>
+    <message>
+        <source>Sweep slowly to the patient's left</source>
+        <translation>向患者左侧缓慢扫查</translation>
+    </message>
+    <message>
+        <source>Sweep slowly to the patient's right</source>
+        <translation>向患者右侧缓慢扫查</translation>
+    </message>
+    <message>
+        <source>Sweep slowly toward the probe's marker</source>
+        <translation>朝探头标记方向缓慢扫查</translation>
+    </message>
+    <message>
+        <source>Sweep slowly away from the marker</source>
+        <translation>背离探头标记方向缓慢扫查</translation>
+    </message>
+    <message>
+        <source>Rock the probe toward its marker</source>
+        <translation>将探头朝标记方向摇摆</translation>
+    </message>
+    <message>
+        <source>Rock the probe away from its marker</source>
+        <translation>将探头背离标记方向摇摆</translation>
+    </message>
+    <message>
+        <source>Tilt the probe toward the patient's head</source>
+        <translation>将探头向患者头侧倾斜</translation>
+    </message>
+    <message>
+        <source>Tilt the probe toward the patient's feet</source>
+        <translation>将探头向患者足侧倾斜</translation>
+    </message>
+    <message>
+        <source>Tilt the probe to the patient's left</source>
+        <translation>将探头向患者左侧倾斜</translation>
+    </message>
+    <message>
+        <source>Tilt the probe to the patient's right</source>
+        <translation>将探头向患者右侧倾斜</translation>
+    </message>
+    <message>
+        <source>Tilt the probe toward its marker</source>
+        <translation>将探头朝标记方向倾斜</translation>
+    </message>
+    <message>
+        <source>Tilt the probe away from its marker</source>
+        <translation>将探头背离标记方向倾斜</translation>
+    </message>
+    <message>
+        <source>Rotate the probe clockwise</source>
+        <translation>顺时针旋转探头</translation>
+    </message>
+    <message>
+        <source>Rotate the probe counter-clockwise</source>
+        <translation>逆时针旋转探头</translation>
+    </message>
+    <message>
+        <source>Press harder with the probe</source>
+        <translation>探头加大压力</translation>
+    </message>
+    <message>
+        <source>Ease the pressure on the probe</source>
+        <translation>减轻探头压力</translation>
+    </message>
+    <message>
+        <source>Hold the probe still</source>
+        <translation>保持探头不动</translation>
+    </message>
+    <message>
+        <source>Increase the depth</source>
+        <translation>增加深度</translation>
+    </message>
+    <message>
+        <source>Decrease the depth</source>
+        <translation>减小深度</translation>
+    </message>
+    <message>
+        <source>Increase the gain</source>
+        <translation>增加增益</translation>
+    </message>
+    <message>
+        <source>Decrease the gain</source>
+        <translation>降低增益</translation>
+    </message>
+    <message>
+        <source>Turn on colour Doppler</source>
+        <translation>打开彩色多普勒</translation>
+    </message>
+    <message>
+        <source>Turn on power Doppler</source>
+        <translation>打开能量多普勒</translation>
+    </message>
+    <message>
+        <source>Freeze the image</source>
+        <translation>冻结图像</translation>
+    </message>
+    <message>
+        <source>Save a clip</source>
+        <translation>保存一段片段</translation>
+    </message>
+    <message>
+        <source>({deg:.0f}°)</source>
+        <translation>（{deg:.0f}°）</translation>
+    </message>
+    <message>
+        <source>sent</source>
+        <translation>已发送</translation>
+    </message>
+    <message>
+        <source>on the station's screen</source>
+        <translation>已显示在扫查端</translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>can't do it</source>
+        <translation>做不到</translation>
+    </message>
+    <message>
+        <source>withdrawn</source>
+        <translation>已撤回</translation>
+    </message>
+    <message>
+        <source>replaced by a newer cue</source>
+        <translation>已被新指示取代</translation>
+    </message>
+    <message>
+        <source>R</source>
+        <extracomment>One animation cycle.</extracomment>
+        <translation>右</translation>
+    </message>
+    <message>
+        <source>L</source>
+        <translation>左</translation>
+    </message>
+    <message>
+        <source>from {name}</source>
+        <translation>来自 {name}</translation>
+    </message>
+    <message>
+        <source>the expert</source>
+        <translation>专家</translation>
+    </message>
+    <message>
+        <source>Space: done   ·   Backspace: can't</source>
+        <translation>空格：已完成   ·   退格：做不到</translation>
+    </message>
+    <message>
+        <source>Click where the probe should be; turn the mouse wheel to turn its marker. Right-click to clear.</source>
+        <translation>单击探头应放的位置；滚动鼠标滚轮转动探头标记。右键单击清除。</translation>
+    </message>
+    <message>
+        <source>◀ Older</source>
+        <translation>◀ 较早</translation>
+    </message>
+    <message>
+        <source>Newer ▶</source>
+        <translation>较新 ▶</translation>
+    </message>
+    <message>
+        <source>Hide</source>
+        <translation>隐藏</translation>
+    </message>
+    <message>
+        <source>Frame sent by {name}</source>
+        <translation>{name} 发送的画面</translation>
+    </message>
+    <message>
+        <source>Point</source>
+        <translation>指示</translation>
+    </message>
+    <message>
+        <source>Click to mark a spot, drag to draw an arrow</source>
+        <translation>单击标记位置，拖动画箭头</translation>
+    </message>
+    <message>
+        <source>Draw</source>
+        <translation>手绘</translation>
+    </message>
+    <message>
+        <source>Draw freehand</source>
+        <translation>手绘</translation>
+    </message>
+    <message>
+        <source>Ellipse</source>
+        <translation>椭圆</translation>
+    </message>
+    <message>
+        <source>Box</source>
+        <translation>方框</translation>
+    </message>
+    <message>
+        <source>Click where the text goes, then type it</source>
+        <translation>单击放置文字的位置，然后输入文字</translation>
+    </message>
+    <message>
+        <source>Caliper</source>
+        <translation>测距</translation>
+    </message>
+    <message>
+        <source>Drag to measure a distance</source>
+        <translation>拖动测量距离</translation>
+    </message>
+    <message>
+        <source>Area</source>
+        <translation>面积</translation>
+    </message>
+    <message>
+        <source>Drag a box around a structure to measure its ellipse area</source>
+        <translation>拖动方框框住结构，测量其椭圆面积</translation>
+    </message>
+    <message>
+        <source>Drag between two depth-scale marks, then type the distance</source>
+        <translation>在深度标尺两个刻度之间拖动，然后输入距离</translation>
+    </message>
+    <message>
+        <source>Colour {n}</source>
+        <translation>颜色 {n}</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>撤销</translation>
+    </message>
+    <message>
+        <source>Undo your last change (Ctrl+Z)</source>
+        <translation>撤销上一次修改（Ctrl+Z）</translation>
+    </message>
+    <message>
+        <source>Redo</source>
+        <translation>重做</translation>
+    </message>
+    <message>
+        <source>Redo (Ctrl+Shift+Z)</source>
+        <translation>重做（Ctrl+Shift+Z）</translation>
+    </message>
+    <message>
+        <source>Clear mine</source>
+        <translation>清除我的标记</translation>
+    </message>
+    <message>
+        <source>Remove your marks (Delete)</source>
+        <translation>删除您的标记（Delete）</translation>
+    </message>
+    <message>
+        <source>Clear all</source>
+        <translation>全部清除</translation>
+    </message>
+    <message>
+        <source>Remove everyone's marks (Shift+Delete)</source>
+        <translation>删除所有人的标记（Shift+Delete）</translation>
+    </message>
+    <message>
+        <source>Hold this frame to draw on it, then send it (F)</source>
+        <translation>冻结此帧以便在上面绘制，然后发送（F）</translation>
+    </message>
+    <message>
+        <source>Send frame</source>
+        <translation>发送画面</translation>
+    </message>
+    <message>
+        <source>Send the frozen frame with its drawing to the station (Enter)</source>
+        <translation>将冻结的画面连同绘制内容发送到扫查端（回车）</translation>
     </message>
 </context>
 </TS>

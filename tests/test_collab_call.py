@@ -1,0 +1,194 @@
+"""The expert's hands end to end on loopback: the real server process, real aiortc
+peers. Every kind reaches the station and a watching trainee, long strokes arrive
+whole, cues are answered, calibration is shared, snapshots arrive, and operations
+still arrive through the server when the data channel is down."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from tests.test_call import connected_with_frames, party
+from ultrasound_consult.annotate.shapes import measurement_text
+from ultrasound_consult.media.source_spec import open_source
+from ultrasound_consult.protocol.annotation import AnnotationKind
+from ultrasound_consult.protocol.channel import OPS_CHANNEL
+from ultrasound_consult.protocol.guidance import Action, CueStatus, Direction
+from ultrasound_consult.session.collab import calibration_of
+
+SOURCE = "synthetic:320x240@15"
+
+
+def ids(annotations) -> set[str]:
+    return {a.id for a in annotations}
+
+
+async def test_every_kind_reaches_the_station_and_a_trainee_with_round_trips(signaling_url, invite):
+    async with (
+        party(signaling_url, invite("station"), "Clinic", open_source(SOURCE)) as st,
+        party(signaling_url, invite("expert"), "Dr 王") as ex,
+        party(signaling_url, invite("observer"), "Trainee") as ob,
+    ):
+        await connected_with_frames(ex, 3)
+        await connected_with_frames(ob, 3)
+        c = ex.call.collab
+        made = [
+            c.add_annotation(AnnotationKind.MARK, ((0.5, 0.5),)),
+            c.add_annotation(AnnotationKind.ARROW, ((0.1, 0.1), (0.3, 0.3)), color="#00ffff"),
+            c.add_annotation(AnnotationKind.STROKE, tuple((i / 100, 0.5) for i in range(100))),
+            c.add_annotation(AnnotationKind.ELLIPSE, ((0.2, 0.2), (0.4, 0.3))),
+            c.add_annotation(AnnotationKind.RECT, ((0.6, 0.6), (0.8, 0.7))),
+            c.add_annotation(AnnotationKind.TEXT, ((0.3, 0.8),), label="胆囊 GB"),
+            c.add_annotation(AnnotationKind.CALIPER, ((0.2, 0.5), (0.7, 0.5))),
+            c.add_annotation(AnnotationKind.AREA, ((0.3, 0.5), (0.7, 0.5), (0.5, 0.6))),
+        ]
+        assert ids(ex.obs.annotations) == set(made), "the author sees them at once"
+        await st.obs.wait_for(lambda: ids(st.obs.annotations) == set(made), what="station")
+        await ob.obs.wait_for(lambda: ids(ob.obs.annotations) == set(made), what="trainee")
+        await ex.obs.wait_for(lambda: not ex.obs.pending, what="all confirmed")
+        assert len(ex.obs.acks) == len(made) and all(ok for _, ok, _, _ in ex.obs.acks)
+        assert all(rtt > 0 for _, _, rtt, _ in ex.obs.acks)
+        assert st.obs.annotations == ex.obs.annotations == ob.obs.annotations
+        station_authors = {a.author for a in st.obs.annotations}
+        assert station_authors == {"Dr 王"}, "the station sees who drew what"
+
+        # Edit, undo and redo converge everywhere too.
+        c.update_annotation(made[1], points=((0.5, 0.5), (0.9, 0.9)))
+        c.remove_annotation(made[0])
+        assert c.undo() and c.undo()  # the mark is back, the arrow where it was
+        assert c.redo()  # the arrow moved again
+        await st.obs.wait_for(
+            lambda: st.obs.annotations == ex.call.scene.annotations(), what="edits converge"
+        )
+        arrow = st.call.scene.get(made[1])
+        assert arrow.points == ((0.5, 0.5), (0.9, 0.9)) and made[0] in st.call.scene
+        c.clear_annotations(mine_only=True)
+        await ob.obs.wait_for(lambda: not ob.obs.annotations, what="trainee cleared")
+        assert not st.call.scene.annotations()
+
+        # The trainee may not draw: the station refuses, nothing changes.
+        ob.call.collab.add_annotation(AnnotationKind.MARK, ((0.5, 0.5),))
+        await ob.obs.wait_for(lambda: ob.obs.acks and not ob.obs.acks[-1][1], what="refusal")
+        assert not st.call.scene.annotations()
+
+
+async def test_a_10000_point_stroke_arrives_whole_while_video_flows(signaling_url, invite):
+    async with (
+        party(signaling_url, invite("station"), "Clinic", open_source(SOURCE)) as st,
+        party(signaling_url, invite("expert"), "Dr") as ex,
+    ):
+        await connected_with_frames(ex, 3)
+        pts = tuple((0.5 + 0.4 * math.cos(i / 300), 0.5 + 0.4 * math.sin(i / 170))
+                    for i in range(10_000))  # fmt: skip
+        stroke = ex.call.collab.add_annotation(AnnotationKind.STROKE, pts[:1])
+        ex.call.collab.extend_stroke(stroke, pts[1:])
+        frames = ex.obs.remote_count
+        await st.obs.wait_for(
+            lambda: st.obs.annotations and len(st.obs.annotations[0].points) == 10_000,
+            what="whole stroke at the station",
+        )
+        assert np.allclose(st.call.scene.get(stroke).points, pts, atol=1e-5)
+        await ex.obs.wait_for(lambda: ex.obs.remote_count >= frames + 5, what="video goes on")
+
+
+async def test_cue_shown_answered_and_seen_by_the_expert(signaling_url, invite):
+    async with (
+        party(signaling_url, invite("station"), "Clinic", open_source(SOURCE)) as st,
+        party(signaling_url, invite("expert"), "Dr") as ex,
+    ):
+        await connected_with_frames(ex, 3)
+        first = ex.call.collab.send_cue(Action.SLIDE, Direction.HEAD, probe=(0.5, 0.4),
+                                        marker_deg=0.0)  # fmt: skip
+        await st.obs.wait_for(
+            lambda: st.obs.active_cue and st.obs.active_cue.cue.id == first, what="cue shown"
+        )
+        second = ex.call.collab.send_cue(Action.ROTATE, Direction.CLOCKWISE, angle_deg=90)
+        await st.obs.wait_for(
+            lambda: st.obs.active_cue and st.obs.active_cue.cue.id == second, what="replaced"
+        )
+        assert st.call.collab.answer_cue(CueStatus.DONE)
+        status = lambda cid: next(  # noqa: E731
+            (e.status for e in ex.obs.cues if e.cue.id == cid), None
+        )
+        await ex.obs.wait_for(lambda: status(second) is CueStatus.DONE, what="done seen")
+        assert status(first) is CueStatus.REPLACED
+        assert next(e for e in ex.obs.cues if e.cue.id == second).by == "Clinic"
+        third = ex.call.collab.send_cue(Action.HOLD)
+        await st.obs.wait_for(lambda: st.obs.active_cue is not None, what="hold shown")
+        ex.call.collab.cancel_cue(third)
+        await st.obs.wait_for(lambda: st.obs.active_cue is None, what="withdrawn")
+        await ex.obs.wait_for(lambda: status(third) is CueStatus.CANCELLED, what="cancel seen")
+
+
+async def test_calibration_is_shared_and_measurements_agree(signaling_url, invite):
+    async with (
+        party(signaling_url, invite("station"), "Clinic", open_source(SOURCE)) as st,
+        party(signaling_url, invite("expert"), "Dr") as ex,
+    ):
+        await connected_with_frames(ex, 3)
+        # The phantom knows its scale: the expert has it before anyone calibrates.
+        await ex.obs.wait_for(lambda: ex.obs.calibration is not None, what="source scale")
+        assert ex.obs.calibration.origin.value == "synthetic"
+        ex.call.collab.calibrate((0.9, 0.1), (0.9, 0.9), 60.0)
+        await st.obs.wait_for(
+            lambda: st.obs.calibration and st.obs.calibration.origin.value == "user",
+            what="user calibration at the station",
+        )
+        cal_st, cal_ex = calibration_of(st.obs.calibration), calibration_of(ex.obs.calibration)
+        assert cal_st == cal_ex
+        assert cal_st.mm_per_px_y == 60.0 / (0.8 * 240)
+        caliper = ex.call.collab.add_annotation(AnnotationKind.CALIPER, ((0.1, 0.2), (0.1, 0.6)))
+        await st.obs.wait_for(lambda: caliper in st.call.scene, what="caliper")
+        texts = {measurement_text(p.call.scene.get(caliper), calibration_of(p.obs.calibration),
+                                  320, 240) for p in (st, ex)}  # fmt: skip
+        assert texts == {"30.0 mm"}
+
+
+async def test_operations_go_through_the_server_when_the_data_channel_is_down(
+    signaling_url, invite
+):
+    async with (
+        party(signaling_url, invite("station"), "Clinic", open_source(SOURCE)) as st,
+        party(signaling_url, invite("expert"), "Dr") as ex,
+    ):
+        await connected_with_frames(ex, 3)
+        (link,) = ex.call.links.values()
+        link.channels[OPS_CHANNEL].close()
+        await ex.obs.wait_for(lambda: not link.channel_open(OPS_CHANNEL), what="channel down")
+        mark = ex.call.collab.add_annotation(AnnotationKind.MARK, ((0.4, 0.4),))
+        cue = ex.call.collab.send_cue(Action.COMPRESS, Direction.MORE)
+        await st.obs.wait_for(lambda: mark in st.call.scene, what="mark via the server")
+        await st.obs.wait_for(lambda: st.obs.active_cue is not None, what="cue via the server")
+        assert st.obs.active_cue.cue.id == cue
+        await ex.obs.wait_for(lambda: len(ex.obs.acks) == 2, what="acks back via the server")
+        assert ex.call.stats.ops_via_server == 2
+        assert st.call.stats.ops_via_server_received == 2
+
+
+async def test_late_viewer_gets_the_whole_scene_and_a_snapshot_arrives(signaling_url, invite):
+    async with (
+        party(signaling_url, invite("station"), "Clinic", open_source(SOURCE)) as st,
+        party(signaling_url, invite("expert"), "Dr") as ex,
+    ):
+        await connected_with_frames(ex, 3)
+        long = tuple((i / 2000, 0.3) for i in range(2000))
+        stroke = ex.call.collab.add_annotation(AnnotationKind.STROKE, long)
+        text = ex.call.collab.add_annotation(AnnotationKind.TEXT, ((0.5, 0.5),), label="here")
+        await st.obs.wait_for(lambda: len(st.call.scene) == 2, what="scene at the station")
+        frame = ex.obs.remote_frames[-1]
+        image = frame.display_array()
+        snap = ex.call.collab.send_snapshot(
+            image, ex.call.scene.annotations(), media_ts=frame.media_ts
+        )
+        await st.obs.wait_for(lambda: st.obs.snapshots, what="snapshot at the station")
+        got = st.obs.snapshots[0]
+        assert got.header.id == snap and got.image.shape[:2] == image.shape[:2]
+        assert got.header.media_ts == pytest.approx(frame.media_ts, abs=1e-6)
+        assert [a.id for a in got.header.annotations] == [stroke, text]
+        await ex.obs.wait_for(lambda: any(op == snap for op, *_ in ex.obs.acks), what="ack")
+        async with party(signaling_url, invite("trainer"), "Teacher") as late:
+            await late.obs.wait_for(lambda: len(late.obs.annotations) == 2, what="resync")
+            assert len(late.call.scene.get(stroke).points) == 2000
+            assert late.obs.calibration is not None
