@@ -84,7 +84,3 @@ class Calibration:
         axis1 = math.hypot(ux, uy)
         half2 = abs(ux * vy - uy * vx) / axis1 if axis1 > 0 else 0.0
         return axis1, 2.0 * half2, math.pi * (axis1 / 2.0) * half2
-
-
-#: The same arithmetic in pixels, for a frame nobody has calibrated yet.
-PIXELS = Calibration(1.0, 1.0, origin="none")

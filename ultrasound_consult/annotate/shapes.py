@@ -118,7 +118,7 @@ def shapes_for(
     elif kind is AnnotationKind.ARROW:
         tail, head = pts
         out.append(Polyline((tail, head), lw, dashed=pending))
-        out.append(Polygon(_arrow_head(tail, head, unit * 3.0)))
+        out.append(Polygon(arrow_head(tail, head, unit * 3.0)))
         label_at = (tail[0] + unit, tail[1] - unit)
     elif kind is AnnotationKind.STROKE:
         out.append(Polyline(tuple(pts), lw))  # solid even when pending: see VideoView
@@ -168,7 +168,7 @@ def shapes_for(
     return out
 
 
-def _arrow_head(tail: XY, head: XY, size: float) -> tuple[XY, XY, XY]:
+def arrow_head(tail: XY, head: XY, size: float) -> tuple[XY, XY, XY]:
     angle = math.atan2(head[1] - tail[1], head[0] - tail[0])
     left = (head[0] - size * math.cos(angle - 0.45), head[1] - size * math.sin(angle - 0.45))
     right = (head[0] - size * math.cos(angle + 0.45), head[1] - size * math.sin(angle + 0.45))

@@ -72,9 +72,6 @@ POINT_COUNTS: dict[AnnotationKind, tuple[int, int]] = {
     AnnotationKind.AREA: (3, 3),
 }
 
-#: Kinds whose value is a measurement (shown in mm or cm² when calibrated).
-MEASUREMENTS = frozenset({AnnotationKind.CALIPER, AnnotationKind.AREA})
-
 
 def check_point(value: Any, name: str) -> Point:
     if not isinstance(value, list | tuple) or len(value) != 2:

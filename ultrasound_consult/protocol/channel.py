@@ -40,6 +40,7 @@ from ultrasound_consult.protocol.fields import (
     message_type,
     opt_float,
     opt_int,
+    opt_seq,
     opt_str,
     req_bool,
     req_color,
@@ -61,10 +62,6 @@ FEC_CHANNEL = "fec"
 SNAPSHOT_CHANNEL = "snap"
 MAX_CHANNEL_BYTES = 16 * 1024
 CHANNEL_VERSION = 1
-
-
-def _seq(obj: dict[str, Any]) -> int:
-    return 0 if obj.get("seq") is None else req_int(obj, "seq", lo=0)
 
 
 @dataclass(frozen=True)
@@ -91,7 +88,7 @@ class AnnotationAdd:
     @classmethod
     def from_wire(cls, obj: dict[str, Any]) -> AnnotationAdd:
         return cls(
-            op=req_id(obj, "op"), ann=Annotation.from_wire(req_object(obj, "ann")), seq=_seq(obj)
+            op=req_id(obj, "op"), ann=Annotation.from_wire(req_object(obj, "ann")), seq=opt_seq(obj)
         )
 
 
@@ -128,7 +125,7 @@ class AnnotationUpdate:
             points=points,
             label=opt_str(obj, "label", max_len=MAX_LABEL_CHARS),
             color=None if obj.get("color") is None else req_color(obj, "color"),
-            seq=_seq(obj),
+            seq=opt_seq(obj),
         )
         if update.points is None and update.label is None and update.color is None:
             raise bad("'ann.update' changes nothing: give points, label or color")
@@ -159,7 +156,7 @@ class AnnotationExtend:
         points = check_points(req_list(obj, "points", max_len=MAX_POINTS_PER_MESSAGE))
         if not points:
             raise bad("'ann.extend' needs at least one point")
-        return cls(op=req_id(obj, "op"), id=req_id(obj, "id"), points=points, seq=_seq(obj))
+        return cls(op=req_id(obj, "op"), id=req_id(obj, "id"), points=points, seq=opt_seq(obj))
 
 
 @dataclass(frozen=True)
@@ -174,7 +171,7 @@ class AnnotationRemove:
 
     @classmethod
     def from_wire(cls, obj: dict[str, Any]) -> AnnotationRemove:
-        return cls(op=req_id(obj, "op"), id=req_id(obj, "id"), seq=_seq(obj))
+        return cls(op=req_id(obj, "op"), id=req_id(obj, "id"), seq=opt_seq(obj))
 
 
 @dataclass(frozen=True)
@@ -194,7 +191,7 @@ class AnnotationClear:
         return cls(
             op=req_id(obj, "op"),
             author=opt_str(obj, "author", max_len=MAX_AUTHOR_CHARS),
-            seq=_seq(obj),
+            seq=opt_seq(obj),
         )
 
 
@@ -270,7 +267,7 @@ class CalibrationSet:
             b=b,
             mm=opt_float(obj, "mm", lo=0.01, hi=10_000.0),
             by=opt_str(obj, "by", max_len=MAX_AUTHOR_CHARS, default="") or "",
-            seq=_seq(obj),
+            seq=opt_seq(obj),
         )
 
 

@@ -122,6 +122,11 @@ def opt_int(
     return req_int(obj, key, lo=lo, hi=hi)
 
 
+def opt_seq(obj: Mapping[str, Any]) -> int:
+    """An operation's per-sender sequence number; 0 (unsequenced) when absent."""
+    return opt_int(obj, "seq", lo=0) or 0
+
+
 def req_float(
     obj: Mapping[str, Any], key: str, *, lo: float | None = None, hi: float | None = None
 ) -> float:

@@ -28,6 +28,7 @@ from ultrasound_consult.protocol.annotation import MAX_AUTHOR_CHARS, Point, chec
 from ultrasound_consult.protocol.fields import (
     bad,
     opt_float,
+    opt_seq,
     opt_str,
     req_enum,
     req_id,
@@ -224,7 +225,7 @@ class CueSend:
         return cls(
             op=req_id(obj, "op"),
             cue=Cue.from_wire(req_object(obj, "cue")),
-            seq=_seq(obj),
+            seq=opt_seq(obj),
         )
 
 
@@ -242,7 +243,7 @@ class CueCancel:
 
     @classmethod
     def from_wire(cls, obj: dict[str, Any]) -> CueCancel:
-        return cls(op=req_id(obj, "op"), id=req_id(obj, "id"), seq=_seq(obj))
+        return cls(op=req_id(obj, "op"), id=req_id(obj, "id"), seq=opt_seq(obj))
 
 
 @dataclass(frozen=True)
@@ -272,7 +273,3 @@ class CueState:
             by=req_str(obj, "by", max_len=MAX_AUTHOR_CHARS, allow_empty=True),
             at_ms=req_int(obj, "at_ms", lo=0),
         )
-
-
-def _seq(obj: dict[str, Any]) -> int:
-    return req_int(obj, "seq", lo=0) if obj.get("seq") is not None else 0

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ultrasound_consult.annotate.calibration import Calibration, CalibrationError
-from ultrasound_consult.annotate.guidance import CueEntry, GuidanceBoard
+from ultrasound_consult.annotate.guidance import GuidanceBoard
 from ultrasound_consult.annotate.history import Intent, UndoHistory, added, changed, removed
 from ultrasound_consult.annotate.scene import AnnotationScene, PointerBoard, SceneError
 from ultrasound_consult.annotate.sequencer import GAP_TIMEOUT_S, OpSequencer
@@ -473,10 +473,6 @@ class Collaboration:
     def pending_annotation_ids(self) -> frozenset[str]:
         return frozenset(p.annotation_id for p in self._pending.values() if p.annotation_id)
 
-    @property
-    def unconfirmed(self) -> int:
-        return len(self._pending)
-
     def _notify_annotations(self) -> None:
         self.call.observer.on_annotations(self.scene.annotations(), self.pending_annotation_ids())
 
@@ -747,9 +743,6 @@ class Collaboration:
             send(CueSend(f"s-{epoch}-{next(self._ids)}", entry.cue))
             send(CueState(entry.cue.id, entry.status, entry.by, entry.at_ms))
         self.stats.scene_syncs += 1
-
-    def cue_entries(self) -> tuple[CueEntry, ...]:
-        return self.guidance.entries()
 
     async def close(self) -> None:
         if self._pointer.timer is not None:

@@ -314,7 +314,8 @@ class StationWindow(CallWindow):
             QKeySequence(Qt.Key_Backspace), self, activated=lambda: self.answer_cue(CueStatus.CANT)
         )
         # The cue animates even if the picture stalls.
-        self._cue_timer = QTimer(self, interval=33, timeout=self.view.update)
+        self._cue_timer = QTimer(self, interval=33, timeout=self._animate_cue)
+        self._frames_at_tick = 0
         self.active_cue: CueEntry | None = None
 
     def _on_cues(self, entries: tuple[CueEntry, ...], active: CueEntry | None) -> None:
@@ -326,6 +327,12 @@ class StationWindow(CallWindow):
             self._cue_timer.start()
         else:
             self._cue_timer.stop()
+
+    def _animate_cue(self) -> None:
+        """Keep the cue moving when the picture stalls; frames repaint it otherwise."""
+        if self.view.frames_shown == self._frames_at_tick:
+            self.view.update()
+        self._frames_at_tick = self.view.frames_shown
 
     def answer_cue(self, status: CueStatus) -> None:
         if self.active_cue is not None:

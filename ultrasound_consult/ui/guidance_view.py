@@ -21,15 +21,16 @@ from PySide6.QtGui import (
     QPainter,
     QPainterPath,
     QPen,
+    QPolygonF,
     QWheelEvent,
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ultrasound_consult.annotate.guidance import CueEntry, marker_vector, motion_vector, spin
+from ultrasound_consult.annotate.shapes import arrow_head
 from ultrasound_consult.protocol.guidance import Action, Cue, CueStatus, Direction
 from ultrasound_consult.ui.cue_text import cue_text
 from ultrasound_consult.ui.i18n import tr
-from ultrasound_consult.ui.overlay import arrow_polygon
 
 BODY = QColor(70, 78, 90)
 BODY_EDGE = QColor(150, 160, 175)
@@ -157,7 +158,7 @@ def _paint_motion(
         painter.setPen(pen)
         painter.drawLine(tail, head)
         painter.setBrush(CUE)
-        painter.drawPolygon(arrow_polygon(tail, head, unit * 0.9))
+        painter.drawPolygon(_arrow(tail, head, unit * 0.9))
         painter.setBrush(Qt.NoBrush)
         if cue.action in (Action.SLIDE, Action.SWEEP):
             ghost = QPointF(c.x() + vec[0] * length * phase, c.y() + vec[1] * length * phase)
@@ -181,7 +182,7 @@ def _paint_motion(
         end = path.pointAtPercent(1.0)
         before = path.pointAtPercent(0.9)
         painter.setBrush(CUE)
-        painter.drawPolygon(arrow_polygon(before, end, unit * 0.9))
+        painter.drawPolygon(_arrow(before, end, unit * 0.9))
         painter.setBrush(Qt.NoBrush)
         _paint_probe(painter, c, unit, marker + (cue.angle_deg or 90.0) * turn * phase, 0.45)
     elif cue.action is Action.COMPRESS:
@@ -200,6 +201,11 @@ def _paint_motion(
         painter.setOpacity(0.6 * (0.5 + 0.5 * math.cos(phase * 2 * math.pi)))
         painter.drawEllipse(c, unit * 2.1, unit * 2.1)
         painter.setOpacity(1.0)
+
+
+def _arrow(tail: QPointF, head: QPointF, size: float) -> QPolygonF:
+    points = arrow_head((tail.x(), tail.y()), (head.x(), head.y()), size)
+    return QPolygonF([QPointF(x, y) for x, y in points])
 
 
 def cue_banner_rect(area: QRectF) -> QRectF:

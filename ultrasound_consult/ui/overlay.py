@@ -8,7 +8,6 @@ line has a dark outline under it so it reads on both black fluid and bright tiss
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -166,14 +165,3 @@ def paint_overlays(
         )
     for pointer in pointers:
         paint_pointer(painter, rect, pointer)
-
-
-def arrow_polygon(tail: QPointF, head: QPointF, size: float) -> QPolygonF:
-    angle = math.atan2(head.y() - tail.y(), head.x() - tail.x())
-    left = QPointF(
-        head.x() - size * math.cos(angle - 0.45), head.y() - size * math.sin(angle - 0.45)
-    )
-    right = QPointF(
-        head.x() - size * math.cos(angle + 0.45), head.y() - size * math.sin(angle + 0.45)
-    )
-    return QPolygonF([head, left, right])

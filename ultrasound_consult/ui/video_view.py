@@ -213,6 +213,8 @@ class VideoView(QWidget):
             self._layer = QImage(self.width(), self.height(), QImage.Format_ARGB32_Premultiplied)
             self._layer.fill(0)
             self._layer_key, drawn = key, []
+        if tuple(drawn) == items:
+            return self._layer  # the usual frame: nothing new to draw
         budget = LAYER_POINTS_PER_PAINT
         painter = QPainter(self._layer)
 
