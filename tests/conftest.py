@@ -59,6 +59,9 @@ def grey_banner_frame(data_dir: Path) -> Path:
     return data_dir / "deid_GREYSCALE_IMAGE.dcm"
 
 
+from tests.recorded import recorded_bundle  # noqa: E402, F401  (a shared fixture)
+
+
 @pytest.fixture(scope="session")
 def signaling_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SignalingServerProcess]:
     """One real server process (python -m signaling_server --port 0) for the session."""

@@ -34,6 +34,7 @@ class RecordingObserver(CallObserver):
         self.active_cue: Any = None
         self.calibration: Any = None
         self.snapshots: list[Any] = []
+        self.recorders: tuple[str, ...] = ()
 
     def _notify(self) -> None:
         async def notify() -> None:
@@ -107,6 +108,10 @@ class RecordingObserver(CallObserver):
 
     def on_ack(self, op: str, ok: bool, rtt_ms: float, reason: str) -> None:
         self.acks.append((op, ok, rtt_ms, reason))
+        self._notify()
+
+    def on_recording(self, recorders: tuple[str, ...]) -> None:
+        self.recorders = recorders
         self._notify()
 
     def on_stats(self, stats: tuple[Any, ...]) -> None:

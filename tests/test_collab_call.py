@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 
 from tests.test_call import connected_with_frames, party
+from ultrasound_consult.annotate.calibration import calibration_of
 from ultrasound_consult.annotate.shapes import measurement_text
 from ultrasound_consult.media.source_spec import open_source
 from ultrasound_consult.protocol.annotation import AnnotationKind
 from ultrasound_consult.protocol.channel import OPS_CHANNEL
 from ultrasound_consult.protocol.guidance import Action, CueStatus, Direction
-from ultrasound_consult.session.collab import calibration_of
 
 SOURCE = "synthetic:320x240@15"
 

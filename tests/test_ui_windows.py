@@ -207,3 +207,28 @@ def test_latest_frame_slot_notifies_once_and_keeps_the_newest():
     assert slot.take() == 99 and slot.replaced_count == 99
     slot.put(100)
     assert calls == [1, 1]
+
+
+def test_recording_from_the_window_shows_everyone_an_indicator(qtbot, consult, tmp_path, artifacts):
+    station, expert = consult
+    expert.window.recordings_root = tmp_path
+    expert.window.record_button.click()
+    qtbot.waitUntil(lambda: station.window.rec_label.isVisible(), timeout=10_000)
+    assert "Dr. Wang" in station.window.rec_label.text()
+    qtbot.waitUntil(lambda: expert.window.rec_label.isVisible(), timeout=10_000)
+    assert expert.window.record_button.text() == "Stop recording"
+    station.window.grab().save(str(artifacts / "station-window-recording-indicator.png"))
+    qtbot.waitUntil(
+        lambda: (
+            expert.call.recording is not None
+            and expert.call.recording.recorder.stats["ultrasound"].written >= 20
+        ),
+        timeout=10_000,
+    )
+    expert.window.record_button.click()
+    qtbot.waitUntil(lambda: not station.window.rec_label.isVisible(), timeout=10_000)
+    (folder,) = list(tmp_path.iterdir())
+    qtbot.waitUntil(lambda: (folder / "session.json").read_text().count('"complete"') == 1)
+    from ultrasound_consult.record.session_bundle import SessionBundle
+
+    assert SessionBundle.open(folder).check()["ok"]

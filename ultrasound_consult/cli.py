@@ -57,6 +57,13 @@ def _common(p: argparse.ArgumentParser, *, station: bool) -> None:
     )
     p.add_argument("--lang", default=None, choices=["auto", "en", "zh_CN"], help="window language")
     p.add_argument(
+        "--record",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="record the session into a new bundle (a folder) inside DIR",
+    )
+    p.add_argument(
         "--audio",
         default=None,
         metavar="SOURCE",
@@ -150,6 +157,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--lang", default=None, choices=["auto", "en", "zh_CN"])
     demo.add_argument("--autopilot", action="store_true", help="let a scripted expert draw")
+    replay = sub.add_parser("replay", help="replay a recorded session (QC review)")
+    replay.add_argument("bundle", type=Path, help="the recording's folder")
+    replay.add_argument(
+        "--check",
+        action="store_true",
+        help="no window: check the recording and print one JSON line (frames, events, problems)",
+    )
+    replay.add_argument("--lang", default=None, choices=["auto", "en", "zh_CN"])
+    from ultrasound_consult.record.commands import add_export_arguments
+
+    add_export_arguments(
+        sub.add_parser("export", help="export a recording: MP4, PNG, DICOM, WebVTT, report")
+    )
     sources = sub.add_parser("sources", help="list capture devices and the modes they offer")
     sources.add_argument("--json", action="store_true", help="one JSON object per device")
     bench = sub.add_parser(
@@ -189,6 +209,18 @@ def build_parser() -> argparse.ArgumentParser:
         "rate and a 10,000-point stroke mid-window",
     )
     bench.add_argument("--no-stock", action="store_true", help="skip the stock aiortc comparison")
+    bench.add_argument(
+        "--replay",
+        type=float,
+        default=None,
+        metavar="MINUTES",
+        help="instead of a call: record a bundle this long, then time opening and seeking it",
+    )
+    bench.add_argument(
+        "--record",
+        action="store_true",
+        help="run the call again with both sides recording and compare frame rate and latency",
+    )
     bench.add_argument("--json", action="store_true", help="print JSON (the only output format)")
     return parser
 
@@ -210,6 +242,16 @@ def main(argv: list[str] | None = None) -> int:
             return _sources(args)
         if command == "bench":
             return _bench(args)
+        if command == "replay":
+            if args.check:
+                from ultrasound_consult.record.commands import check_command
+
+                return check_command(args.bundle)
+            return _run_gui_command(lambda: _replay(args))
+        if command == "export":
+            from ultrasound_consult.record.commands import export_command
+
+            return export_command(args)
         return _run_gui_command(lambda: _gui(args))
     except SourceError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -267,6 +309,7 @@ def _run_call(args: argparse.Namespace, role: Role) -> int:
             audio=audio,
             speaker=speaker,
             camera_spec=getattr(args, "camera", None),
+            record=args.record,
         )
 
     def window() -> int:
@@ -353,6 +396,12 @@ def _demo(args: argparse.Namespace) -> int:
     )
 
 
+def _replay(args: argparse.Namespace) -> int:
+    from ultrasound_consult.ui.replay_window import run_replay_window
+
+    return run_replay_window(args.bundle, language=args.lang)
+
+
 def _gui(args: argparse.Namespace) -> int:
     from ultrasound_consult.ui.join_dialog import run_join_dialog
 
@@ -362,7 +411,13 @@ def _gui(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     import json
 
-    from ultrasound_consult.benchmark.runner import BenchOptions, run_bench
+    from ultrasound_consult.benchmark.runner import BenchOptions, machine, run_bench
+
+    if args.replay:
+        from ultrasound_consult.benchmark.replay import run_replay_bench
+
+        print(json.dumps({**run_replay_bench(args.replay), "machine": machine()}))
+        return 0
 
     source = args.source
     if source == "synthetic":
@@ -379,6 +434,7 @@ def _bench(args: argparse.Namespace) -> int:
         camera=args.camera,
         compare_stock=not args.no_stock,
         hands=args.hands,
+        record=args.record,
     )
     try:
         print(json.dumps(run_bench(options)))

@@ -13,6 +13,7 @@ import math
 import signal
 import sys
 import time
+from pathlib import Path
 from typing import Any, TextIO
 
 from ultrasound_consult.media.audio import AudioCapture, AudioOutput
@@ -24,6 +25,7 @@ from ultrasound_consult.protocol.annotation import AnnotationKind
 from ultrasound_consult.protocol.signaling import ANNOTATING_ROLES, Role
 from ultrasound_consult.session.call import CallConfig, CallError, ConsultCall
 from ultrasound_consult.session.observer import CallObserver, CallState
+from ultrasound_consult.session.recording import default_folder
 from ultrasound_consult.session.signaling_client import describe_server
 
 EXIT_OK = 0
@@ -58,6 +60,22 @@ class ProgressLog(CallObserver):
     def on_remote_frame(self, frame: Any) -> None:
         self.first_frame.set()
 
+    def on_recording(self, recorders: tuple[str, ...]) -> None:
+        self._say(f"recording by: {', '.join(recorders)}" if recorders else "nobody is recording")
+
+
+async def report_recording(call: ConsultCall, log: ProgressLog) -> None:
+    """Once a second, how much this side has recorded (stderr)."""
+    while call.recording is not None:
+        await asyncio.sleep(1.0)
+        recording = call.recording
+        if recording is None:
+            break
+        stats = recording.recorder.stats
+        frames = sum(s.written for s in stats.values())
+        dropped = sum(s.dropped for s in stats.values())
+        log._say(f"recorded: {frames} frames, {dropped} dropped, in {recording.folder}")
+
 
 async def autopilot(call: ConsultCall, log: ProgressLog, every_s: float) -> None:
     """A scripted expert: moves the pointer at 30 Hz and draws a mark or arrow every ``every_s``."""
@@ -89,6 +107,7 @@ async def run_headless(
     audio: AudioCapture | None = None,
     speaker: AudioOutput | None = None,
     camera_spec: str | None = None,
+    record: Path | None = None,
     log_out: TextIO = sys.stderr,
 ) -> tuple[dict[str, Any], int]:
     log = ProgressLog(log_out)
@@ -125,6 +144,16 @@ async def run_headless(
         await call.start()
     except CallError:
         return call.stats.summary(**extra, duration_s=0.0, state=call.state.value), EXIT_CALL_FAILED
+    reporter = None
+    if record is not None:
+        try:
+            folder = call.start_recording(default_folder(record, config.room, config.role.value))
+        except CallError as exc:
+            log.on_error("recording_failed", str(exc))
+            extra["recording"] = {"failed": str(exc)}
+        else:
+            log._say(f"recording to {folder}")
+            reporter = asyncio.create_task(report_recording(call, log))
     pilot = None
     if auto_annotate > 0 and config.role in ANNOTATING_ROLES:
         pilot = asyncio.create_task(autopilot(call, log, auto_annotate))
@@ -135,7 +164,21 @@ async def run_headless(
         with contextlib.suppress(asyncio.CancelledError):
             await pilot
     state_at_end = call.state.value
+    recording = call.recording
     await call.stop()
+    if reporter is not None:
+        reporter.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reporter
+    if recording is not None:
+        stats = recording.recorder.stats
+        extra["recording"] = {
+            "folder": str(recording.folder),
+            "frames": {n: s.written for n, s in stats.items()},
+            "dropped": {n: s.dropped for n, s in stats.items()},
+            "events": recording.recorder.events_written,
+            "failed": recording.failed,
+        }
     extra["duration_s"] = round(time.perf_counter() - started, 2)
     extra["state"] = state_at_end
     return call.stats.summary(**extra), EXIT_OK

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ultrasound_consult.protocol.channel import CalibrationSet
 
 Point = tuple[float, float]
 
@@ -84,3 +88,10 @@ class Calibration:
         axis1 = math.hypot(ux, uy)
         half2 = abs(ux * vy - uy * vx) / axis1 if axis1 > 0 else 0.0
         return axis1, 2.0 * half2, math.pi * (axis1 / 2.0) * half2
+
+
+def calibration_of(msg: CalibrationSet | None) -> Calibration | None:
+    """The scale a ``calib`` message sets (None: not calibrated)."""
+    if msg is None or msg.mm_per_px_x is None or msg.mm_per_px_y is None:
+        return None
+    return Calibration(msg.mm_per_px_x, msg.mm_per_px_y, origin=msg.origin.value)

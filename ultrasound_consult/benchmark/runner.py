@@ -56,11 +56,18 @@ class BenchOptions:
     #: The expert's hands under load: every annotation kind, a live pointer at mouse
     #: rate, and a 10,000-point stroke mid-window.
     hands: bool = False
+    #: Run the call a second time with both sides recording, and compare.
+    record: bool = False
     quality_samples: int = 40
 
 
 def run_variant(
-    server: SignalingServerProcess, opts: BenchOptions, *, stock: bool, workdir: Path
+    server: SignalingServerProcess,
+    opts: BenchOptions,
+    *,
+    stock: bool,
+    workdir: Path,
+    record: bool = False,
 ) -> dict[str, Any]:
     room = f"bench-{'stock' if stock else 'tuned'}-{time.monotonic_ns()}"
     start = time.monotonic() + 2.0  # both processes count the network schedule from here
@@ -87,6 +94,9 @@ def run_variant(
         common.append("--stock")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     outs = {role: workdir / f"{room}-{role}.json" for role in ("station", "expert")}
+    recording = {
+        r: ["--record", str(workdir / f"{room}-{r}-bundle")] if record else [] for r in outs
+    }
     procs = {
         "station": subprocess.Popen(
             [
@@ -100,6 +110,7 @@ def run_variant(
                 *(["--camera", opts.camera] if opts.camera else []),
                 "--out",
                 str(outs["station"]),
+                *recording["station"],
             ],
             env=env,
             stdout=subprocess.DEVNULL,
@@ -115,6 +126,7 @@ def run_variant(
                 server.invite(room, "expert"),
                 "--out",
                 str(outs["expert"]),
+                *recording["expert"],
             ],
             env=env,
             stdout=subprocess.DEVNULL,
@@ -136,7 +148,12 @@ def run_variant(
         return {"errors": errors}
     station = json.loads(outs["station"].read_text())
     expert = json.loads(outs["expert"].read_text())
-    return analyse(station, expert, outs["expert"].with_suffix(".npz"), opts)
+    result = analyse(station, expert, outs["expert"].with_suffix(".npz"), opts)
+    if record:
+        result["recorded"] = {
+            r: side.get("recording") for r, side in (("station", station), ("expert", expert))
+        }
+    return result
 
 
 def analyse(
@@ -325,6 +342,23 @@ def run_bench(opts: BenchOptions) -> dict[str, Any]:
             "duration_s": opts.duration,
             **tuned,
         }
+        if opts.record:
+            recorded = run_variant(server, opts, stock=False, workdir=Path(tmp), record=True)
+            result["with_recording"] = recorded
+            result["recording_effect"] = {
+                "fps_received": [tuned.get("fps_received"), recorded.get("fps_received")],
+                "latency_p50_ms": [
+                    tuned.get("latency_ms", {}).get("p50"),
+                    recorded.get("latency_ms", {}).get("p50"),
+                ],
+                "latency_p95_ms": [
+                    tuned.get("latency_ms", {}).get("p95"),
+                    recorded.get("latency_ms", {}).get("p95"),
+                ],
+                "cpu_percent": [tuned.get("cpu_percent"), recorded.get("cpu_percent")],
+                "recorded": recorded.get("recorded"),
+                "note": "[without recording, with both sides recording]",
+            }
         if opts.compare_stock:
             stock = run_variant(server, opts, stock=True, workdir=Path(tmp))
             result["stock_aiortc"] = stock

@@ -408,12 +408,37 @@ class Probe:
         return cls(seq=req_int(obj, "seq", lo=0), reply=req_bool(obj, "reply"))
 
 
+@dataclass(frozen=True)
+class RecordingNotice:
+    """Someone in the call started or stopped recording: everyone shows an indicator.
+
+    A viewer sends it to the station, which tells every other viewer; a viewer that
+    (re)connects hears who is recording from the station.
+    """
+
+    TYPE: ClassVar[str] = "rec"
+    by: str
+    on: bool
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"type": self.TYPE, "by": self.by, "on": self.on}
+
+    @classmethod
+    def from_wire(cls, obj: dict[str, Any]) -> RecordingNotice:
+        return cls(
+            by=req_str(obj, "by", max_len=MAX_AUTHOR_CHARS, allow_empty=True),
+            on=req_bool(obj, "on"),
+        )
+
+
 AnnotationOp = (
     AnnotationAdd | AnnotationUpdate | AnnotationExtend | AnnotationRemove | AnnotationClear
 )
 #: What a viewer sends the station, each acknowledged and counted in ``seq`` order.
 ViewerOp = AnnotationOp | CalibrationSet | CueSend | CueCancel
-ChannelMessage = ViewerOp | Ack | StreamInfo | Pointer | Probe | SceneSync | CueState
+ChannelMessage = (
+    ViewerOp | Ack | StreamInfo | Pointer | Probe | SceneSync | CueState | RecordingNotice
+)
 VIEWER_OPS = (
     AnnotationAdd,
     AnnotationUpdate,
@@ -427,7 +452,7 @@ VIEWER_OPS = (
 
 _PARSERS = {
     cls.TYPE: cls.from_wire
-    for cls in (*VIEWER_OPS, Ack, StreamInfo, Pointer, Probe, SceneSync, CueState)
+    for cls in (*VIEWER_OPS, Ack, StreamInfo, Pointer, Probe, SceneSync, CueState, RecordingNotice)
 }
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aiortc.mediastreams import MediaStreamTrack
@@ -50,12 +51,14 @@ from ultrasound_consult.protocol.signaling import (
     ServerMessage,
     Welcome,
 )
+from ultrasound_consult.record.bundle import CALL_STATE, ERROR, PEER_JOINED, PEER_LEFT
 from ultrasound_consult.session.collab import DEFAULT_COLOR, Collaboration
 from ultrasound_consult.session.config import CallConfig, CallError
 from ultrasound_consult.session.link_monitor import LinkMonitor
 from ultrasound_consult.session.local_media import LocalMedia, MediaEvents
 from ultrasound_consult.session.observer import CallObserver, CallState
 from ultrasound_consult.session.peer_link import PeerLink, candidate_count
+from ultrasound_consult.session.recording import CallRecording, RecordingFailed
 from ultrasound_consult.session.signaling_client import SignalingClient, SignalingError, tls_context
 from ultrasound_consult.session.stats import CallStats
 
@@ -115,6 +118,8 @@ class ConsultCall:
             nominal_fps=self._nominal_fps,
         )
         self._started_at = 0.0
+        #: This side's recording, while it records.
+        self.recording: CallRecording | None = None
 
     @property
     def role(self) -> Role:
@@ -183,6 +188,8 @@ class ConsultCall:
         )
 
     async def stop(self) -> None:
+        if self.recording is not None:
+            await self.stop_recording("the call ended")
         await self.monitor.stop()
         for task in list(self._tasks):
             task.cancel()
@@ -198,6 +205,57 @@ class ConsultCall:
         await self.collab.close()
         if self.state not in (CallState.FAILED,):
             self._set_state(CallState.ENDED, "call ended")
+
+    # --- recording ----------------------------------------------------------------
+
+    def start_recording(self, folder: Path) -> Path:
+        """Record this call into a new bundle at ``folder``; everyone sees an indicator.
+
+        Raises :class:`CallError` if it cannot start (folder not writable, not empty).
+        """
+        if self.recording is not None:
+            return self.recording.folder
+        loop = asyncio.get_running_loop()
+
+        def on_problem(code: str, message: str) -> None:  # the recorder's thread
+            loop.call_soon_threadsafe(self._recording_stopped, code, message)
+
+        recording = CallRecording(self, folder, on_problem=on_problem)
+        try:
+            recording.start()
+        except RecordingFailed as exc:
+            raise CallError(str(exc)) from None
+        self.recording = recording
+        self.collab.announce_recording(True)
+        return recording.folder
+
+    async def stop_recording(self, reason: str = "stopped by the user") -> Path | None:
+        recording, self.recording = self.recording, None
+        if recording is None:
+            return None
+        self.collab.announce_recording(False)
+        await recording.stop(reason)
+        return recording.folder
+
+    def mark_moment(self, label: str = "") -> None:
+        """A moment worth finding again in the recording (a key image, a finding)."""
+        if self.recording is not None:
+            self.recording.marker(label, self.author)
+
+    def _recording_stopped(self, code: str, message: str) -> None:
+        """The recorder stopped on its own (disk full...): the call goes on."""
+        recording = self.recording
+        if recording is None:
+            return
+        self.recording = None
+        self.collab.announce_recording(False)
+        self._spawn(recording.stop(message))
+        self.stats.errors.append(f"{code}: {message}")
+        self.observer.on_error(code, message)
+
+    def _log(self, kind: str, **data: Any) -> None:
+        if self.recording is not None:
+            self.recording.event(kind, **data)
 
     # --- the expert's hands (see Collaboration) --------------------------------
 
@@ -317,6 +375,9 @@ class ConsultCall:
         if isinstance(msg, PeerJoined):
             self.peers[msg.peer.id] = msg.peer
             self.observer.on_peers(tuple(self.peers.values()))
+            if self.recording is not None:
+                self._log(PEER_JOINED, by=msg.peer.name, role=msg.peer.role.value)
+                self.recording.participants_changed()
             if self.role is Role.STATION:
                 self._spawn(self._offer_to(msg.peer))
         elif isinstance(msg, PeerLeft):
@@ -335,6 +396,7 @@ class ConsultCall:
             logger.debug("ignoring trickled candidate from %s", msg.peer)
         elif isinstance(msg, Error):
             self.stats.errors.append(f"{msg.code.value}: {msg.message}")
+            self._log(ERROR, code=msg.code.value, message=msg.message)
             self.observer.on_error(msg.code.value, msg.message)
 
     def _peer_left(self, msg: PeerLeft) -> None:
@@ -348,6 +410,9 @@ class ConsultCall:
             return
         peer = self.peers.pop(msg.peer_id, None)
         self.observer.on_peers(tuple(self.peers.values()))
+        if self.recording is not None and peer is not None:
+            self._log(PEER_LEFT, by=peer.name, role=peer.role.value, reason=msg.reason)
+            self.recording.participants_changed()
         link = self.links.pop(msg.peer_id, None)
         if link is not None:
             self._close_link(link)
@@ -388,7 +453,7 @@ class ConsultCall:
             offer.sdp,
             self._remote_frame,
             audio=self.media.answer_audio(),
-            on_camera_frame=self.observer.on_camera_frame,
+            on_camera_frame=self._camera_frame,
         )
         if self._no_network_path(link, sdp):
             return
@@ -433,6 +498,7 @@ class ConsultCall:
 
     def _link_failed(self, link: PeerLink, code: str, message: str) -> None:
         self.stats.errors.append(code)
+        self._log(ERROR, code=code, message=message)
         self.observer.on_error(code, message)
         if self.links.get(link.remote.id) is link:
             del self.links[link.remote.id]
@@ -580,11 +646,19 @@ class ConsultCall:
     def _remote_frame(self, frame: ReceivedFrame) -> None:
         if frame.media_ts is not None:
             self.last_remote_media_ts = frame.media_ts
+        if self.recording is not None:
+            self.recording.remote_frame(frame)
         self.observer.on_remote_frame(frame)
+
+    def _camera_frame(self, frame: ReceivedFrame) -> None:
+        if self.recording is not None:
+            self.recording.camera_frame(frame)
+        self.observer.on_camera_frame(frame)
 
     def _media_problem(self, code: str, message: str) -> None:
         """A source, camera, microphone or speaker problem: reported, the call goes on."""
         self.stats.errors.append(f"{code}: {message}")
+        self._log(ERROR, code=code, message=message)
         self.observer.on_error(code, message)
 
     # --- helpers ---------------------------------------------------------------
@@ -595,11 +669,14 @@ class ConsultCall:
     def _set_state(self, state: CallState, detail: str) -> None:
         if state is CallState.CONNECTED and self.stats.connected_after_s is None:
             self.stats.connected_after_s = time.perf_counter() - self._started_at
+        if state is not self.state:
+            self._log(CALL_STATE, state=state.value, detail=detail)
         self.state = state
         self.observer.on_state(state, detail)
 
     def _fail(self, code: str, message: str) -> None:
         self.stats.errors.append(f"{code}: {message}")
+        self._log(ERROR, code=code, message=message)
         self.observer.on_error(code, message)
         self._set_state(CallState.FAILED, message)
 

@@ -52,6 +52,7 @@ from ultrasound_consult.protocol.channel import (
     CalibrationSet,
     ChannelMessage,
     Pointer,
+    RecordingNotice,
     SceneSync,
     ViewerOp,
     annotation_ops,
@@ -125,12 +126,6 @@ class Snapshot:
     received_at: float
 
 
-def calibration_of(msg: CalibrationSet | None) -> Calibration | None:
-    if msg is None or msg.mm_per_px_x is None or msg.mm_per_px_y is None:
-        return None
-    return Calibration(msg.mm_per_px_x, msg.mm_per_px_y, origin=msg.origin.value)
-
-
 class Collaboration:
     def __init__(self, call: ConsultCall) -> None:
         self.call = call
@@ -149,6 +144,8 @@ class Collaboration:
         self._sync_epoch: str | None = None
         self._pointer = _Pointer()
         self._strokes: dict[str, str] = {}
+        #: Who records this call (peer id or "me" -> name): everyone shows an indicator.
+        self.recorders: dict[str, str] = {}
 
     @property
     def role(self) -> Role:
@@ -373,6 +370,7 @@ class Collaboration:
             for chunk in chunks:
                 link.send(SNAPSHOT_CHANNEL, chunk)
         self._pending[header.id] = _Pending(None, time.perf_counter())
+        self._record_snapshot(header, frame)
         self.stats.snapshots_sent += 1
         self.stats.snapshot_bytes_sent += len(blob)
         return header.id
@@ -448,6 +446,7 @@ class Collaboration:
 
     def _apply_own(self, op: ViewerOp) -> None:
         """Show our own operation at once; the ack confirms the station has it."""
+        self._record(op, self.call.author)
         if isinstance(op, CueSend):
             self.guidance.remember(op.cue)
             self.stats.cues_sent += 1
@@ -505,7 +504,10 @@ class Collaboration:
         if isinstance(msg, Pointer):
             if self.pointers.update(msg):
                 self.stats.pointer_received += 1
+                self._record(msg, msg.author)
                 self.call.observer.on_pointers(self.pointers.visible())
+        elif isinstance(msg, RecordingNotice):
+            self._recording_notice(peer, msg)
         elif isinstance(msg, Ack):
             self._on_ack(msg)
         elif self.role is Role.STATION:
@@ -536,11 +538,15 @@ class Collaboration:
                     for chunk in chunk_snapshot(blob):
                         other.send(SNAPSHOT_CHANNEL, chunk)
         self.stats.snapshots_received += 1
+        self._record_snapshot(header, image)
         snap = Snapshot(header, image, time.time())
         self.snapshots.append(snap)
         self.call.observer.on_snapshot(snap)
 
     def forget(self, peer: PeerInfo) -> None:
+        if self.recorders.pop(peer.id, None) is not None:
+            self._broadcast(RecordingNotice(peer.name, False))
+            self._notify_recorders()
         self.pointers.forget(peer.name or peer.id)
         self._sequencer.forget(peer.id)
         self._reassembly.pop(peer.id, None)
@@ -549,6 +555,10 @@ class Collaboration:
     # --- viewer side -----------------------------------------------------------------
 
     def _viewer_receive(self, msg: ChannelMessage) -> None:
+        if isinstance(msg, SceneSync | CueSend | CueState) or (
+            isinstance(msg, ANNOTATION_OPS) and not self.scene.seen(msg.op)
+        ):
+            self._record(msg, _author_of(msg), synced=self._sync_epoch is not None)
         if isinstance(msg, SceneSync):
             if msg.phase == "begin":
                 self._sync_epoch = msg.epoch
@@ -560,6 +570,7 @@ class Collaboration:
                     if isinstance(pending.op, ANNOTATION_OPS):
                         with contextlib.suppress(SceneError):
                             self.scene.replay(pending.op)
+                            self._record(pending.op, self.call.author, synced=True)
                 self.stats.scene_syncs += 1
                 self._notify_annotations()
         elif isinstance(msg, ANNOTATION_OPS):
@@ -585,6 +596,9 @@ class Collaboration:
         if pending is None:
             return
         rtt_ms = (time.perf_counter() - pending.sent_at) * 1000.0
+        recording = self.call.recording
+        if recording is not None:
+            recording.event("ack", op=ack.op, ok=ack.ok, reason=ack.reason, rtt_ms=round(rtt_ms, 1))
         if ack.ok:
             self.stats.annotations_acked += 1
             self.stats.ack_rtt_ms.append(rtt_ms)
@@ -648,18 +662,21 @@ class Collaboration:
         if isinstance(op, CueSend):
             changes = self.guidance.show(op.cue, _now_ms())
             if changes:
+                self._record(op, peer.name)
                 self.stats.cues_received += 1
                 self._broadcast(CueSend(op.op, op.cue), but=peer.id)
                 self._publish_cues(changes)
             reply(Ack(op.op))
             return
         if isinstance(op, CueCancel):
+            self._record(op, peer.name)
             changes = self.guidance.answer(op.id, CueStatus.CANCELLED, peer.name, _now_ms())
             self._publish_cues(changes)
             reply(Ack(op.op))
             return
         try:
             if self.scene.apply(op):
+                self._record(op, peer.name)
                 self._notify_annotations()
                 self._broadcast(_unsequenced(op), but=peer.id)
         except SceneError as exc:
@@ -707,6 +724,8 @@ class Collaboration:
         )
 
     def _set_calibration(self, msg: CalibrationSet) -> None:
+        if msg != self.calibration:
+            self._record(msg, msg.by)
         self.calibration = msg if msg.origin is not CalibrationOrigin.NONE else None
         self.call.observer.on_calibration(self.calibration)
 
@@ -723,6 +742,7 @@ class Collaboration:
 
     def _publish_cues(self, changes: list[CueState]) -> None:
         for state in changes:
+            self._record(state, state.by)
             self._broadcast(state)
         self.call.observer.on_cues(self.guidance.entries(), self.guidance.active_entry)
 
@@ -742,13 +762,78 @@ class Collaboration:
         for entry in self.guidance.entries()[-CUES_RESENT:]:
             send(CueSend(f"s-{epoch}-{next(self._ids)}", entry.cue))
             send(CueState(entry.cue.id, entry.status, entry.by, entry.at_ms))
+        for name in self.recorders.values():
+            send(RecordingNotice(name, True))
         self.stats.scene_syncs += 1
+
+    # --- recording ---------------------------------------------------------------------
+
+    def _record(self, msg: ChannelMessage, by: str, *, synced: bool = False) -> None:
+        """Into this side's recording, if it records. An annotation is anchored to the
+        frame its author saw, except when the station resends the scene (its frames
+        are long past: it belongs where the resend happened)."""
+        recording = self.call.recording
+        if recording is None:
+            return
+        anchor = None
+        if isinstance(msg, AnnotationAdd) and not synced:
+            anchor = msg.ann.media_ts
+        recording.message(msg, by, anchor=anchor)
+
+    def _record_snapshot(self, header: SnapshotHeader, image: np.ndarray) -> None:
+        recording = self.call.recording
+        if recording is not None:
+            recording.snapshot(header.id, image, header.author, header.to_wire())
+
+    def announce_recording(self, on: bool) -> None:
+        """This side started or stopped recording: tell everyone (an indicator each)."""
+        name = self.call.author
+        if on:
+            self.recorders["me"] = name
+        else:
+            self.recorders.pop("me", None)
+        notice = RecordingNotice(name, on)
+        if self.role is Role.STATION:
+            self._broadcast(notice)
+        else:
+            for link in self._station_links():
+                if not link.send(OPS_CHANNEL, encode_channel(notice)):
+                    self.call.send_app(link.remote.id, notice.to_wire())
+        self._notify_recorders()
+
+    def _recording_notice(self, peer: PeerInfo, msg: RecordingNotice) -> None:
+        if self.role is Role.STATION:
+            key, name = peer.id, peer.name or msg.by  # the server's name, not a claim
+            self._broadcast(RecordingNotice(name, msg.on), but=peer.id)
+        elif peer.role is Role.STATION:
+            key, name = f"by:{msg.by}", msg.by
+        else:
+            return
+        if msg.on:
+            self.recorders[key] = name
+        else:
+            self.recorders.pop(key, None)
+        self._record(msg, name)
+        self._notify_recorders()
+
+    def _notify_recorders(self) -> None:
+        self.call.observer.on_recording(tuple(sorted(set(self.recorders.values()))))
 
     async def close(self) -> None:
         if self._pointer.timer is not None:
             self._pointer.timer.cancel()
         if self._gap_timer is not None:
             self._gap_timer.cancel()
+
+
+def _author_of(msg: ChannelMessage) -> str:
+    if isinstance(msg, AnnotationAdd):
+        return msg.ann.author
+    if isinstance(msg, CueSend):
+        return msg.cue.author
+    if isinstance(msg, CueState):
+        return msg.by
+    return ""
 
 
 def _unsequenced(op: Any) -> Any:

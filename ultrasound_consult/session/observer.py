@@ -65,6 +65,9 @@ class CallObserver:
     def on_snapshot(self, snapshot: Snapshot) -> None:
         """An expert's frozen, annotated frame arrived."""
 
+    def on_recording(self, recorders: tuple[str, ...]) -> None:
+        """Who in the call is recording now (names; empty: nobody). Show an indicator."""
+
     def on_stats(self, stats: tuple[LinkStats, ...]) -> None:
         """Every second: one :class:`LinkStats` per connected peer."""
 

@@ -260,9 +260,18 @@ def run(args: argparse.Namespace) -> int:
             rec.camera_start = sum(e.bytes for e in rec.camera_encoders)
             rec.fec_start = fec_bytes(call)
 
+    def start_recording() -> None:
+        bridge.call(call.start_recording, Path(args.record))
+
     def window_closes() -> None:
         rec.window_end = time.perf_counter()
         rec.cpu_end = cpu_seconds()
+        recording = call.recording
+        if recording is not None:
+            stats = recording.recorder.stats.get("ultrasound")
+            if stats is not None:
+                rec.extra["recording"] = {"written": stats.written, "dropped": stats.dropped,
+                                          "queued": stats.queued}  # fmt: skip
         if args.role == "station":
             rec.bytes_sent_end = engine.submit(sample_bytes()).result(5)
             if rec.encoders:
@@ -308,6 +317,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.hands:
         install_hands(args, rec, window, bridge, call, at)
+    if args.record:
+        at(rec.args.start + 1.0, start_recording)  # recording runs through warm-up and window
     at(rec.window_start, window_opens)
     at(rec.window_end, window_closes)
     app.exec()
@@ -364,6 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--bitrate", type=float, default=None)
     p.add_argument("--network", default="none")
     p.add_argument("--hands", action="store_true")
+    p.add_argument("--record", default=None, help="record the call into this bundle folder")
     args = p.parse_args(argv)
     return run(args)
 

@@ -69,6 +69,7 @@ class EngineBridge(QObject, CallObserver):
     snapshot_received = Signal(object)
     stats_changed = Signal(object)
     error_raised = Signal(str, str)
+    recording_changed = Signal(object)
 
     def __init__(self, engine: EngineThread, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -120,6 +121,9 @@ class EngineBridge(QObject, CallObserver):
 
     def on_stats(self, stats: Any) -> None:
         self.stats_changed.emit(stats)
+
+    def on_recording(self, recorders: Any) -> None:
+        self.recording_changed.emit(recorders)
 
     def on_error(self, code: str, message: str) -> None:
         self.error_raised.emit(code, message)

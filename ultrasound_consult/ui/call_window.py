@@ -26,14 +26,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ultrasound_consult.annotate.calibration import calibration_of
 from ultrasound_consult.annotate.guidance import CueEntry
 from ultrasound_consult.protocol.annotation import Annotation, AnnotationKind
 from ultrasound_consult.protocol.channel import CalibrationSet
 from ultrasound_consult.protocol.guidance import CueStatus
 from ultrasound_consult.protocol.signaling import ANNOTATING_ROLES, PeerInfo, Role
 from ultrasound_consult.session.call import ConsultCall
-from ultrasound_consult.session.collab import Snapshot, calibration_of
+from ultrasound_consult.session.collab import Snapshot
 from ultrasound_consult.session.link_monitor import LinkStats
+from ultrasound_consult.session.recording import default_folder, recordings_root
 from ultrasound_consult.ui.bridge import EngineBridge
 from ultrasound_consult.ui.cue_panel import CuePanel
 from ultrasound_consult.ui.guidance_view import is_live
@@ -55,10 +57,12 @@ QMainWindow, QWidget#central { background: #0b0c0e; }
 QStatusBar { background: #15171a; color: #d8dadd; font-size: 13px; }
 QStatusBar QLabel { color: #d8dadd; padding: 0 8px; }
 QLabel#banner { background: #7a1f1f; color: white; padding: 8px 12px; font-size: 14px; }
+QStatusBar QLabel#rec { background: #c62828; color: white; font-weight: bold; border-radius: 4px; }
+QPushButton#record:checked { background: #7a1f1f; border-color: #a33; }
 QPushButton { background: #2a2e33; color: #eceef0; border: 1px solid #3b4047;
               border-radius: 4px; padding: 6px 14px; font-size: 13px; }
 QPushButton:hover { background: #353a40; }
-QPushButton#mic, QPushButton#camera { padding: 2px 10px; }
+QPushButton#mic, QPushButton#camera, QPushButton#record { padding: 2px 10px; }
 QPushButton#camera:!checked { color: #7d838a; }
 QPushButton#mic:checked { background: #7a1f1f; border-color: #a33; }
 QPushButton#mic:disabled { color: #7d838a; }
@@ -127,6 +131,18 @@ class CallWindow(QMainWindow):
         self.camera_button.toggled.connect(self.camera_inset.set_wanted)
         self.camera_button.hide()
         self.statusBar().addPermanentWidget(self.camera_button)
+        self.rec_label = QLabel(objectName="rec")
+        self.rec_label.hide()
+        self.record_button = QPushButton(tr("Record"), objectName="record")
+        self.record_button.setCheckable(True)
+        self.record_button.setToolTip(
+            tr("Record this session for teaching and review; everyone sees that you do (Ctrl+R)")
+        )
+        self.record_button.toggled.connect(self.set_recording)
+        self.statusBar().insertPermanentWidget(0, self.rec_label)
+        self.statusBar().addPermanentWidget(self.record_button)
+        QShortcut(QKeySequence(Qt.CTRL | Qt.Key_R), self, activated=self.record_button.toggle)
+        self.recordings_root = recordings_root()
         self._mic_problem = "" if call.media.audio_capture else tr("No microphone in this call")
         self._show_mic()
         QShortcut(QKeySequence(Qt.CTRL | Qt.Key_M), self, activated=self.mic_button.toggle)
@@ -143,6 +159,7 @@ class CallWindow(QMainWindow):
         bridge.calibration_changed.connect(self._on_calibration)
         bridge.snapshot_received.connect(self._on_snapshot)
         bridge.cues_changed.connect(self._on_cues)
+        bridge.recording_changed.connect(self._on_recording)
         self._show_scale(None)
         self._status_timer = QTimer(self, interval=1000, timeout=self._refresh_video_status)
         self._status_timer.start()
@@ -205,6 +222,7 @@ class CallWindow(QMainWindow):
         """Guidance cues changed; the windows show them their own way."""
 
     def show_error(self, code: str, message: str) -> None:
+        self._sync_record_button()  # a recording that failed to start or stopped on its own
         if code == "microphone_unavailable":
             self._mic_problem = message
             self._show_mic()
@@ -226,6 +244,35 @@ class CallWindow(QMainWindow):
             parts.append(tr("{mbps:.1f} Mbit/s").format(mbps=worst.bitrate_mbps))
         self.link_label.setText(f"<span style='color:{colour}'>●</span> " + " · ".join(parts))
         self.latest_stats = stats
+
+    # --- recording ------------------------------------------------------------------
+
+    def set_recording(self, on: bool) -> None:
+        """Start (into a new folder under :attr:`recordings_root`) or stop recording."""
+        if on and self.call.recording is None:
+            folder = default_folder(
+                self.recordings_root, self.call.config.room, self.call.role.value
+            )
+            self.bridge.call(self.call.start_recording, folder)
+        elif not on and self.call.recording is not None:
+            self.bridge.submit(self.call.stop_recording())
+
+    def _on_recording(self, recorders: tuple[str, ...]) -> None:
+        """Someone (maybe this side) records: a red indicator everyone can see."""
+        self.rec_label.setVisible(bool(recorders))
+        self.rec_label.setText(
+            "<span style='color:#ff4d4d'>●</span> "
+            + tr("REC: {names}").format(names=", ".join(recorders))
+        )
+        self._sync_record_button()
+
+    def _sync_record_button(self) -> None:
+        mine = self.call.recording is not None
+        if self.record_button.isChecked() != mine:
+            self.record_button.blockSignals(True)
+            self.record_button.setChecked(mine)
+            self.record_button.blockSignals(False)
+        self.record_button.setText(tr("Stop recording") if mine else tr("Record"))
 
     # --- microphone ---------------------------------------------------------------
 

@@ -6,13 +6,17 @@ first screen (recent rooms, a pre-call check) comes with the UX work.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
+    QWidget,
 )
 
 from ultrasound_consult.media.privacy import PrivacyMask
@@ -51,9 +55,28 @@ class JoinDialog(QDialog):
         buttons.button(QDialogButtonBox.Cancel).setText(tr("Cancel"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        self.replay_button = buttons.addButton(tr("Open a recording…"), QDialogButtonBox.ActionRole)
+        self.replay_button.setToolTip(tr("Replay and review a recorded session (QC)"))
+        self.replay_button.clicked.connect(self.open_recording)
+        self.replay_windows: list[QWidget] = []
         form.addRow(buttons)
         self.code.textChanged.connect(self._code_changed)
         self._code_changed()
+
+    def open_recording(self, folder: str | None = None) -> None:
+        from ultrasound_consult.session.recording import recordings_root
+        from ultrasound_consult.ui.replay_window import open_replay
+
+        if not folder:
+            folder = QFileDialog.getExistingDirectory(
+                self, tr("Open a recording"), str(recordings_root())
+            )
+        if folder:
+            window = open_replay(Path(folder), self)
+            if window is not None:
+                window.resize(1366, 768)
+                window.show()
+                self.replay_windows.append(window)
 
     def role(self) -> Role | None:
         server, code = split_join_text(self.code.text())
@@ -94,9 +117,12 @@ class JoinDialog(QDialog):
 
 
 def run_join_dialog(language: str | None = None) -> int:
-    application(language)
+    app = application(language)
     dialog = JoinDialog()
     if dialog.exec() != QDialog.Accepted:
+        # Opened recordings to review, not a call: stay until their windows close.
+        if any(w.isVisible() for w in dialog.replay_windows):
+            return app.exec()
         return 0
     config = dialog.config()
     source = None

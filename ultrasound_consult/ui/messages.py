@@ -46,6 +46,8 @@ def error_headline(code: str) -> str:
         "camera_lost": tr("The second camera stopped. The ultrasound goes on."),
         "microphone_unavailable": tr("No microphone: the others will not hear you."),
         "speaker_unavailable": tr("No speaker: you will not hear the others."),
+        "disk_full": tr("Recording stopped: the disk is full. The call goes on."),
+        "recording_failed": tr("Recording stopped. The call goes on."),
     }
     return headlines.get(code, tr("Something went wrong."))
 

@@ -137,6 +137,8 @@ class VideoView(QWidget):
         self.frames_shown = 0
         self._fps_window: list[float] = []
         self._tag: object = None
+        #: Replay sets the recorded moment's wall clock here (fading annotations fade by it).
+        self.now_ms: int | None = None
 
     # --- content --------------------------------------------------------------
 
@@ -340,7 +342,7 @@ class VideoView(QWidget):
             self._pending,
             calibration=self.calibration,
             frame_size=self.frame_size,
-            now_ms=int(time.time() * 1000),
+            now_ms=self.now_ms if self.now_ms is not None else int(time.time() * 1000),
         )
         self._paint_gesture(painter, rect)
         if self.cue is not None:

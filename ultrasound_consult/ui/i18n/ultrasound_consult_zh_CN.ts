@@ -1,14 +1,23 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
-    <name />
+    <name></name>
     <message>
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <source>Show or hide the second camera's picture</source>
+        <source>Show or hide the second camera&apos;s picture</source>
         <translation>显示或隐藏第二摄像头的画面</translation>
+    </message>
+    <message>
+        <source>Record</source>
+        <translation>录制</translation>
+    </message>
+    <message>
+        <source>Record this session for teaching and review; everyone sees that you do (Ctrl+R)</source>
+        <translation>录制本次会诊用于教学和质控；所有参与者都会看到录制提示（Ctrl+R）</translation>
     </message>
     <message>
         <source>No microphone in this call</source>
@@ -55,6 +64,14 @@
         <translation>{mbps:.1f} Mbit/s</translation>
     </message>
     <message>
+        <source>REC: {names}</source>
+        <translation>录制中：{names}</translation>
+    </message>
+    <message>
+        <source>Stop recording</source>
+        <translation>停止录制</translation>
+    </message>
+    <message>
         <source>No microphone</source>
         <translation>无麦克风</translation>
     </message>
@@ -87,7 +104,7 @@
         <translation>已完成 ✓（空格）</translation>
     </message>
     <message>
-        <source>Can't ✗  (Backspace)</source>
+        <source>Can&apos;t ✗  (Backspace)</source>
         <translation>做不到 ✗（退格）</translation>
     </message>
     <message>
@@ -173,6 +190,18 @@
     <message>
         <source>Invite code</source>
         <translation>邀请码</translation>
+    </message>
+    <message>
+        <source>Open a recording…</source>
+        <translation>打开录像…</translation>
+    </message>
+    <message>
+        <source>Replay and review a recorded session (QC)</source>
+        <translation>回放并评审已录制的会诊（质控）</translation>
+    </message>
+    <message>
+        <source>Open a recording</source>
+        <translation>打开录像</translation>
     </message>
     <message>
         <source>Station (I am scanning)</source>
@@ -307,6 +336,14 @@
         <translation>没有扬声器：您将听不到对方的声音。</translation>
     </message>
     <message>
+        <source>Recording stopped: the disk is full. The call goes on.</source>
+        <translation>录制已停止：磁盘已满。会诊继续进行。</translation>
+    </message>
+    <message>
+        <source>Recording stopped. The call goes on.</source>
+        <translation>录制已停止。会诊继续进行。</translation>
+    </message>
+    <message>
         <source>Something went wrong.</source>
         <translation>出现错误。</translation>
     </message>
@@ -412,11 +449,11 @@
         <translation>向足侧</translation>
     </message>
     <message>
-        <source>Patient's left</source>
+        <source>Patient&apos;s left</source>
         <translation>患者左侧</translation>
     </message>
     <message>
-        <source>Patient's right</source>
+        <source>Patient&apos;s right</source>
         <translation>患者右侧</translation>
     </message>
     <message>
@@ -444,19 +481,19 @@
         <translation>减轻压力</translation>
     </message>
     <message>
-        <source>Slide the probe toward the patient's head</source>
+        <source>Slide the probe toward the patient&apos;s head</source>
         <translation>向患者头侧滑动探头</translation>
     </message>
     <message>
-        <source>Slide the probe toward the patient's feet</source>
+        <source>Slide the probe toward the patient&apos;s feet</source>
         <translation>向患者足侧滑动探头</translation>
     </message>
     <message>
-        <source>Slide the probe to the patient's left</source>
+        <source>Slide the probe to the patient&apos;s left</source>
         <translation>向患者左侧滑动探头</translation>
     </message>
     <message>
-        <source>Slide the probe to the patient's right</source>
+        <source>Slide the probe to the patient&apos;s right</source>
         <translation>向患者右侧滑动探头</translation>
     </message>
     <message>
@@ -468,23 +505,23 @@
         <translation>背离探头标记方向滑动探头</translation>
     </message>
     <message>
-        <source>Sweep slowly toward the patient's head</source>
+        <source>Sweep slowly toward the patient&apos;s head</source>
         <translation>向患者头侧缓慢扫查</translation>
     </message>
     <message>
-        <source>Sweep slowly toward the patient's feet</source>
+        <source>Sweep slowly toward the patient&apos;s feet</source>
         <translation>向患者足侧缓慢扫查</translation>
     </message>
     <message>
-        <source>Sweep slowly to the patient's left</source>
+        <source>Sweep slowly to the patient&apos;s left</source>
         <translation>向患者左侧缓慢扫查</translation>
     </message>
     <message>
-        <source>Sweep slowly to the patient's right</source>
+        <source>Sweep slowly to the patient&apos;s right</source>
         <translation>向患者右侧缓慢扫查</translation>
     </message>
     <message>
-        <source>Sweep slowly toward the probe's marker</source>
+        <source>Sweep slowly toward the probe&apos;s marker</source>
         <translation>朝探头标记方向缓慢扫查</translation>
     </message>
     <message>
@@ -500,19 +537,19 @@
         <translation>将探头背离标记方向摇摆</translation>
     </message>
     <message>
-        <source>Tilt the probe toward the patient's head</source>
+        <source>Tilt the probe toward the patient&apos;s head</source>
         <translation>将探头向患者头侧倾斜</translation>
     </message>
     <message>
-        <source>Tilt the probe toward the patient's feet</source>
+        <source>Tilt the probe toward the patient&apos;s feet</source>
         <translation>将探头向患者足侧倾斜</translation>
     </message>
     <message>
-        <source>Tilt the probe to the patient's left</source>
+        <source>Tilt the probe to the patient&apos;s left</source>
         <translation>将探头向患者左侧倾斜</translation>
     </message>
     <message>
-        <source>Tilt the probe to the patient's right</source>
+        <source>Tilt the probe to the patient&apos;s right</source>
         <translation>将探头向患者右侧倾斜</translation>
     </message>
     <message>
@@ -584,7 +621,7 @@
         <translation>已发送</translation>
     </message>
     <message>
-        <source>on the station's screen</source>
+        <source>on the station&apos;s screen</source>
         <translation>已显示在扫查端</translation>
     </message>
     <message>
@@ -592,7 +629,7 @@
         <translation>已完成</translation>
     </message>
     <message>
-        <source>can't do it</source>
+        <source>can&apos;t do it</source>
         <translation>做不到</translation>
     </message>
     <message>
@@ -621,7 +658,7 @@
         <translation>专家</translation>
     </message>
     <message>
-        <source>Space: done   ·   Backspace: can't</source>
+        <source>Space: done   ·   Backspace: can&apos;t</source>
         <translation>空格：已完成   ·   退格：做不到</translation>
     </message>
     <message>
@@ -725,7 +762,7 @@
         <translation>全部清除</translation>
     </message>
     <message>
-        <source>Remove everyone's marks (Shift+Delete)</source>
+        <source>Remove everyone&apos;s marks (Shift+Delete)</source>
         <translation>删除所有人的标记（Shift+Delete）</translation>
     </message>
     <message>
@@ -739,6 +776,308 @@
     <message>
         <source>Send the frozen frame with its drawing to the station (Enter)</source>
         <translation>将冻结的画面连同绘制内容发送到扫查端（回车）</translation>
+    </message>
+    <message>
+        <source>{who} drew a {kind}</source>
+        <translation>{who} 绘制了 {kind}</translation>
+    </message>
+    <message>
+        <source>{who} cleared annotations</source>
+        <translation>{who} 清除了标注</translation>
+    </message>
+    <message>
+        <source>Cue: {text}</source>
+        <translation>指示：{text}</translation>
+    </message>
+    <message>
+        <source>Cue</source>
+        <translation>指示</translation>
+    </message>
+    <message>
+        <source>mark</source>
+        <extracomment>Event types on the timeline and in the list, with their lane and colour.</extracomment>
+        <translation>标记</translation>
+    </message>
+    <message>
+        <source>arrow</source>
+        <translation>箭头</translation>
+    </message>
+    <message>
+        <source>freehand line</source>
+        <translation>手绘线</translation>
+    </message>
+    <message>
+        <source>ellipse</source>
+        <translation>椭圆</translation>
+    </message>
+    <message>
+        <source>box</source>
+        <translation>方框</translation>
+    </message>
+    <message>
+        <source>text label</source>
+        <translation>文字标注</translation>
+    </message>
+    <message>
+        <source>distance measurement</source>
+        <translation>距离测量</translation>
+    </message>
+    <message>
+        <source>area measurement</source>
+        <translation>面积测量</translation>
+    </message>
+    <message>
+        <source>Cue: {status} {who}</source>
+        <translation>指示：{status} {who}</translation>
+    </message>
+    <message>
+        <source>Marker: {label} ({who})</source>
+        <translation>标记点：{label}（{who}）</translation>
+    </message>
+    <message>
+        <source>Snapshot from {who}</source>
+        <translation>{who} 发送的画面</translation>
+    </message>
+    <message>
+        <source>{who} joined</source>
+        <translation>{who} 已加入</translation>
+    </message>
+    <message>
+        <source>{who} left</source>
+        <translation>{who} 已离开</translation>
+    </message>
+    <message>
+        <source>Problem: {message}</source>
+        <translation>问题：{message}</translation>
+    </message>
+    <message>
+        <source>Replay — {room} ({who})</source>
+        <translation>回放 — {room}（{who}）</translation>
+    </message>
+    <message>
+        <source>Events</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <source>Review</source>
+        <translation>质控评审</translation>
+    </message>
+    <message>
+        <source>Play</source>
+        <translation>播放</translation>
+    </message>
+    <message>
+        <source>Previous frame (Left arrow)</source>
+        <translation>上一帧（左方向键）</translation>
+    </message>
+    <message>
+        <source>Next frame (Right arrow)</source>
+        <translation>下一帧（右方向键）</translation>
+    </message>
+    <message>
+        <source>Set A</source>
+        <translation>设 A 点</translation>
+    </message>
+    <message>
+        <source>A/B loop: set the start, then the end; again to clear</source>
+        <translation>A/B 循环：先设起点，再设终点；再按一次清除</translation>
+    </message>
+    <message>
+        <source>Export…</source>
+        <translation>导出…</translation>
+    </message>
+    <message>
+        <source>seconds</source>
+        <translation>秒</translation>
+    </message>
+    <message>
+        <source>Part of this recording could not be read; what is readable is shown.</source>
+        <translation>此录像有部分内容无法读取；下面显示可读取的部分。</translation>
+    </message>
+    <message>
+        <source>frame {n}</source>
+        <translation>第 {n} 帧</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Set B</source>
+        <translation>设 B 点</translation>
+    </message>
+    <message>
+        <source>Clear loop</source>
+        <translation>取消循环</translation>
+    </message>
+    <message>
+        <source>This frame as PNG…</source>
+        <translation>当前帧存为 PNG…</translation>
+    </message>
+    <message>
+        <source>Clip as MP4 (annotations burned in)…</source>
+        <translation>片段存为 MP4（含标注）…</translation>
+    </message>
+    <message>
+        <source>Cues and comments as WebVTT…</source>
+        <translation>指示和评语存为 WebVTT 字幕…</translation>
+    </message>
+    <message>
+        <source>DICOM…</source>
+        <translation>DICOM…</translation>
+    </message>
+    <message>
+        <source>Review report (HTML)…</source>
+        <translation>评审报告（HTML）…</translation>
+    </message>
+    <message>
+        <source>Export failed</source>
+        <translation>导出失败</translation>
+    </message>
+    <message>
+        <source>Saved {what}: {path}</source>
+        <translation>已保存 {what}：{path}</translation>
+    </message>
+    <message>
+        <source>Save frame</source>
+        <translation>保存画面</translation>
+    </message>
+    <message>
+        <source>Save captions</source>
+        <translation>保存字幕</translation>
+    </message>
+    <message>
+        <source>Save DICOM</source>
+        <translation>保存 DICOM</translation>
+    </message>
+    <message>
+        <source>Save report</source>
+        <translation>保存报告</translation>
+    </message>
+    <message>
+        <source>Cannot open the recording</source>
+        <translation>无法打开录像</translation>
+    </message>
+    <message>
+        <source>{folder} cannot be replayed: {reason}</source>
+        <translation>{folder} 无法回放：{reason}</translation>
+    </message>
+    <message>
+        <source>Agree</source>
+        <translation>同意</translation>
+    </message>
+    <message>
+        <source>Minor disagreement</source>
+        <translation>轻微不同意见</translation>
+    </message>
+    <message>
+        <source>Major disagreement</source>
+        <translation>重大不同意见</translation>
+    </message>
+    <message>
+        <source>Not assessed</source>
+        <translation>未评估</translation>
+    </message>
+    <message>
+        <source>Free list</source>
+        <translation>自定义列表</translation>
+    </message>
+    <message>
+        <source>Review:</source>
+        <extracomment>A comment&apos;s moment was clicked: seek there (seconds into the recording).</extracomment>
+        <translation>评审：</translation>
+    </message>
+    <message>
+        <source>Your name</source>
+        <translation>您的姓名</translation>
+    </message>
+    <message>
+        <source>Reviewer</source>
+        <translation>评审人</translation>
+    </message>
+    <message>
+        <source>Protocol</source>
+        <translation>检查方案</translation>
+    </message>
+    <message>
+        <source>Not scored</source>
+        <translation>未评分</translation>
+    </message>
+    <message>
+        <source>Overall quality (ACEP 1-5)</source>
+        <translation>总体图像质量（ACEP 1-5）</translation>
+    </message>
+    <message>
+        <source>View</source>
+        <translation>切面</translation>
+    </message>
+    <message>
+        <source>Obtained</source>
+        <translation>已获取</translation>
+    </message>
+    <message>
+        <source>Quality</source>
+        <translation>质量</translation>
+    </message>
+    <message>
+        <source>Add a view (e.g. Gallbladder long axis)</source>
+        <translation>添加切面（例如：胆囊长轴）</translation>
+    </message>
+    <message>
+        <source>Add view</source>
+        <translation>添加切面</translation>
+    </message>
+    <message>
+        <source>Indication stated</source>
+        <translation>已说明检查指征</translation>
+    </message>
+    <message>
+        <source>Images labelled</source>
+        <translation>图像已标注</translation>
+    </message>
+    <message>
+        <source>Conclusion written</source>
+        <translation>已写结论</translation>
+    </message>
+    <message>
+        <source>Agreement with the interpretation</source>
+        <translation>对诊断解读的意见</translation>
+    </message>
+    <message>
+        <source>Comments (double-click one to go to its moment)</source>
+        <translation>评语（双击跳到对应时刻）</translation>
+    </message>
+    <message>
+        <source>A comment at the moment on screen</source>
+        <translation>针对当前画面时刻的评语</translation>
+    </message>
+    <message>
+        <source>Pin comment</source>
+        <translation>添加评语</translation>
+    </message>
+    <message>
+        <source>Summary and teaching points</source>
+        <translation>总结与教学要点</translation>
+    </message>
+    <message>
+        <source>Save review</source>
+        <translation>保存评审</translation>
+    </message>
+    <message>
+        <source>New review</source>
+        <translation>新建评审</translation>
+    </message>
+    <message>
+        <source>Not saved: {reason}</source>
+        <translation>未保存：{reason}</translation>
+    </message>
+    <message>
+        <source>Not saved: cannot write to {folder} ({reason}).</source>
+        <translation>未保存：无法写入 {folder}（{reason}）。</translation>
+    </message>
+    <message>
+        <source>Saved as {name}.</source>
+        <translation>已保存为 {name}。</translation>
     </message>
 </context>
 </TS>

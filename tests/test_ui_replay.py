@@ -1,0 +1,142 @@
+"""The QC replay window, offscreen: frame-accurate overlays, seeking, loop, review form."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from tests.test_ui_windows import grab_array, widget_point
+from ultrasound_consult.record.bundle import ULTRASOUND
+from ultrasound_consult.record.review import load_reviews
+from ultrasound_consult.record.session_bundle import SessionBundle
+from ultrasound_consult.ui.app import application
+from ultrasound_consult.ui.i18n import install_translator
+from ultrasound_consult.ui.replay_window import ReplayWindow
+
+
+def caliper_pixels(view) -> int:
+    """Yellow pixels along the caliper's line (y = 0.4, x from 0.3 to 0.6)."""
+    pixels = grab_array(view).astype(int)
+    a, b = widget_point(view, 0.33, 0.4), widget_point(view, 0.57, 0.4)
+    band = pixels[a.y() - 3 : a.y() + 4, a.x() : b.x()]
+    yellow = (band[:, :, 0] > 200) & (band[:, :, 1] > 170) & (band[:, :, 2] < 90)
+    return int(yellow.sum())
+
+
+@pytest.fixture
+def replay(qtbot, recorded_bundle):
+    application("en")
+    folder, facts = recorded_bundle
+    window = ReplayWindow(SessionBundle.open(folder))
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    return window, facts
+
+
+def test_the_caliper_appears_on_its_own_frame_and_not_before(qtbot, replay, artifacts):
+    window, facts = replay
+    reader = window.reader
+    i = reader.index_at(facts["caliper_ts"])
+    assert abs(reader.media_ts(i) - facts["caliper_ts"]) < 1e-4
+    window.show_frame(i - 1)
+    assert caliper_pixels(window.view) == 0
+    window.show_frame(i)
+    assert caliper_pixels(window.view) > 40
+    assert window.view.frame_size == (640, 480)
+    # Later, the cue is on the station's screen in the replay too.
+    cue_shown = next(
+        e.t for e in window.bundle.events if e.type == "cue.state" and e.data["status"] == "shown"
+    )
+    window.seek_seconds(cue_shown - window.origin + 0.05)
+    assert window.view.cue is not None and window.view.cue.cue.action.value == "rotate"
+    window.grab().save(str(artifacts / "replay-window-en.png"))
+
+
+def test_step_seek_speed_and_ab_loop(qtbot, replay):
+    window, _ = replay
+    window.show_frame(10)
+    window.step(1)
+    assert window.index == 11
+    window.step(-1)
+    window.step(-1)
+    assert window.index == 9
+    # Clicking an event in the list jumps to its moment.
+    item = next(
+        window.events.item(i)
+        for i in range(window.events.count())
+        if "Marker" in window.events.item(i).text()
+    )
+    window._event_clicked(item)
+    assert abs(window.position_s - item.data(Qt.UserRole)) < 0.05
+    # A/B loop: playing past B comes back to A.
+    window.show_frame(5)
+    window._loop_clicked()
+    window.show_frame(20)
+    window._loop_clicked()
+    assert window.loop == pytest.approx((window.reader.media_ts(5) - window.origin,
+                                         window.reader.media_ts(20) - window.origin))  # fmt: skip
+    window.set_speed(2.0)
+    window.play()
+    qtbot.waitUntil(lambda: window.index >= 18, timeout=5000)
+    qtbot.waitUntil(lambda: window.index <= 8, timeout=5000)  # back at A
+    window.pause()
+    assert max(window.seek_ms) < 1000
+
+
+def test_a_review_is_saved_with_a_pinned_comment(qtbot, replay, tmp_path):
+    window, _ = replay
+    form = window.form
+    window.show_frame(30)
+    form.reviewer.setText("Dr Chen")
+    form.overall.setCurrentIndex(form.overall.findData(4))
+    form.views.cellWidget(0, 1).setChecked(True)
+    form.views.cellWidget(0, 2).setCurrentIndex(3)
+    form.indication.setChecked(True)
+    form.comment_text.setText("Probe pressure too light here")
+    form._add_comment()
+    assert form.save(), form.status.text()
+    reviews, _ = load_reviews(window.bundle.folder)
+    mine = [r for r in reviews if r.reviewer == "Dr Chen"]
+    assert len(mine) == 1
+    review = mine[0]
+    assert review.overall_quality == 4 and review.views[0].obtained and review.views[0].quality == 3
+    assert review.comments[0].text == "Probe pressure too light here"
+    assert review.comments[0].at_s == pytest.approx(window.position_s, abs=1e-3)
+    # A name is required: nothing is saved without one.
+    form.existing.setCurrentIndex(0)
+    form._pick(0)
+    form.reviewer.setText("")
+    assert not form.save() and "name" in form.status.text()
+
+
+def test_replay_in_chinese(qtbot, recorded_bundle, artifacts):
+    app = application("zh_CN")
+    try:
+        window = ReplayWindow(SessionBundle.open(recorded_bundle[0]))
+        qtbot.addWidget(window)
+        window.resize(1366, 768)
+        window.show()
+        qtbot.waitExposed(window)
+        assert window.play_button.text() == "播放"
+        window.grab().save(str(artifacts / "replay-window-zh_CN.png"))
+    finally:
+        install_translator(app, "en")
+
+
+def test_a_damaged_recording_opens_and_says_what_is_missing(qtbot, recorded_bundle, tmp_path):
+    import shutil
+
+    application("en")
+    copy = tmp_path / "damaged"
+    shutil.copytree(recorded_bundle[0], copy)
+    video = copy / "video-ultrasound.mp4"
+    video.write_bytes(video.read_bytes()[: video.stat().st_size // 2])
+    window = ReplayWindow(SessionBundle.open(copy))
+    qtbot.addWidget(window)
+    window.show()
+    assert window.problems.isVisible() and "could not be read" in window.problems.text()
+    window.show_frame(len(window.reader) - 1)
+    assert window.view.frame_size == (640, 480)
+    assert len(window.reader) < len(SessionBundle.open(recorded_bundle[0]).reader(ULTRASOUND))

@@ -1,0 +1,1 @@
+"""Session bundles: recording, reading, replay state, exports (no Qt)."""

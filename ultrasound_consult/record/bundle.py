@@ -1,0 +1,308 @@
+"""The session bundle on disk: a folder readable without the app (see docs/bundle.md).
+
+::
+
+    session.json          what was recorded: schema, participants, times, source, tracks
+    events.jsonl          one JSON object a line: annotation ops, cues, acks, markers...
+    video-ultrasound.mp4  the ultrasound track, fragmented MP4 (H.264)
+    video-camera.mp4      the second camera, if there was one
+    snapshots/            the experts' frozen frames (JPEG) named by snapshot id
+    reviews/              QC reviews, one JSON file each: never part of the record
+
+This module only reads and writes the JSON parts; it does no media work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+SESSION_FILE = "session.json"
+EVENTS_FILE = "events.jsonl"
+SNAPSHOTS_DIR = "snapshots"
+REVIEWS_DIR = "reviews"
+#: The tracks a bundle may hold; each is ``video-<name>.mp4``.
+ULTRASOUND = "ultrasound"
+CAMERA = "camera"
+TRACKS = (ULTRASOUND, CAMERA)
+#: Larger lines are refused by the reader (the biggest op is well under 16 KiB).
+MAX_EVENT_LINE = 64 * 1024
+
+
+class BundleError(Exception):
+    """The folder is not a readable bundle; the message says why and what to do."""
+
+
+def video_file(track: str) -> str:
+    return f"video-{track}.mp4"
+
+
+@dataclass
+class TrackInfo:
+    """One recorded video track.
+
+    ``t0`` is the station media time of the file's first frame: a frame's media time
+    is ``t0 + pts * time_base``. (MP4 muxers move the first timestamp to zero, so the
+    offset cannot live in the file itself.)
+    """
+
+    name: str
+    file: str
+    codec: str
+    width: int = 0
+    height: int = 0
+    fps: float = 0.0
+    t0: float | None = None
+    settings: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Participant:
+    id: str
+    name: str
+    role: str
+    joined_wall: float | None = None
+    left_wall: float | None = None
+
+
+@dataclass
+class SessionInfo:
+    """``session.json``. Written when recording starts, rewritten (atomically) as it
+    learns more and when it ends; ``status`` is ``recording`` until a clean stop."""
+
+    room: str
+    recorded_by: str
+    recorder_role: str
+    app_version: str
+    schema: int = SCHEMA_VERSION
+    status: str = "recording"
+    stop_reason: str = ""
+    started_wall: float = 0.0
+    ended_wall: float | None = None
+    source: str = ""
+    calibration: dict[str, Any] | None = None
+    participants: list[Participant] = field(default_factory=list)
+    tracks: list[TrackInfo] = field(default_factory=list)
+    #: A station media time and the wall clock at that moment: maps one onto the other.
+    clock_media_ts: float | None = None
+    clock_wall: float | None = None
+
+    def track(self, name: str) -> TrackInfo | None:
+        return next((t for t in self.tracks if t.name == name), None)
+
+    def wall_at(self, media_ts: float) -> float | None:
+        if self.clock_media_ts is None or self.clock_wall is None:
+            return None
+        return self.clock_wall + (media_ts - self.clock_media_ts)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, obj: Any) -> SessionInfo:
+        if not isinstance(obj, dict):
+            raise BundleError("session.json is not a JSON object")
+        schema = obj.get("schema")
+        if not isinstance(schema, int):
+            raise BundleError("session.json has no schema version")
+        if schema > SCHEMA_VERSION:
+            raise BundleError(
+                f"this recording uses bundle schema {schema}; this app reads up to "
+                f"{SCHEMA_VERSION}. Update ultrasound-consult to open it."
+            )
+        try:
+            known = {f.name for f in fields(cls)}
+            data = {k: v for k, v in obj.items() if k in known}
+            data["participants"] = [
+                Participant(**_known(Participant, p)) for p in obj.get("participants", [])
+            ]
+            data["tracks"] = [TrackInfo(**_known(TrackInfo, t)) for t in obj.get("tracks", [])]
+            return cls(**data)
+        except (TypeError, AttributeError) as exc:
+            raise BundleError(f"session.json is malformed: {exc}") from None
+
+
+def _known(cls: type, obj: Any) -> dict[str, Any]:
+    if not isinstance(obj, dict):
+        raise TypeError(f"expected an object, got {type(obj).__name__}")
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in obj.items() if k in names}
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of ``events.jsonl``.
+
+    ``t``: station media time the event belongs to (seconds; None before the first
+    frame). ``wall``: Unix time when it was logged. ``type``: a data-channel message
+    type (``ann.add``, ``cue``, ``cue.state``, ``calib``...) whose wire form is
+    ``data``, or one of the recorder's own types (:data:`RECORDER_TYPES`). ``by``: who
+    caused it. ``anchor``: for an annotation, the media time of the frame its author
+    was looking at (replay shows it from that frame on).
+    """
+
+    t: float | None
+    wall: float
+    type: str
+    by: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    anchor: float | None = None
+
+    def to_line(self) -> str:
+        obj: dict[str, Any] = {
+            "t": None if self.t is None else round(self.t, 6),
+            "wall": round(self.wall, 6),
+            "type": self.type,
+        }
+        if self.by:
+            obj["by"] = self.by
+        if self.anchor is not None:
+            obj["anchor"] = round(self.anchor, 6)
+        if self.data:
+            obj["data"] = self.data
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
+
+    @classmethod
+    def from_line(cls, line: str) -> Event:
+        if len(line) > MAX_EVENT_LINE:
+            raise BundleError("line too long")
+        try:
+            obj = json.loads(line)
+        except ValueError as exc:
+            raise BundleError(f"not JSON ({exc.msg})") from None
+        if not isinstance(obj, dict):
+            raise BundleError("not a JSON object")
+        t, wall, anchor = obj.get("t"), obj.get("wall"), obj.get("anchor")
+        kind, by, data = obj.get("type"), obj.get("by", ""), obj.get("data", {})
+        if not isinstance(kind, str) or not kind:
+            raise BundleError("no type")
+        if (
+            not _number(wall)
+            or not (t is None or _number(t))
+            or not (anchor is None or _number(anchor))
+        ):
+            raise BundleError("bad time")
+        if not isinstance(by, str) or not isinstance(data, dict):
+            raise BundleError("bad by/data")
+        return cls(
+            t=None if t is None else float(t),
+            wall=float(wall),
+            type=kind,
+            by=by,
+            data=data,
+            anchor=None if anchor is None else float(anchor),
+        )
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+#: Event types the recorder writes itself (the rest are data-channel messages).
+REC_START = "rec.start"
+REC_PROGRESS = "rec.progress"  # once a second: frames written so far, per track
+REC_STOP = "rec.stop"
+REC_PROBLEM = "rec.problem"  # frames dropped, a write that failed
+MARKER = "marker"  # a moment someone flagged ("look here"), with a label
+CALL_STATE = "call.state"
+PEER_JOINED = "peer.joined"
+PEER_LEFT = "peer.left"
+ERROR = "error"
+ACK = "ack"
+SNAPSHOT = "snapshot"
+CHAT = "chat"
+RECORDER_TYPES = (
+    REC_START,
+    REC_PROGRESS,
+    REC_STOP,
+    REC_PROBLEM,
+    MARKER,
+    CALL_STATE,
+    PEER_JOINED,
+    PEER_LEFT,
+    ERROR,
+    ACK,
+    SNAPSHOT,
+    CHAT,
+)
+
+
+@dataclass
+class EventLog:
+    """The events a reader could get out of ``events.jsonl``, and what it could not."""
+
+    events: list[Event]
+    #: (line number, reason) for each line that was skipped.
+    bad_lines: list[tuple[int, str]]
+    #: The file ended in the middle of a line (a crash while writing it).
+    truncated_tail: bool = False
+
+
+def read_events(path: Path) -> EventLog:
+    """Every readable line; a bad line is skipped and reported, never fatal."""
+    events: list[Event] = []
+    bad: list[tuple[int, str]] = []
+    truncated = False
+    with open(path, "rb") as fh:
+        raw = fh.read()
+    lines = raw.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    elif lines:
+        truncated = True  # no newline after the last line: it was being written
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            events.append(Event.from_line(line.decode("utf-8")))
+        except UnicodeDecodeError:
+            bad.append((number, "not UTF-8"))
+        except BundleError as exc:
+            if truncated and number == len(lines):
+                continue  # the half-written last line: reported as truncated_tail
+            bad.append((number, str(exc)))
+    return EventLog(events, bad, truncated)
+
+
+def read_session(folder: Path) -> SessionInfo:
+    path = Path(folder) / SESSION_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BundleError(
+            f"{folder} has no {SESSION_FILE}: it is not a recording made by ultrasound-consult"
+        ) from None
+    except OSError as exc:
+        raise BundleError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        obj = json.loads(text)
+    except ValueError as exc:
+        raise BundleError(
+            f"{SESSION_FILE} is damaged ({exc.msg}); the video may still play"
+        ) from None
+    return SessionInfo.from_json(obj)
+
+
+def write_json_atomic(path: Path, obj: Any) -> None:
+    """Write to a temporary file, fsync, rename: a crash leaves the old or the new file."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the bundle is meant to be shared
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(obj, fh, ensure_ascii=False, indent=2, allow_nan=False)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
