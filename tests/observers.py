@@ -35,6 +35,7 @@ class RecordingObserver(CallObserver):
         self.calibration: Any = None
         self.snapshots: list[Any] = []
         self.recorders: tuple[str, ...] = ()
+        self.quality_changes: list[tuple[str, str]] = []
 
     def _notify(self) -> None:
         async def notify() -> None:
@@ -112,6 +113,10 @@ class RecordingObserver(CallObserver):
 
     def on_recording(self, recorders: tuple[str, ...]) -> None:
         self.recorders = recorders
+        self._notify()
+
+    def on_quality(self, preset: str, by: str) -> None:
+        self.quality_changes.append((preset, by))
         self._notify()
 
     def on_stats(self, stats: tuple[Any, ...]) -> None:

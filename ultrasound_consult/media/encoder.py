@@ -44,6 +44,11 @@ class PresetVp8Encoder(Encoder):
         self.bytes = 0
         self.reconfigurations = 0
         self._last_keyframe_at = -1e9
+        self._keyframe_wanted = False
+
+    def request_keyframe(self) -> None:
+        """The next frame is a keyframe (a viewer asked for a clean picture)."""
+        self._keyframe_wanted = True
 
     # aiortc's RTCRtpSender sets this from each REMB it receives.
     @property
@@ -67,6 +72,9 @@ class PresetVp8Encoder(Encoder):
             self.codec = None
             self.reconfigurations += 1
         now = self._clock()
+        if self._keyframe_wanted:
+            self._keyframe_wanted = False
+            force_keyframe, self._last_keyframe_at = True, -1e9
         if force_keyframe and now - self._last_keyframe_at >= MIN_KEYFRAME_GAP_S:
             # Several requests (PLIs) for one loss would each cost a keyframe otherwise.
             frame.pict_type = av.video.frame.PictureType.I

@@ -46,6 +46,10 @@ class StationPipeline:
         self.frames = 0
         self.error: str | None = None
         self.started = asyncio.Event()
+        #: Added to the source's media time, so that it runs on across a switch of source.
+        self._ts_offset = 0.0
+        self._last_ts: float | None = None
+        self.switches = 0
 
     @property
     def info(self) -> SourceInfo:
@@ -64,11 +68,44 @@ class StationPipeline:
         self._task = asyncio.create_task(self._pump(), name="station-pipeline")
 
     async def stop(self) -> None:
+        await self._stop_pump()
+        await self.source.stop()
+
+    async def _stop_pump(self) -> None:
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        await self.source.stop()
+            self._task = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def switch_source(self, source: VideoSource, mask: PrivacyMask | None = None) -> None:
+        """Carry on from another source (the cable moved, another scanner): every
+        consumer keeps its place, media time runs on without a jump back, and the
+        new source's own mask applies from its first frame.
+
+        Raises :class:`SourceError` if the new source cannot start; the pipeline then
+        still has no running source and a later switch may be tried.
+        """
+        await self._stop_pump()
+        old = self.source
+        with contextlib.suppress(Exception):
+            await old.stop()
+        await source.start()
+        if self._last_ts is not None:
+            period = 1.0 / (old.info.fps or 30.0)
+            self._ts_offset = self._last_ts + period
+        self.source = source
+        if mask is not None:
+            self.mask = mask
+        self._plan = None
+        self.error = None
+        self.switches += 1
+        self._task = asyncio.create_task(self._pump(), name="station-pipeline")
+        logger.info("switched the ultrasound source to %s", source.info.description)
 
     def mask_plan(self, width: int, height: int) -> MaskPlan:
         if self._plan is None or (self._plan.width, self._plan.height) != (width, height):
@@ -87,7 +124,8 @@ class StationPipeline:
                 frame = await self.source.next_frame()
                 plan = self.mask_plan(frame.width, frame.height)
                 plan.apply(frame.image)
-                frame = replace(frame, mask=plan)
+                frame = replace(frame, mask=plan, media_ts=frame.media_ts + self._ts_offset)
+                self._last_ts = frame.media_ts
                 self.frames += 1
                 if self.frames == 1:
                     self.started.set()

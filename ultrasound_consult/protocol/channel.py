@@ -331,6 +331,8 @@ class StreamInfo:
     source: str
     rtp_origin: int | None = None
     version: int = CHANNEL_VERSION
+    #: The quality preset the station sends with ("" from an older station).
+    preset: str = ""
 
     def to_wire(self) -> dict[str, Any]:
         return {
@@ -341,6 +343,7 @@ class StreamInfo:
             "fps": self.fps,
             "source": self.source,
             "rtp_origin": self.rtp_origin,
+            "preset": self.preset,
         }
 
     @classmethod
@@ -352,6 +355,7 @@ class StreamInfo:
             source=req_str(obj, "source", max_len=256, allow_empty=True),
             rtp_origin=opt_int(obj, "rtp_origin", lo=0, hi=2**32 - 1),
             version=req_int(obj, "v", lo=0),
+            preset=opt_str(obj, "preset", max_len=32, default="") or "",
         )
 
 
@@ -431,13 +435,43 @@ class RecordingNotice:
         )
 
 
+@dataclass(frozen=True)
+class MediaRequest:
+    """A viewer asks the station for a fresh keyframe (the picture is smeared) and/or
+    another quality preset (``preset``; empty: no change). The station decides."""
+
+    TYPE: ClassVar[str] = "media.req"
+    keyframe: bool = False
+    preset: str = ""
+    by: str = ""
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"type": self.TYPE, "keyframe": self.keyframe, "preset": self.preset, "by": self.by}
+
+    @classmethod
+    def from_wire(cls, obj: dict[str, Any]) -> MediaRequest:
+        return cls(
+            keyframe=req_bool(obj, "keyframe"),
+            preset=req_str(obj, "preset", max_len=32, allow_empty=True),
+            by=req_str(obj, "by", max_len=MAX_AUTHOR_CHARS, allow_empty=True),
+        )
+
+
 AnnotationOp = (
     AnnotationAdd | AnnotationUpdate | AnnotationExtend | AnnotationRemove | AnnotationClear
 )
 #: What a viewer sends the station, each acknowledged and counted in ``seq`` order.
 ViewerOp = AnnotationOp | CalibrationSet | CueSend | CueCancel
 ChannelMessage = (
-    ViewerOp | Ack | StreamInfo | Pointer | Probe | SceneSync | CueState | RecordingNotice
+    ViewerOp
+    | Ack
+    | StreamInfo
+    | Pointer
+    | Probe
+    | SceneSync
+    | CueState
+    | RecordingNotice
+    | MediaRequest
 )
 VIEWER_OPS = (
     AnnotationAdd,
@@ -452,7 +486,17 @@ VIEWER_OPS = (
 
 _PARSERS = {
     cls.TYPE: cls.from_wire
-    for cls in (*VIEWER_OPS, Ack, StreamInfo, Pointer, Probe, SceneSync, CueState, RecordingNotice)
+    for cls in (
+        *VIEWER_OPS,
+        Ack,
+        StreamInfo,
+        Pointer,
+        Probe,
+        SceneSync,
+        CueState,
+        RecordingNotice,
+        MediaRequest,
+    )
 }
 
 

@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any
 from aiortc.mediastreams import MediaStreamTrack
 
 from ultrasound_consult.media.audio import AudioCapture, AudioOutput
+from ultrasound_consult.media.encoder import PresetVp8Encoder
 from ultrasound_consult.media.privacy import PrivacyMask
+from ultrasound_consult.media.quality import preset as preset_by_name
 from ultrasound_consult.media.receiver import ReceivedFrame
 from ultrasound_consult.media.source import SourceError, VideoSource
 from ultrasound_consult.protocol.annotation import AnnotationKind, Point
@@ -27,6 +29,7 @@ from ultrasound_consult.protocol.channel import (
     OPS_CHANNEL,
     SNAPSHOT_CHANNEL,
     ChannelMessage,
+    MediaRequest,
     Probe,
     StreamInfo,
     encode_channel,
@@ -35,6 +38,7 @@ from ultrasound_consult.protocol.channel import (
 from ultrasound_consult.protocol.errors import ProtocolError
 from ultrasound_consult.protocol.fields import encode_object
 from ultrasound_consult.protocol.signaling import (
+    ANNOTATING_ROLES,
     LEFT,
     MAX_APP_BYTES,
     Answer,
@@ -51,7 +55,14 @@ from ultrasound_consult.protocol.signaling import (
     ServerMessage,
     Welcome,
 )
-from ultrasound_consult.record.bundle import CALL_STATE, ERROR, PEER_JOINED, PEER_LEFT
+from ultrasound_consult.record.bundle import (
+    CALL_STATE,
+    ERROR,
+    PEER_JOINED,
+    PEER_LEFT,
+    QUALITY,
+    SOURCE_SWITCH,
+)
 from ultrasound_consult.session.collab import DEFAULT_COLOR, Collaboration
 from ultrasound_consult.session.config import CallConfig, CallError
 from ultrasound_consult.session.link_monitor import LinkMonitor
@@ -181,11 +192,61 @@ class ConsultCall:
         """Silence (or not) this side's microphone for everyone."""
         self.media.mute(muted)
 
-    def set_quality(self, name: str) -> None:
-        """Switch every outgoing stream to another preset (raises ValueError)."""
+    async def switch_source(self, source: VideoSource, mask: PrivacyMask | None = None) -> None:
+        """The station carries on from another ultrasound source, in the same call.
+
+        Peers keep their connection; they get the new size and scale. If the new
+        source cannot start, the user hears why (``source_unavailable``) and may try
+        another; the call goes on.
+        """
+        if self.role is not Role.STATION:
+            raise CallError("only the station sends an ultrasound source")
+        try:
+            await self.media.switch_source(source, mask)
+        except SourceError as exc:
+            self._media_problem("source_unavailable", str(exc))
+            return
+        info = source.info
+        self._log(SOURCE_SWITCH, source=info.description, width=info.width, height=info.height)
+        self.collab.source_switched(info.calibration, (info.width, info.height))
+        for link in self.links.values():
+            self._send_stream_info(link)
+
+    def set_quality(self, name: str, by: str = "") -> None:
+        """Switch every outgoing stream to another preset (raises ValueError); everyone
+        hears of it through ``stream.info``."""
         self.media.set_quality(
             name, [link.outgoing for link in self.links.values() if link.outgoing is not None]
         )
+        self._log(QUALITY, preset=name, by=by or self.author)
+        self.observer.on_quality(name, by or self.author)
+        for link in self.links.values():
+            self._send_stream_info(link)
+
+    def request_media(self, *, keyframe: bool = False, preset: str = "") -> None:
+        """A viewer asks the station for a keyframe and/or another preset."""
+        if self.role is Role.STATION:
+            raise CallError("the station sets its own quality")
+        if preset:
+            preset_by_name(preset)  # raises ValueError on a typo, before it travels
+        station = self.station_peer()
+        link = self.links.get(station.id) if station is not None else None
+        msg = MediaRequest(keyframe=keyframe, preset=preset, by=self.author)
+        if link is None or not link.send(OPS_CHANNEL, encode_channel(msg)):
+            raise CallError("not connected to the station")
+
+    def _media_request(self, link: PeerLink, msg: MediaRequest) -> None:
+        if self.role is not Role.STATION or link.remote.role not in ANNOTATING_ROLES:
+            return
+        if msg.keyframe and link.outgoing is not None:
+            encoder = link.outgoing.encoder
+            if isinstance(encoder, PresetVp8Encoder):
+                encoder.request_keyframe()
+        if msg.preset and msg.preset != self.media.config.quality:
+            try:
+                self.set_quality(msg.preset, by=msg.by or link.remote.name)
+            except ValueError as exc:
+                logger.warning("ignored a quality request from %s: %s", link.remote.id, exc)
 
     async def stop(self) -> None:
         if self.recording is not None:
@@ -588,6 +649,7 @@ class ConsultCall:
                     fps=info.fps,
                     source=info.description,
                     rtp_origin=origin,
+                    preset=self.media.config.quality,
                 )
             ),
         )
@@ -610,6 +672,8 @@ class ConsultCall:
             if link.sink is not None and msg.rtp_origin is not None:
                 link.sink.rtp_origin = msg.rtp_origin
             self.observer.on_stream_info(msg)
+        elif isinstance(msg, MediaRequest):
+            self._media_request(link, msg)
         else:
 
             def reply(answer: ChannelMessage, link: PeerLink = link) -> None:
@@ -629,7 +693,7 @@ class ConsultCall:
             self.stats.rejected += 1
             logger.warning("rejected a relayed message from %s: %s", msg.peer, exc.reason)
             return
-        if isinstance(inner, Probe | StreamInfo):
+        if isinstance(inner, Probe | StreamInfo | MediaRequest):
             return
         self.stats.ops_via_server_received += 1
 

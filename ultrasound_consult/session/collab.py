@@ -705,6 +705,18 @@ class Collaboration:
         self._broadcast(_unsequenced(msg))
         return None
 
+    def source_switched(self, calibration: Calibration | None, size: tuple[int, int]) -> None:
+        """The station sends another source: its own scale, or none (the old one was for
+        another picture), for everyone."""
+        if calibration is not None:
+            self.set_source_calibration(calibration, size)
+            msg = self.calibration
+        else:
+            msg = CalibrationSet(self._next_op()[0], CalibrationOrigin.NONE, size[0], size[1])
+            self._set_calibration(msg)
+        if msg is not None:
+            self._broadcast(_unsequenced(msg))
+
     def set_source_calibration(
         self, calibration: Calibration | None, size: tuple[int, int]
     ) -> None:

@@ -131,6 +131,15 @@ class LocalMedia:
         if self.player is not None:
             await self.player.stop()
 
+    async def switch_source(self, source: VideoSource, mask: PrivacyMask | None = None) -> None:
+        """Send another ultrasound source from now on (raises :class:`SourceError`)."""
+        if self.pipeline is None:
+            raise SourceError("only a station sends an ultrasound source")
+        await self.pipeline.switch_source(source, mask)
+        self.source = source
+        if mask is not None:
+            self.mask = mask
+
     def mute(self, muted: bool) -> None:
         """Silence (or not) this side's microphone for everyone."""
         if self.fanout is not None:

@@ -68,6 +68,9 @@ class CallObserver:
     def on_recording(self, recorders: tuple[str, ...]) -> None:
         """Who in the call is recording now (names; empty: nobody). Show an indicator."""
 
+    def on_quality(self, preset: str, by: str) -> None:
+        """The station's quality preset changed (here or at a viewer's request)."""
+
     def on_stats(self, stats: tuple[LinkStats, ...]) -> None:
         """Every second: one :class:`LinkStats` per connected peer."""
 

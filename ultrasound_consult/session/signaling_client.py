@@ -89,6 +89,44 @@ def tls_context(ca_file: str | Path | None) -> ssl.SSLContext | None:
     return context
 
 
+async def open_socket(
+    url: str, timeout: float = CONNECT_TIMEOUT_S, ssl_context: ssl.SSLContext | None = None
+) -> ClientConnection:
+    """A WebSocket to the signalling server; raises :class:`SignalingError` saying what to do."""
+    where = describe_server(url)
+    try:
+        ws = await asyncio.wait_for(
+            connect(url, max_size=2 * MAX_SIGNAL_BYTES, open_timeout=timeout, ssl=ssl_context),
+            timeout=timeout + 1,
+        )
+    except InvalidURI:
+        raise SignalingError(
+            "bad_url",
+            f"'{url}' is not a server address. It should look like ws://host:8765/ or wss://host/.",
+        ) from None
+    except ssl.SSLCertVerificationError as exc:
+        raise SignalingError(
+            "tls_untrusted",
+            f"The server at {where} presented a certificate this computer does not trust "
+            f"({exc.verify_message}). Ask your IT contact for the server's CA certificate.",
+        ) from None
+    except InvalidStatus as exc:
+        status = exc.response.status_code
+        raise SignalingError(
+            "server_busy" if status == 503 else "server_unreachable",
+            f"The signalling server at {where} refused the connection (HTTP {status}); "
+            "try again in a minute.",
+        ) from None
+    except (OSError, TimeoutError, InvalidHandshake) as exc:
+        raise SignalingError(
+            "server_unreachable",
+            f"Cannot reach the signalling server at {where} ({_short(exc)}). "
+            "Check the address and the network; if it is right, ask your IT contact "
+            "whether the server is running.",
+        ) from None
+    return ws
+
+
 def backoff(attempt: int) -> float:
     base = BACKOFF_S[attempt] if attempt < len(BACKOFF_S) else BACKOFF_MAX_S
     return base * random.uniform(0.8, 1.2)
@@ -156,38 +194,7 @@ class SignalingClient:
 
     async def _open(self, join: Join, timeout: float) -> tuple[ClientConnection, Welcome]:
         where = describe_server(self.url)
-        try:
-            ws = await asyncio.wait_for(
-                connect(
-                    self.url, max_size=2 * MAX_SIGNAL_BYTES, open_timeout=timeout, ssl=self._ssl
-                ),
-                timeout=timeout + 1,
-            )
-        except InvalidURI:
-            raise SignalingError(
-                "bad_url",
-                f"'{self.url}' is not a server address. It should look like ws://host:8765/ or wss://host/.",
-            ) from None
-        except ssl.SSLCertVerificationError as exc:
-            raise SignalingError(
-                "tls_untrusted",
-                f"The server at {where} presented a certificate this computer does not trust "
-                f"({exc.verify_message}). Ask your IT contact for the server's CA certificate.",
-            ) from None
-        except InvalidStatus as exc:
-            status = exc.response.status_code
-            raise SignalingError(
-                "server_busy" if status == 503 else "server_unreachable",
-                f"The signalling server at {where} refused the connection (HTTP {status}); "
-                "try again in a minute.",
-            ) from None
-        except (OSError, TimeoutError, InvalidHandshake) as exc:
-            raise SignalingError(
-                "server_unreachable",
-                f"Cannot reach the signalling server at {where} ({_short(exc)}). "
-                "Check the address and the network; if it is right, ask your IT contact "
-                "whether the server is running.",
-            ) from None
+        ws = await open_socket(self.url, timeout, self._ssl)
         try:
             await ws.send(encode_client(join))
             reply = parse_server_message(await asyncio.wait_for(ws.recv(), timeout))
