@@ -9,10 +9,15 @@ import secrets
 import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 
 # Qt must not look for a display in tests; set before anything imports Qt.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Settings, masks and logs of the tests (and of every process they start) stay out of
+# the user's own; tests that need a fresh settings file point these elsewhere.
+os.environ.setdefault("ULTRASOUND_CONSULT_CONFIG", tempfile.mkdtemp(prefix="uc-test-config-"))
+os.environ.setdefault("ULTRASOUND_CONSULT_LOGS", tempfile.mkdtemp(prefix="uc-test-logs-"))
 
 import time
 import uuid
@@ -122,6 +127,16 @@ def no_unretrieved_task_errors() -> Iterator[None]:
     gc.collect()
     logging.getLogger("asyncio").removeHandler(handler)
     assert handler.messages == [], f"tasks failed unobserved: {handler.messages}"
+
+
+@pytest.fixture(autouse=True)
+def collect_qt_garbage(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a test with windows, collect reference cycles here, on the GUI thread: left
+    to chance, the collector can run on the engine or an audio thread and delete a Qt
+    object there, which crashes Qt."""
+    yield
+    if "qtbot" in request.fixturenames:
+        gc.collect()
 
 
 def free_port() -> int:

@@ -136,6 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
     )
+    parser.add_argument(
+        "--reset-settings",
+        action="store_true",
+        help="forget the remembered server, name, role, devices, language, shortcuts and "
+        "recent rooms, then exit (privacy masks are kept)",
+    )
     sub = parser.add_subparsers(dest="command")
     gui = sub.add_parser("gui", help="open the app (the default)")
     gui.add_argument("--lang", default=None, choices=["auto", "en", "zh_CN"])
@@ -232,7 +238,16 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if args.reset_settings:
+        from ultrasound_consult.ui.settings import reset_settings
+
+        print(f"settings reset: {reset_settings()} (privacy masks kept)")
+        return 0
     command = args.command or "gui"
+    if command in ("gui", "station", "expert", "trainer", "observer", "demo", "replay"):
+        from ultrasound_consult.logs import start_file_log
+
+        start_file_log()
     try:
         if command in ("station", "expert", "trainer", "observer"):
             return _run_call(args, Role(command))
@@ -403,9 +418,9 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _gui(args: argparse.Namespace) -> int:
-    from ultrasound_consult.ui.join_dialog import run_join_dialog
+    from ultrasound_consult.ui.launcher import run_app
 
-    return run_join_dialog(language=args.lang)
+    return run_app(language=getattr(args, "lang", None))
 
 
 def _bench(args: argparse.Namespace) -> int:

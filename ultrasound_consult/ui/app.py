@@ -21,8 +21,11 @@ from ultrasound_consult.protocol.signaling import Role
 from ultrasound_consult.session.call import CallConfig, ConsultCall
 from ultrasound_consult.session.engine_thread import EngineThread
 from ultrasound_consult.ui.bridge import EngineBridge
-from ultrasound_consult.ui.call_window import CallWindow, ExpertWindow, StationWindow
+from ultrasound_consult.ui.call_window import CallWindow
+from ultrasound_consult.ui.expert_window import ExpertWindow
 from ultrasound_consult.ui.i18n import install_translator
+from ultrasound_consult.ui.station_window import StationWindow
+from ultrasound_consult.ui.theme import apply_theme
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +43,7 @@ def application(language: str | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("ultrasound-consult")
     app.setOrganizationName("ultrasound-consult")
+    apply_theme(app)
     install_translator(app, language)
     return app  # type: ignore[return-value]
 
@@ -63,6 +67,8 @@ def open_call(
     audio: AudioCapture | None = None,
     speaker: AudioOutput | None = None,
     camera: VideoSource | None = None,
+    shortcuts: dict[str, str] | None = None,
+    source_spec: str = "",
 ) -> OpenCall:
     """Create the call on the engine thread and its window on this (GUI) thread, then start it."""
     bridge = EngineBridge(engine)
@@ -73,8 +79,11 @@ def open_call(
         )
 
     call = engine.submit(build()).result(10)
-    window_class = StationWindow if config.role is Role.STATION else ExpertWindow
-    window = window_class(bridge, call)
+    window: CallWindow
+    if config.role is Role.STATION:
+        window = StationWindow(bridge, call, shortcuts=shortcuts, source_spec=source_spec)
+    else:
+        window = ExpertWindow(bridge, call, shortcuts=shortcuts)
     bridge.submit(call.start())
     return OpenCall(window, call, bridge)
 

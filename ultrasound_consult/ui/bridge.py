@@ -70,6 +70,7 @@ class EngineBridge(QObject, CallObserver):
     stats_changed = Signal(object)
     error_raised = Signal(str, str)
     recording_changed = Signal(object)
+    quality_changed = Signal(str, str)
 
     def __init__(self, engine: EngineThread, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -121,6 +122,9 @@ class EngineBridge(QObject, CallObserver):
 
     def on_stats(self, stats: Any) -> None:
         self.stats_changed.emit(stats)
+
+    def on_quality(self, preset: str, by: str) -> None:
+        self.quality_changed.emit(preset, by)
 
     def on_recording(self, recorders: Any) -> None:
         self.recording_changed.emit(recorders)

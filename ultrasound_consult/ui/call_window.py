@@ -1,24 +1,23 @@
-"""The station and expert windows: the image first, a little status, nothing else.
+"""What the station and expert windows share: the image first, a little status.
 
-Both show a :class:`VideoView` filling the window, an error banner that says what to
-do, and a status bar (call state, who is connected, frame rate, resolution, scale).
-The station shows its own masked feed with the expert's marks and guidance cues
-(answered with Space / Backspace) and the frames the expert sent; the expert shows
-the station's feed and draws, measures and guides on it (tool palette above, cue
-panel beside).
+A :class:`VideoView` fills the window; above it an error banner that says what to
+do and a notice line for things that pass (the network weakened, the expert left);
+below, a status bar: call state, the connection button (good / fair / poor, a click
+opens :class:`~ultrasound_consult.ui.call_status.StatsPanel`), frame rate and size,
+scale, quality preset, microphone, camera, record, end call. The station's window is
+in :mod:`station_window`, the expert's in :mod:`expert_window`.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
-import time
+from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QComboBox,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QMainWindow,
     QPushButton,
@@ -28,71 +27,58 @@ from PySide6.QtWidgets import (
 
 from ultrasound_consult.annotate.calibration import calibration_of
 from ultrasound_consult.annotate.guidance import CueEntry
-from ultrasound_consult.protocol.annotation import Annotation, AnnotationKind
-from ultrasound_consult.protocol.channel import CalibrationSet
-from ultrasound_consult.protocol.guidance import CueStatus
-from ultrasound_consult.protocol.signaling import ANNOTATING_ROLES, PeerInfo, Role
+from ultrasound_consult.media.quality import PRESETS
+from ultrasound_consult.protocol.channel import CalibrationSet, StreamInfo
+from ultrasound_consult.protocol.signaling import PeerInfo, Role
 from ultrasound_consult.session.call import ConsultCall
 from ultrasound_consult.session.collab import Snapshot
 from ultrasound_consult.session.link_monitor import LinkStats
 from ultrasound_consult.session.recording import default_folder, recordings_root
 from ultrasound_consult.ui.bridge import EngineBridge
-from ultrasound_consult.ui.cue_panel import CuePanel
-from ultrasound_consult.ui.guidance_view import is_live
+from ultrasound_consult.ui.call_status import (
+    QualityNotices,
+    StatsHistory,
+    StatsPanel,
+    StatusButton,
+    notice_text,
+    worst,
+)
 from ultrasound_consult.ui.i18n import tr
-from ultrasound_consult.ui.messages import error_headline, link_quality_text, state_text
+from ultrasound_consult.ui.messages import error_headline, preset_text, state_text
 from ultrasound_consult.ui.pip import CameraInset
+from ultrasound_consult.ui.settings import DEFAULT_SHORTCUTS
 from ultrasound_consult.ui.snapshot_panel import SnapshotPanel
-from ultrasound_consult.ui.tools import ToolPalette
 from ultrasound_consult.ui.video_view import VideoView
 
-QUALITY_ORDER = ["good", "fair", "poor"]
+#: A notice (not an error) stays this long.
+NOTICE_S = 12
 
 logger = logging.getLogger(__name__)
 
 STOP_TIMEOUT_S = 5.0
 
-STYLE = """
-QMainWindow, QWidget#central { background: #0b0c0e; }
-QStatusBar { background: #15171a; color: #d8dadd; font-size: 13px; }
-QStatusBar QLabel { color: #d8dadd; padding: 0 8px; }
-QLabel#banner { background: #7a1f1f; color: white; padding: 8px 12px; font-size: 14px; }
-QStatusBar QLabel#rec { background: #c62828; color: white; font-weight: bold; border-radius: 4px; }
-QPushButton#record:checked { background: #7a1f1f; border-color: #a33; }
-QPushButton { background: #2a2e33; color: #eceef0; border: 1px solid #3b4047;
-              border-radius: 4px; padding: 6px 14px; font-size: 13px; }
-QPushButton:hover { background: #353a40; }
-QPushButton#mic, QPushButton#camera, QPushButton#record { padding: 2px 10px; }
-QPushButton#camera:!checked { color: #7d838a; }
-QPushButton#mic:checked { background: #7a1f1f; border-color: #a33; }
-QPushButton#mic:disabled { color: #7d838a; }
-QWidget#toolbar { background: #15171a; }
-QLabel#hint { color: #9aa0a6; font-size: 13px; }
-QPushButton#tool { padding: 5px 10px; }
-QPushButton#tool:checked, QPushButton#choice:checked { background: #2d5b8a; border-color: #4f8fd0; }
-QPushButton#choice { padding: 4px 6px; font-size: 12px; }
-QPushButton#primary { background: #2d6a3e; border-color: #3c8f53; font-weight: bold; padding: 8px; }
-QPushButton:disabled { color: #6b7077; }
-QWidget#cuepanel, QWidget#snapshots { background: #15171a; }
-QWidget#cuepanel QLabel, QWidget#snapshots QLabel { color: #d8dadd; font-size: 13px; }
-QWidget#answers { background: #1d1f23; }
-QPushButton#done { background: #2d6a3e; border-color: #3c8f53; font-size: 20px; padding: 12px 28px;}
-QPushButton#cant { background: #6a2d2d; border-color: #8f3c3c; font-size: 20px; padding: 12px 28px;}
-QSpinBox { background: #2a2e33; color: #eceef0; border: 1px solid #3b4047; padding: 3px; }
-"""
-
 
 class CallWindow(QMainWindow):
     """What both roles share; subclasses add their own controls."""
 
-    def __init__(self, bridge: EngineBridge, call: ConsultCall, *, interactive: bool) -> None:
+    #: The call has ended and the window closed (the app shows its first screen again).
+    ended = Signal()
+
+    def __init__(
+        self,
+        bridge: EngineBridge,
+        call: ConsultCall,
+        *,
+        interactive: bool,
+        shortcuts: dict[str, str] | None = None,
+    ) -> None:
         super().__init__()
         self.bridge, self.call = bridge, call
+        self.shortcuts = {**DEFAULT_SHORTCUTS, **(shortcuts or {})}
         self.peers: tuple[PeerInfo, ...] = ()
         self.latest_stats: tuple[LinkStats, ...] = ()
         self.state = "idle"
         self._closing = False
-        self.setStyleSheet(STYLE)
         central = QWidget(objectName="central")
         self.layout_ = QVBoxLayout(central)
         self.layout_.setContentsMargins(0, 0, 0, 0)
@@ -100,8 +86,13 @@ class CallWindow(QMainWindow):
         self.banner = QLabel(objectName="banner")
         self.banner.setWordWrap(True)
         self.banner.hide()
+        self.notice = QLabel(objectName="notice")
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+        self._notice_timer = QTimer(self, singleShot=True, timeout=self.notice.hide)
         self.view = VideoView(interactive=interactive)
         self.layout_.addWidget(self.banner)
+        self.layout_.addWidget(self.notice)
         body = QWidget()
         self.body = QHBoxLayout(body)
         self.body.setContentsMargins(0, 0, 0, 0)
@@ -110,16 +101,24 @@ class CallWindow(QMainWindow):
         self.snapshot_panel = SnapshotPanel()
         self.body.addWidget(self.snapshot_panel)
         self.layout_.addWidget(body, 1)
+        self.history = StatsHistory()
+        self.notices = QualityNotices()
+        self.stats_panel = StatsPanel(self.history)
+        self.stats_panel.setMaximumHeight(190)
+        self.stats_panel.hide()
+        self.layout_.addWidget(self.stats_panel)
         self.setCentralWidget(central)
         self.state_label = QLabel()
-        self.link_label = QLabel()
+        self.status_button = StatusButton()
+        self.status_button.toggled.connect(self._show_stats_panel)
+        self.stats_panel.closed.connect(lambda: self.status_button.setChecked(False))
         self.video_label = QLabel()
         self.scale_label = QLabel()
         self.mic_button = QPushButton(objectName="mic")
         self.mic_button.setCheckable(True)
         self.mic_button.toggled.connect(self.set_muted)
         self.statusBar().addWidget(self.state_label, 1)
-        self.statusBar().addPermanentWidget(self.link_label)
+        self.statusBar().addPermanentWidget(self.status_button)
         self.statusBar().addPermanentWidget(self.video_label)
         self.statusBar().addPermanentWidget(self.scale_label)
         self.statusBar().addPermanentWidget(self.mic_button)
@@ -141,12 +140,24 @@ class CallWindow(QMainWindow):
         self.record_button.toggled.connect(self.set_recording)
         self.statusBar().insertPermanentWidget(0, self.rec_label)
         self.statusBar().addPermanentWidget(self.record_button)
-        QShortcut(QKeySequence(Qt.CTRL | Qt.Key_R), self, activated=self.record_button.toggle)
+        self.quality_box = QComboBox()
+        for name in PRESETS:
+            self.quality_box.addItem(preset_text(name), name)
+        self._show_preset(call.config.quality)
+        self.quality_box.activated.connect(
+            lambda i: self.choose_preset(self.quality_box.itemData(i))
+        )
+        self.statusBar().addPermanentWidget(self.quality_box)
+        self.end_button = QPushButton(tr("End call"), objectName="endcall")
+        self.end_button.clicked.connect(self.close)
+        self.statusBar().addPermanentWidget(self.end_button)
         self.recordings_root = recordings_root()
         self._mic_problem = "" if call.media.audio_capture else tr("No microphone in this call")
         self._show_mic()
-        QShortcut(QKeySequence(Qt.CTRL | Qt.Key_M), self, activated=self.mic_button.toggle)
-        self.resize(1100, 860)
+        self.bind("record", self.record_button.toggle)
+        self.bind("mute", self.mic_button.toggle)
+        self.bind("end_call", self.close)
+        self.resize(1366, 768)
 
         bridge.state_changed.connect(self._on_state)
         bridge.server_changed.connect(self._on_server)
@@ -160,6 +171,8 @@ class CallWindow(QMainWindow):
         bridge.snapshot_received.connect(self._on_snapshot)
         bridge.cues_changed.connect(self._on_cues)
         bridge.recording_changed.connect(self._on_recording)
+        bridge.quality_changed.connect(self._on_quality)
+        bridge.stream_info_changed.connect(self._on_stream_info)
         self._show_scale(None)
         self._status_timer = QTimer(self, interval=1000, timeout=self._refresh_video_status)
         self._status_timer.start()
@@ -186,8 +199,34 @@ class CallWindow(QMainWindow):
             self.banner.show()
 
     def _on_peers(self, peers: tuple[PeerInfo, ...]) -> None:
+        gone = {p.id: p for p in self.peers if p.role is not Role.OBSERVER}
+        for p in peers:
+            gone.pop(p.id, None)
         self.peers = peers
         self._on_state(self.state, "")
+        for peer in gone.values():
+            name = peer.name or peer.role.value
+            if peer.role is Role.STATION:
+                text = tr("{name} left the call. Waiting for the station to come back.")
+            else:
+                text = tr(
+                    "{name} left the call. Waiting for them to come back; you can end the call."
+                )
+            self.show_notice(text.format(name=name))
+
+    def show_notice(self, text: str) -> None:
+        """Something passing the user should know (not an error): shown for a while."""
+        self.notice.setText(text)
+        self.notice.show()
+        self._notice_timer.start(NOTICE_S * 1000)
+
+    def bind(self, action: str, slot: Callable[[], object]) -> list[QShortcut]:
+        """Attach ``slot`` to the user's keys for ``action`` (settings, or the default)."""
+        made = []
+        for keys in self.shortcuts.get(action, "").split(";"):
+            if keys.strip():
+                made.append(QShortcut(QKeySequence(keys.strip()), self, activated=slot))
+        return made
 
     def _on_annotations(self, payload: object) -> None:
         annotations, pending = payload  # type: ignore[misc]
@@ -230,20 +269,36 @@ class CallWindow(QMainWindow):
         self.banner.show()
 
     def _on_stats(self, stats: tuple[LinkStats, ...]) -> None:
-        if not stats:
-            self.link_label.setText("")
-            return
-        worst = max(stats, key=lambda s: QUALITY_ORDER.index(s.quality))
-        colour = {"good": "#3ccf6e", "fair": "#f2c14e", "poor": "#f0554a"}[worst.quality]
-        parts = [link_quality_text(worst.quality)]
-        if worst.rtt_ms is not None:
-            parts.append(tr("RTT {ms:.0f} ms").format(ms=worst.rtt_ms))
-        if worst.loss_percent is not None:
-            parts.append(tr("loss {pct:.1f}%").format(pct=worst.loss_percent))
-        if worst.bitrate_mbps is not None:
-            parts.append(tr("{mbps:.1f} Mbit/s").format(mbps=worst.bitrate_mbps))
-        self.link_label.setText(f"<span style='color:{colour}'>●</span> " + " · ".join(parts))
         self.latest_stats = stats
+        self.status_button.show_stats(worst(stats))
+        sample = self.history.add(stats)
+        kind = self.notices.update(sample)
+        if kind is not None:
+            self.show_notice(notice_text(kind, sending=self.call.role is Role.STATION))
+        if self.stats_panel.isVisible():
+            self.stats_panel.refresh()
+
+    def _show_stats_panel(self, show: bool) -> None:
+        if show:
+            self.stats_panel.refresh()
+        self.stats_panel.setVisible(show)
+
+    # --- quality preset ---------------------------------------------------------------
+
+    def choose_preset(self, name: str) -> None:
+        """The station switches; a viewer asks the station (see the subclasses)."""
+
+    def _show_preset(self, name: str) -> None:
+        index = self.quality_box.findData(name)
+        if index >= 0:
+            self.quality_box.setCurrentIndex(index)
+
+    def _on_quality(self, preset: str, by: str) -> None:
+        self._show_preset(preset)
+
+    def _on_stream_info(self, info: StreamInfo) -> None:
+        if info.preset:
+            self._show_preset(info.preset)
 
     # --- recording ------------------------------------------------------------------
 
@@ -330,305 +385,4 @@ class CallWindow(QMainWindow):
             self.bridge.engine.submit(self.call.stop()).result(STOP_TIMEOUT_S)
         except Exception:
             logger.warning("the call did not stop cleanly", exc_info=True)
-
-
-class StationWindow(CallWindow):
-    def __init__(self, bridge: EngineBridge, call: ConsultCall) -> None:
-        super().__init__(bridge, call, interactive=False)
-        self.setWindowTitle(tr("Station — ultrasound-consult"))
-        bridge.local_frame_ready.connect(self._show_local_frame)
-        answers = QWidget(objectName="answers")
-        row = QHBoxLayout(answers)
-        row.setContentsMargins(12, 8, 12, 8)
-        self.cue_hint = QLabel(objectName="hint")
-        self.done_button = QPushButton(tr("Done ✓  (Space)"), objectName="done")
-        self.cant_button = QPushButton(tr("Can't ✗  (Backspace)"), objectName="cant")
-        for b in (self.done_button, self.cant_button):
-            b.setFocusPolicy(Qt.NoFocus)
-            b.setMinimumHeight(52)
-        row.addWidget(self.cue_hint, 1)
-        row.addWidget(self.done_button)
-        row.addWidget(self.cant_button)
-        self.answers = answers
-        answers.hide()
-        self.layout_.addWidget(answers)
-        self.done_button.clicked.connect(lambda: self.answer_cue(CueStatus.DONE))
-        self.cant_button.clicked.connect(lambda: self.answer_cue(CueStatus.CANT))
-        QShortcut(
-            QKeySequence(Qt.Key_Space), self, activated=lambda: self.answer_cue(CueStatus.DONE)
-        )
-        QShortcut(
-            QKeySequence(Qt.Key_Backspace), self, activated=lambda: self.answer_cue(CueStatus.CANT)
-        )
-        # The cue animates even if the picture stalls.
-        self._cue_timer = QTimer(self, interval=33, timeout=self._animate_cue)
-        self._frames_at_tick = 0
-        self.active_cue: CueEntry | None = None
-
-    def _on_cues(self, entries: tuple[CueEntry, ...], active: CueEntry | None) -> None:
-        self.active_cue = active if is_live(active) else None
-        self.view.set_cue(self.active_cue)
-        self.answers.setVisible(self.active_cue is not None)
-        if self.active_cue is not None:
-            self.cue_hint.setText(tr("The expert asks — answer when you have done it"))
-            self._cue_timer.start()
-        else:
-            self._cue_timer.stop()
-
-    def _animate_cue(self) -> None:
-        """Keep the cue moving when the picture stalls; frames repaint it otherwise."""
-        if self.view.frames_shown == self._frames_at_tick:
-            self.view.update()
-        self._frames_at_tick = self.view.frames_shown
-
-    def answer_cue(self, status: CueStatus) -> None:
-        if self.active_cue is not None:
-            self.bridge.call(self.call.collab.answer_cue, status, self.active_cue.cue.id)
-
-    def _show_local_frame(self) -> None:
-        frame = self.bridge.local_frames.take()
-        if frame is not None:
-            # At once: the frame slot fires once per frame (latest wins), and waiting for
-            # Qt's next update pass added up to a frame of delay (measured).
-            self.view.set_frame(frame.display_array(), tag=frame.media_ts, immediate=True)
-
-
-class ExpertWindow(CallWindow):
-    """Experts and trainers draw, measure and guide; observers get the same window, watch-only."""
-
-    def __init__(self, bridge: EngineBridge, call: ConsultCall) -> None:
-        super().__init__(bridge, call, interactive=call.role in ANNOTATING_ROLES)
-        self.setWindowTitle(tr("Expert — ultrasound-consult"))
-        self.last_rtt_ms: float | None = None
-        self.color = "#ffd400"
-        self.frozen: tuple[object, float | None] | None = None
-        self.drafts: list[Annotation] = []
-        self._draft_ids = itertools.count(1)
-        self._stroke_key: str | None = None
-        self._stroke_keys = itertools.count(1)
-        self.palette_ = ToolPalette(self)
-        self.clear_button = self.palette_.clear_button
-        self.layout_.insertWidget(1, self.palette_)
-        self.cue_panel = CuePanel()
-        self.body.addWidget(self.cue_panel)
-        self.hint = QLabel(objectName="hint")
-        self.statusBar().addWidget(self.hint)
-        if not self.view.interactive:
-            self.hint.setText(tr("Watching (observers cannot draw)"))
-            self.palette_.hide()
-            self.cue_panel.hide()
-        self.ack_label = QLabel()
-        self.statusBar().addPermanentWidget(self.ack_label)
-        p = self.palette_
-        p.tool_changed.connect(self._tool_changed)
-        p.color_changed.connect(self._color_changed)
-        p.undo_button.clicked.connect(self.undo)
-        p.redo_button.clicked.connect(self.redo)
-        p.clear_button.clicked.connect(self.clear_mine)
-        p.clear_all_button.clicked.connect(self.clear_all)
-        p.freeze_button.toggled.connect(self.set_frozen)
-        p.send_button.clicked.connect(self.send_frame)
-        for keys, slot in (
-            (QKeySequence.Undo, self.undo),
-            (QKeySequence(Qt.CTRL | Qt.SHIFT | Qt.Key_Z), self.redo),
-            (QKeySequence(Qt.CTRL | Qt.Key_Y), self.redo),
-            (QKeySequence(Qt.Key_Delete), self.clear_mine),
-            (QKeySequence(Qt.SHIFT | Qt.Key_Delete), self.clear_all),
-            (QKeySequence(Qt.Key_F), p.freeze_button.toggle),
-            (QKeySequence(Qt.Key_Return), self.send_frame),
-            (QKeySequence(Qt.Key_Enter), self.send_frame),
-        ):
-            QShortcut(keys, self, activated=slot)
-        self.cue_panel.cue_requested.connect(self.send_cue)
-        self.cue_panel.cancel_requested.connect(
-            lambda cue_id: self.bridge.call(self.call.collab.cancel_cue, cue_id)
-        )
-        self.view.placeholder = tr("Waiting for video…")
-        bridge.remote_frame_ready.connect(self._show_remote_frame)
-        bridge.ack_received.connect(self._on_ack)
-        self.view.mark_requested.connect(self.add_mark)
-        self.view.arrow_requested.connect(self.add_arrow)
-        self.view.shape_drawn.connect(self._shape_drawn)
-        self.view.stroke_points.connect(self._stroke_points)
-        self.view.pointer_moved.connect(self.move_pointer)
-        self._tool_changed("point")
-
-    def _show_remote_frame(self) -> None:
-        frame = self.bridge.remote_frames.take()
-        if frame is not None and self.frozen is None:
-            # At once: the frame slot fires once per frame (latest wins), and waiting for
-            # Qt's next update pass added up to a frame of delay (measured).
-            self.view.set_frame(frame.display_array(), tag=frame.media_ts, immediate=True)
-
-    # --- drawing --------------------------------------------------------------
-
-    def _tool_changed(self, tool: str) -> None:
-        self.view.set_tool(tool)
-        hints = {
-            "point": tr("Click to mark · drag to draw an arrow"),
-            "stroke": tr("Drag to draw freehand"),
-            "ellipse": tr("Drag to circle a structure"),
-            "rect": tr("Drag to draw a box"),
-            "text": tr("Click where the text goes"),
-            "caliper": tr("Drag from one edge to the other to measure"),
-            "area": tr("Drag a box around the structure to measure its area"),
-            "calibrate": tr("Drag between two marks of the depth scale"),
-        }
-        if self.view.interactive:
-            self.hint.setText(hints[tool])
-
-    def _color_changed(self, color: str) -> None:
-        self.color = color
-        self.view.color = color
-
-    def _draw(self, kind: AnnotationKind, points: tuple, label: str = "") -> None:
-        if self.frozen is not None:
-            self.drafts.append(
-                Annotation(
-                    id=f"d{next(self._draft_ids)}",
-                    kind=kind,
-                    points=points,
-                    author=self.call.author,
-                    color=self.color,
-                    media_ts=self.frozen[1],
-                    created_ms=int(time.time() * 1000),
-                    label=label,
-                )
-            )
-            self.view.set_annotations(tuple(self.drafts))
-            return
-        self.bridge.call(
-            self.call.collab.add_annotation, kind, points, color=self.color, label=label
-        )
-
-    def add_mark(self, x: float, y: float) -> None:
-        self._draw(AnnotationKind.MARK, ((x, y),))
-
-    def add_arrow(self, x0: float, y0: float, x1: float, y1: float) -> None:
-        self._draw(AnnotationKind.ARROW, ((x0, y0), (x1, y1)))
-
-    def _shape_drawn(self, tool: str, points: tuple) -> None:
-        if tool == "text":
-            text, ok = QInputDialog.getText(self, tr("Text"), tr("Text to show on the image:"))
-            if ok and text.strip():
-                self._draw(AnnotationKind.TEXT, points, text.strip()[:200])
-        elif tool == "calibrate":
-            mm, ok = QInputDialog.getDouble(
-                self,
-                tr("Calibrate"),
-                tr("Distance between the two marks, in millimetres:"),
-                10.0,
-                0.1,
-                1000.0,
-                1,
-            )
-            if ok:
-                self.bridge.call(self.call.collab.calibrate, points[0], points[1], mm)
-        else:
-            kind = {
-                "ellipse": AnnotationKind.ELLIPSE,
-                "rect": AnnotationKind.RECT,
-                "caliper": AnnotationKind.CALIPER,
-                "area": AnnotationKind.AREA,
-            }[tool]
-            self._draw(kind, points)
-
-    def _stroke_points(self, points: tuple, finished: bool) -> None:
-        if self.frozen is not None:
-            if self._stroke_key is None and points:
-                self._stroke_key = "frozen"
-                self._draw(AnnotationKind.STROKE, points)
-            elif points and self.drafts:
-                last = self.drafts[-1]
-                self.drafts[-1] = last.with_points(last.points + points)
-                self.view.set_annotations(tuple(self.drafts))
-        elif points:
-            if self._stroke_key is None:
-                self._stroke_key = f"k{next(self._stroke_keys)}"
-            self.bridge.call(self.call.collab.stroke, self._stroke_key, points, color=self.color)
-        if finished:
-            self._stroke_key = None
-
-    def move_pointer(self, x: float, y: float, visible: bool) -> None:
-        if self.state == "connected":
-            self.bridge.call(self.call.move_pointer, x, y, visible=visible)
-
-    def undo(self) -> None:
-        if self.frozen is not None:
-            if self.drafts:
-                self.drafts.pop()
-                self.view.set_annotations(tuple(self.drafts))
-            return
-        self.bridge.call(self.call.collab.undo)
-
-    def redo(self) -> None:
-        if self.frozen is None:
-            self.bridge.call(self.call.collab.redo)
-
-    def clear_mine(self) -> None:
-        if self.frozen is not None:
-            self.drafts.clear()
-            self.view.set_annotations(())
-            return
-        self.bridge.call(self.call.clear_annotations, mine_only=True)
-
-    def clear_all(self) -> None:
-        if self.frozen is None:
-            self.bridge.call(self.call.clear_annotations, mine_only=False)
-
-    # --- freeze and send ----------------------------------------------------------
-
-    def set_frozen(self, frozen: bool) -> None:
-        """Hold the current frame to draw on it; drawings stay here until sent."""
-        if frozen:
-            array = self.view._array
-            if array is None:
-                self.palette_.freeze_button.setChecked(False)
-                return
-            self.frozen = (array.copy(), self.view._tag)
-            self.drafts = []
-            self.view.set_annotations(())
-            self.hint.setText(tr("Frozen: draw on this frame, then Send frame (Enter)"))
-        else:
-            self.frozen = None
-            self.drafts = []
-            self.view.set_annotations(
-                self.call.scene.annotations(), self.call.pending_annotation_ids()
-            )
-            self._tool_changed(self.palette_.tool)
-        self.palette_.send_button.setEnabled(frozen)
-
-    def send_frame(self) -> None:
-        if self.frozen is None:
-            return
-        array, media_ts = self.frozen
-        self.bridge.call(
-            self.call.collab.send_snapshot, array, tuple(self.drafts), media_ts=media_ts
-        )
-        self.palette_.freeze_button.setChecked(False)
-
-    def _on_annotations(self, payload: object) -> None:
-        if self.frozen is None:
-            super()._on_annotations(payload)
-
-    # --- guidance --------------------------------------------------------------------
-
-    def send_cue(self, action, direction, angle, probe, marker) -> None:  # type: ignore[no-untyped-def]
-        self.bridge.call(
-            self.call.collab.send_cue,
-            action,
-            direction,
-            angle_deg=angle,
-            probe=probe,
-            marker_deg=marker,
-        )
-
-    def _on_cues(self, entries: tuple[CueEntry, ...], active: CueEntry | None) -> None:
-        self.cue_panel.show_cues(entries)
-
-    def _on_ack(self, op: str, ok: bool, rtt_ms: float, reason: str) -> None:
-        self.last_rtt_ms = rtt_ms
-        if ok:
-            self.ack_label.setText(tr("Station confirmed in {ms:.0f} ms").format(ms=rtt_ms))
-        else:
-            self.ack_label.setText(tr("Station refused: {reason}").format(reason=reason))
+        self.ended.emit()

@@ -27,7 +27,7 @@ from ultrasound_consult.protocol.signaling import Role
 from ultrasound_consult.session.call import CallConfig
 from ultrasound_consult.session.engine_thread import EngineThread
 from ultrasound_consult.ui.app import OpenCall, application, display_available, open_call
-from ultrasound_consult.ui.call_window import ExpertWindow
+from ultrasound_consult.ui.expert_window import ExpertWindow
 
 logger = logging.getLogger(__name__)
 

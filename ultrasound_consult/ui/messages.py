@@ -34,6 +34,17 @@ def error_headline(code: str) -> str:
         "bad_url": tr("The server address is not valid."),
         "join_failed": tr("The server did not accept the call."),
         "room_full": tr("This room is full. Use another room code."),
+        "server_full": tr("The server is busy. Try again in a minute."),
+        "server_busy": tr("The server is busy. Try again in a minute."),
+        "rate_limited": tr("Too many tries. Wait a minute, then join again."),
+        "unauthorized": tr("The invite code was not accepted. Check it, or ask for a new one."),
+        "token_invalid": tr("The invite code is wrong. Check it, or ask for a new one."),
+        "token_expired": tr("The invite code has expired. Ask the organiser for a new one."),
+        "token_wrong_room": tr("The invite code is for another room. Ask for a new one."),
+        "token_wrong_role": tr("The invite code is for another role. Ask for a new one."),
+        "tls_untrusted": tr("The server's certificate is not trusted. Ask your IT contact."),
+        "wrong_role": tr("This invite code is for another role."),
+        "device_busy": tr("The video source is in use by another program. Close it and try again."),
         "unsupported_version": tr(
             "This app and the server are different versions. Update the app."
         ),
@@ -52,9 +63,18 @@ def error_headline(code: str) -> str:
     return headlines.get(code, tr("Something went wrong."))
 
 
-def link_quality_text(quality: str) -> str:
+def preset_text(name: str) -> str:
     return {
-        "good": tr("Connection good"),
-        "fair": tr("Connection fair"),
-        "poor": tr("Connection poor"),
-    }.get(quality, quality)
+        "diagnostic": tr("Diagnostic quality"),
+        "balanced": tr("Balanced"),
+        "weak": tr("Weak network"),
+    }.get(name, name)
+
+
+def role_text(role: str) -> str:
+    return {
+        "station": tr("Station"),
+        "expert": tr("Expert"),
+        "trainer": tr("Trainer"),
+        "observer": tr("Observer"),
+    }.get(role, role)

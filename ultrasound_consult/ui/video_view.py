@@ -15,7 +15,7 @@ import time
 import cv2
 import numpy as np
 from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ultrasound_consult.annotate.calibration import Calibration
@@ -28,6 +28,9 @@ from ultrasound_consult.ui.overlay import paint_overlays, paint_shapes, to_widge
 
 #: Enlargements smaller than this are not made (see :meth:`VideoView.image_rect`).
 SNAP_TO_NATIVE = 1.25
+#: Zoom limits (the expert's magnifier; 1 = the whole image fits).
+MAX_ZOOM = 8.0
+ZOOM_STEP = 1.25
 #: A press and release closer than this (fraction of the image) is a click, not a drag.
 CLICK_TOLERANCE = 0.015
 BACKGROUND = QColor(8, 8, 10)
@@ -83,6 +86,13 @@ def gesture_points(tool: str, a: tuple[float, float], b: tuple[float, float]) ->
     return (a, b)
 
 
+def _clamp_origin(origin: float, size: float, room: float) -> float:
+    """Keep a zoomed image covering the widget (no empty margin while it can)."""
+    if size <= room:
+        return (room - size) / 2
+    return min(0.0, max(room - size, origin))
+
+
 def image_from_array(array: np.ndarray) -> QImage:
     """A QImage viewing a greyscale or RGB uint8 array (keep the array alive while used)."""
     array = np.ascontiguousarray(array)
@@ -103,6 +113,8 @@ class VideoView(QWidget):
     #: After each paint that showed a frame: its tag (media time) and the ids of the
     #: annotations drawn. For measurement (the benchmark's "source to painted").
     painted = Signal(object, object)
+    #: The magnification changed (1.0 = whole image).
+    zoom_changed = Signal(float)
 
     def __init__(self, parent: QWidget | None = None, *, interactive: bool = False) -> None:
         super().__init__(parent)
@@ -122,7 +134,7 @@ class VideoView(QWidget):
         self._layer: QImage | None = None
         self._layer_items: tuple[tuple[Annotation, bool], ...] = ()
         self._scaled: tuple[np.ndarray, QImage] | None = None
-        self._scaled_key: tuple[int, tuple[int, int]] | None = None
+        self._scaled_key: tuple | None = None
         self._layer_key: tuple[float, ...] | None = None
         self._press: tuple[float, float] | None = None
         self._drag: tuple[float, float] | None = None
@@ -139,6 +151,12 @@ class VideoView(QWidget):
         self._tag: object = None
         #: Replay sets the recorded moment's wall clock here (fading annotations fade by it).
         self.now_ms: int | None = None
+        #: Wheel zooms and the middle or right button pans (the expert's view).
+        self.zoomable = False
+        self.zoom = 1.0
+        #: The image point (normalised) at the centre of the widget while zoomed.
+        self.zoom_center = (0.5, 0.5)
+        self._pan_from: tuple[QPointF, tuple[float, float]] | None = None
 
     # --- content --------------------------------------------------------------
 
@@ -286,7 +304,8 @@ class VideoView(QWidget):
     # --- geometry -------------------------------------------------------------
 
     def image_rect(self) -> QRectF:
-        """Where the image is drawn: as large as fits, aspect kept, centred.
+        """Where the image is drawn: as large as fits, aspect kept, centred; zoomed in,
+        larger than the widget, around :attr:`zoom_center`.
 
         An enlargement of less than :data:`SNAP_TO_NATIVE` is not made: the image is
         shown pixel for pixel instead, which keeps speckle sharp (and skips a resize).
@@ -295,10 +314,66 @@ class VideoView(QWidget):
             return QRectF(self.rect())
         ih, iw = self._array.shape[:2]
         scale = min(self.width() / iw, self.height() / ih)
-        if 1.0 < scale < SNAP_TO_NATIVE:
+        if self.zoom > 1.0:
+            scale *= self.zoom
+        elif 1.0 < scale < SNAP_TO_NATIVE:
             scale = 1.0
         w, h = iw * scale, ih * scale
-        return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+        if self.zoom <= 1.0:
+            return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+        cx, cy = self.zoom_center
+        return QRectF(
+            _clamp_origin(self.width() / 2 - cx * w, w, self.width()),
+            _clamp_origin(self.height() / 2 - cy * h, h, self.height()),
+            w,
+            h,
+        )
+
+    def set_zoom(self, zoom: float, anchor: QPointF | None = None) -> None:
+        """Magnify (1..:data:`MAX_ZOOM`), keeping the image point under ``anchor``
+        (widget position; default the centre) where it is. Annotations stay on the image:
+        they are drawn in image coordinates through :meth:`image_rect`."""
+        zoom = min(max(zoom, 1.0), MAX_ZOOM)
+        if self._array is None:
+            self.zoom = zoom
+            return
+        anchor = anchor or QPointF(self.width() / 2, self.height() / 2)
+        before = self.image_rect()
+        px = (anchor.x() - before.x()) / before.width()
+        py = (anchor.y() - before.y()) / before.height()
+        self.zoom = zoom
+        after = self.image_rect()
+        # The centre that puts (px, py) under the anchor again.
+        self.zoom_center = (
+            px + (self.width() / 2 - anchor.x()) / after.width(),
+            py + (self.height() / 2 - anchor.y()) / after.height(),
+        )
+        self._clamp_center()
+        self.zoom_changed.emit(self.zoom)
+        self.update()
+
+    def pan_by(self, dx: float, dy: float) -> None:
+        """Move the zoomed image by (dx, dy) widget pixels."""
+        rect = self.image_rect()
+        cx, cy = self.zoom_center
+        self.zoom_center = (cx - dx / rect.width(), cy - dy / rect.height())
+        self._clamp_center()
+        self.update()
+
+    def _clamp_center(self) -> None:
+        rect = self.image_rect()  # clamped already: read the centre back from it
+        self.zoom_center = (
+            (self.width() / 2 - rect.x()) / rect.width(),
+            (self.height() / 2 - rect.y()) / rect.height(),
+        )
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if not self.zoomable or self._array is None:
+            return super().wheelEvent(event)
+        steps = event.angleDelta().y() / 120
+        if steps:
+            self.set_zoom(self.zoom * ZOOM_STEP**steps, event.position())
+        event.accept()
 
     def to_normalised(self, pos: QPointF) -> tuple[float, float] | None:
         rect = self.image_rect()
@@ -327,8 +402,11 @@ class VideoView(QWidget):
             painter.end()
             return
         rect = self.image_rect()
-        # At a whole pixel: a fractional position would make Qt resample the image.
-        painter.drawImage(QPoint(round(rect.x()), round(rect.y())), self._scaled_image(rect))
+        if self.zoom > 1.0:
+            self._paint_zoomed(painter, rect)
+        else:
+            # At a whole pixel: a fractional position would make Qt resample the image.
+            painter.drawImage(QPoint(round(rect.x()), round(rect.y())), self._scaled_image(rect))
         live: list[Annotation] = []
         if self._annotations:
             painter.drawImage(0, 0, self._annotation_layer(rect))
@@ -349,6 +427,29 @@ class VideoView(QWidget):
             paint_cue(painter, rect, self.cue, phase_now(), show_keys=self.show_cue_keys)
         painter.end()
         self.painted.emit(self._tag, [a.id for a in self._annotations])
+
+    def _paint_zoomed(self, painter: QPainter, rect: QRectF) -> None:
+        """Only the visible part of the image is scaled (8x of a whole frame would be
+        tens of megapixels a frame): whole source pixels, placed exactly where the
+        full image would put them, so overlays stay on the same anatomy."""
+        assert self._array is not None
+        ih, iw = self._array.shape[:2]
+        scale = rect.width() / iw
+        x0 = max(0, int((0 - rect.x()) / scale))
+        y0 = max(0, int((0 - rect.y()) / scale))
+        x1 = min(iw, int(np.ceil((self.width() - rect.x()) / scale)) + 1)
+        y1 = min(ih, int(np.ceil((self.height() - rect.y()) / scale)) + 1)
+        if x1 <= x0 or y1 <= y0:
+            return
+        size = (max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale)))
+        key = (self.frames_shown, size, x0, y0, x1, y1)
+        if self._scaled is None or self._scaled_key != key:
+            crop = np.ascontiguousarray(self._array[y0:y1, x0:x1])
+            scaled = cv2.resize(crop, size, interpolation=cv2.INTER_LINEAR)
+            self._scaled, self._scaled_key = (scaled, image_from_array(scaled)), key
+        painter.drawImage(
+            QPoint(round(rect.x() + x0 * scale), round(rect.y() + y0 * scale)), self._scaled[1]
+        )
 
     # --- input (expert) ---------------------------------------------------------
 
@@ -388,6 +489,10 @@ class VideoView(QWidget):
         paint_shapes(painter, rect, shapes, QColor(self.color))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
+        if self.zoomable and event.button() in (Qt.MiddleButton, Qt.RightButton):
+            self._pan_from = (event.position(), self.zoom_center)
+            self.setCursor(Qt.ClosedHandCursor)
+            return
         if not self.interactive or event.button() != Qt.LeftButton:
             return
         self._press = self.to_normalised(event.position())
@@ -398,6 +503,12 @@ class VideoView(QWidget):
             self._stroke_last_emit = 0.0
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._pan_from is not None:
+            start, center = self._pan_from
+            self.zoom_center = center
+            delta = event.position() - start
+            self.pan_by(delta.x(), delta.y())
+            return
         if not self.interactive:
             return
         pos = self.to_normalised(event.position())
@@ -430,6 +541,10 @@ class VideoView(QWidget):
             self.stroke_points.emit(new, finished)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._pan_from is not None and event.button() in (Qt.MiddleButton, Qt.RightButton):
+            self._pan_from = None
+            self.setCursor(Qt.CrossCursor if self.interactive else Qt.ArrowCursor)
+            return
         if not self.interactive or event.button() != Qt.LeftButton or self._press is None:
             return
         start, end = self._press, self.to_normalised(event.position()) or self._drag

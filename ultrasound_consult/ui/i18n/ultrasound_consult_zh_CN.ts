@@ -5,6 +5,7 @@
     <name></name>
     <message>
         <source>Camera</source>
+        <extracomment>A notice (not an error) stays this long. The call has ended and the window closed (the app shows its first screen again).</extracomment>
         <translation>摄像头</translation>
     </message>
     <message>
@@ -20,12 +21,24 @@
         <translation>录制本次会诊用于教学和质控；所有参与者都会看到录制提示（Ctrl+R）</translation>
     </message>
     <message>
+        <source>End call</source>
+        <translation>结束会诊</translation>
+    </message>
+    <message>
         <source>No microphone in this call</source>
         <translation>本次通话没有麦克风</translation>
     </message>
     <message>
         <source>Reconnecting to the server… The video continues.</source>
         <translation>正在重新连接服务器… 视频仍在继续。</translation>
+    </message>
+    <message>
+        <source>{name} left the call. Waiting for the station to come back.</source>
+        <translation>{name} 已离开会诊。正在等待扫查端重新加入。</translation>
+    </message>
+    <message>
+        <source>{name} left the call. Waiting for them to come back; you can end the call.</source>
+        <translation>{name} 已离开会诊。正在等待对方重新加入；您也可以结束会诊。</translation>
     </message>
     <message>
         <source>Not calibrated</source>
@@ -52,16 +65,85 @@
         <translation>比例 {mm:.3f} 毫米/像素</translation>
     </message>
     <message>
-        <source>RTT {ms:.0f} ms</source>
-        <translation>往返 {ms:.0f} 毫秒</translation>
+        <source>Network weak: lowering quality to keep the image moving.</source>
+        <extracomment>How much history the panel keeps and plots. A drop must last this long before the user is told (a one-second blip is noise) ... ... and a recovery this long before the all-clear. The sender&apos;s encoder target this far below the best it had is &quot;lowering quality&quot;.</extracomment>
+        <translation>网络较弱：正在降低画质，以保证图像流畅。</translation>
+    </message>
+    <message>
+        <source>Network weak: the expert&apos;s picture may be less sharp or jerky for a while.</source>
+        <translation>网络较弱：专家看到的图像可能暂时不够清晰或有卡顿。</translation>
+    </message>
+    <message>
+        <source>Network weak: the picture may be less sharp or jerky for a while.</source>
+        <translation>网络较弱：图像可能暂时不够清晰或有卡顿。</translation>
+    </message>
+    <message>
+        <source>The network has recovered: full quality again.</source>
+        <translation>网络已恢复：画质已恢复正常。</translation>
+    </message>
+    <message>
+        <source>Connection details and graphs over the last minutes</source>
+        <translation>连接详情及最近几分钟的曲线图</translation>
+    </message>
+    <message>
+        <source>No connection yet</source>
+        <translation>尚未连接</translation>
+    </message>
+    <message>
+        <source>Good</source>
+        <translation>良好</translation>
+    </message>
+    <message>
+        <source>Fair</source>
+        <translation>一般</translation>
+    </message>
+    <message>
+        <source>Poor</source>
+        <translation>较差</translation>
+    </message>
+    <message>
+        <source>{ms:.0f} ms</source>
+        <translation>{ms:.0f} 毫秒</translation>
     </message>
     <message>
         <source>loss {pct:.1f}%</source>
         <translation>丢包 {pct:.1f}%</translation>
     </message>
     <message>
+        <source>Round trip (ms)</source>
+        <translation>往返时延（毫秒）</translation>
+    </message>
+    <message>
+        <source>Loss (%)</source>
+        <translation>丢包率（%）</translation>
+    </message>
+    <message>
+        <source>Bitrate (Mbit/s)</source>
+        <translation>码率（Mbit/s）</translation>
+    </message>
+    <message>
+        <source>Frames per second</source>
+        <translation>帧率（帧/秒）</translation>
+    </message>
+    <message>
+        <source>seconds ago</source>
+        <translation>秒前</translation>
+    </message>
+    <message>
+        <source>Round trip {ms:.0f} ms</source>
+        <translation>往返时延 {ms:.0f} 毫秒</translation>
+    </message>
+    <message>
         <source>{mbps:.1f} Mbit/s</source>
         <translation>{mbps:.1f} Mbit/s</translation>
+    </message>
+    <message>
+        <source>{fps:.0f} fps</source>
+        <translation>{fps:.0f} 帧/秒</translation>
+    </message>
+    <message>
+        <source>marks confirmed in {ms:.0f} ms</source>
+        <translation>标注确认用时 {ms:.0f} 毫秒</translation>
     </message>
     <message>
         <source>REC: {names}</source>
@@ -100,6 +182,14 @@
         <translation>扫查端 — 超声远程会诊</translation>
     </message>
     <message>
+        <source>Switch source…</source>
+        <translation>切换视频来源…</translation>
+    </message>
+    <message>
+        <source>Carry on from another video source without ending the call</source>
+        <translation>改用其他视频来源，会诊不中断</translation>
+    </message>
+    <message>
         <source>Done ✓  (Space)</source>
         <translation>已完成 ✓（空格）</translation>
     </message>
@@ -112,6 +202,14 @@
         <translation>专家的指示 — 完成后请回应</translation>
     </message>
     <message>
+        <source>Switch source</source>
+        <translation>切换视频来源</translation>
+    </message>
+    <message>
+        <source>Carry on from this source (the call goes on):</source>
+        <translation>改用此来源继续（会诊不中断）：</translation>
+    </message>
+    <message>
         <source>Expert — ultrasound-consult</source>
         <translation>专家端 — 超声远程会诊</translation>
     </message>
@@ -122,6 +220,22 @@
     <message>
         <source>Watching (observers cannot draw)</source>
         <translation>观看中（观摩者不能标注）</translation>
+    </message>
+    <message>
+        <source>Refresh picture</source>
+        <translation>刷新画面</translation>
+    </message>
+    <message>
+        <source>Ask the station for a fresh full picture (when the image looks smeared)</source>
+        <translation>请扫查端发送一幅完整的新画面（图像出现拖影时使用）</translation>
+    </message>
+    <message>
+        <source>The station and the expert choose the quality</source>
+        <translation>画质由扫查端和专家选择</translation>
+    </message>
+    <message>
+        <source>Ask the station to send at another quality</source>
+        <translation>请扫查端改用其他画质发送</translation>
     </message>
     <message>
         <source>Waiting for video…</source>
@@ -184,56 +298,309 @@
         <translation>扫查端拒绝：{reason}</translation>
     </message>
     <message>
-        <source>Join a consult — ultrasound-consult</source>
-        <translation>加入会诊 — 超声远程会诊</translation>
+        <source>Whole image (wheel to zoom)</source>
+        <translation>完整图像（滚轮缩放）</translation>
+    </message>
+    <message>
+        <source>Zoom {z:.1f}× (0: whole image)</source>
+        <translation>放大 {z:.1f}×（按 0 显示完整图像）</translation>
+    </message>
+    <message>
+        <source>Asked the station for a fresh picture.</source>
+        <translation>已请扫查端发送新画面。</translation>
+    </message>
+    <message>
+        <source>Asked the station to send at another quality.</source>
+        <translation>已请扫查端改用其他画质。</translation>
+    </message>
+    <message>
+        <source>ultrasound-consult — join a consult</source>
+        <extracomment>Which first-screen choice an invite&apos;s role belongs to.</extracomment>
+        <translation>超声远程会诊 — 加入会诊</translation>
+    </message>
+    <message>
+        <source>Ultrasound consult</source>
+        <translation>超声远程会诊</translation>
+    </message>
+    <message>
+        <source>Live ultrasound guidance between a clinic and a remote expert</source>
+        <translation>基层诊室与远程专家之间的实时超声指导</translation>
+    </message>
+    <message>
+        <source>Language of the app</source>
+        <translation>软件界面语言</translation>
+    </message>
+    <message>
+        <source>About</source>
+        <translation>关于</translation>
+    </message>
+    <message>
+        <source>I am</source>
+        <translation>我是</translation>
+    </message>
+    <message>
+        <source>scanning a patient here</source>
+        <translation>在本地为患者扫查</translation>
+    </message>
+    <message>
+        <source>guiding the scan remotely</source>
+        <translation>远程指导扫查</translation>
+    </message>
+    <message>
+        <source>Trainer or trainee</source>
+        <translation>带教老师或学员</translation>
+    </message>
+    <message>
+        <source>teaching or watching</source>
+        <translation>教学或观摩</translation>
+    </message>
+    <message>
+        <source>QC reviewer</source>
+        <translation>质控评审</translation>
+    </message>
+    <message>
+        <source>replaying a recording</source>
+        <translation>回放录像</translation>
+    </message>
+    <message>
+        <source>Recent rooms</source>
+        <translation>最近的房间</translation>
+    </message>
+    <message>
+        <source>Double-click to join again while the code is valid</source>
+        <translation>邀请码有效期内，双击即可再次加入</translation>
+    </message>
+    <message>
+        <source>Join a consult</source>
+        <translation>加入会诊</translation>
+    </message>
+    <message>
+        <source>invite code or link</source>
+        <translation>邀请码或链接</translation>
+    </message>
+    <message>
+        <source>The code you were sent, e.g. clinic-12.E1KZ4M2P.7HXM-4QPA-9TKD-W3FN</source>
+        <translation>您收到的邀请码，例如 clinic-12.E1KZ4M2P.7HXM-4QPA-9TKD-W3FN</translation>
+    </message>
+    <message>
+        <source>as the others will see it</source>
+        <translation>其他人看到的名字</translation>
     </message>
     <message>
         <source>Invite code</source>
         <translation>邀请码</translation>
     </message>
     <message>
+        <source>Replay a recorded session with every mark and cue, score it and export it.</source>
+        <translation>回放录制的会诊（含全部标注和指示），进行评分和导出。</translation>
+    </message>
+    <message>
         <source>Open a recording…</source>
         <translation>打开录像…</translation>
     </message>
     <message>
-        <source>Replay and review a recorded session (QC)</source>
-        <translation>回放并评审已录制的会诊（质控）</translation>
+        <source>Before you join</source>
+        <translation>加入前检查</translation>
+    </message>
+    <message>
+        <source>Choose the video source</source>
+        <translation>请选择视频来源</translation>
+    </message>
+    <message>
+        <source>Check that the patient&apos;s name is covered: this is what the expert will see.</source>
+        <translation>请确认患者姓名已被遮盖：专家看到的就是这幅画面。</translation>
+    </message>
+    <message>
+        <source>Network</source>
+        <translation>网络</translation>
+    </message>
+    <message>
+        <source>Test the connection</source>
+        <translation>测试连接</translation>
+    </message>
+    <message>
+        <source>Recordings are kept in {folder}</source>
+        <translation>录像保存在 {folder}</translation>
+    </message>
+    <message>
+        <source>code expired: ask for a new one</source>
+        <translation>邀请码已过期：请索取新的邀请码</translation>
+    </message>
+    <message>
+        <source>Rooms you join appear here.</source>
+        <translation>您加入过的房间会显示在这里。</translation>
+    </message>
+    <message>
+        <source>Code for: {role}, room {room}</source>
+        <translation>邀请码对应：{role}，房间 {room}</translation>
+    </message>
+    <message>
+        <source>expired</source>
+        <translation>已过期</translation>
+    </message>
+    <message>
+        <source>The code for room {room} has expired.</source>
+        <translation>房间 {room} 的邀请码已过期。</translation>
+    </message>
+    <message>
+        <source>Privacy mask</source>
+        <translation>隐私遮挡</translation>
+    </message>
+    <message>
+        <source>Type or paste the invite code exactly as you were given it.</source>
+        <translation>请按收到的原样输入或粘贴邀请码。</translation>
+    </message>
+    <message>
+        <source>Enter the server address your IT contact gave you.</source>
+        <translation>请输入信息科提供的服务器地址。</translation>
+    </message>
+    <message>
+        <source>This code expired at {when}.</source>
+        <translation>此邀请码已于 {when} 过期。</translation>
     </message>
     <message>
         <source>Open a recording</source>
         <translation>打开录像</translation>
     </message>
     <message>
-        <source>Station (I am scanning)</source>
-        <translation>扫查端（我在做超声检查）</translation>
-    </message>
-    <message>
-        <source>Expert (I am guiding)</source>
-        <translation>专家端（我在指导）</translation>
-    </message>
-    <message>
-        <source>Trainer (I am teaching)</source>
-        <translation>带教（我在教学）</translation>
-    </message>
-    <message>
-        <source>Observer (I am watching)</source>
-        <translation>观摩（我只观看）</translation>
-    </message>
-    <message>
-        <source>Enter the invite code you were given, exactly as given.</source>
-        <translation>请准确输入您收到的邀请码。</translation>
-    </message>
-    <message>
         <source>Video source</source>
         <translation>视频来源</translation>
     </message>
     <message>
-        <source>invite code or link, e.g. clinic-12.E1KZ4M2P.7HXM-4QPA-9TKD-W3FN</source>
-        <translation>邀请码或链接，例如 clinic-12.E1KZ4M2P.7HXM-4QPA-9TKD-W3FN</translation>
+        <source>Cue done</source>
+        <translation>指示已完成</translation>
+    </message>
+    <message>
+        <source>Cue done (foot pedal)</source>
+        <translation>指示已完成（脚踏开关）</translation>
+    </message>
+    <message>
+        <source>Cue can&apos;t be done</source>
+        <translation>指示做不到</translation>
+    </message>
+    <message>
+        <source>Cue can&apos;t be done (foot pedal)</source>
+        <translation>指示做不到（脚踏开关）</translation>
+    </message>
+    <message>
+        <source>Mute the microphone</source>
+        <translation>麦克风静音</translation>
+    </message>
+    <message>
+        <source>End the call</source>
+        <translation>结束会诊</translation>
+    </message>
+    <message>
+        <source>Zoom in</source>
+        <translation>放大</translation>
+    </message>
+    <message>
+        <source>Zoom out</source>
+        <translation>缩小</translation>
+    </message>
+    <message>
+        <source>Whole image</source>
+        <translation>完整图像</translation>
+    </message>
+    <message>
+        <source>Settings — ultrasound-consult</source>
+        <translation>设置 — 超声远程会诊</translation>
+    </message>
+    <message>
+        <source>System language</source>
+        <translation>跟随系统语言</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
     </message>
     <message>
         <source>Server</source>
         <translation>服务器</translation>
+    </message>
+    <message>
+        <source>General</source>
+        <translation>常规</translation>
+    </message>
+    <message>
+        <source>none (e.g. device:1 for a webcam)</source>
+        <translation>无（例如摄像头为 device:1）</translation>
+    </message>
+    <message>
+        <source>mic, mic:N, tone:440, file:PATH or none</source>
+        <translation>mic、mic:N、tone:440、file:路径 或 none</translation>
+    </message>
+    <message>
+        <source>Ultrasound source</source>
+        <translation>超声视频来源</translation>
+    </message>
+    <message>
+        <source>Second camera</source>
+        <translation>第二摄像头</translation>
+    </message>
+    <message>
+        <source>Microphone</source>
+        <translation>麦克风</translation>
+    </message>
+    <message>
+        <source>Speaker</source>
+        <translation>扬声器</translation>
+    </message>
+    <message>
+        <source>Privacy masks are remembered per source in {path}.</source>
+        <translation>每个视频来源的隐私遮挡保存在 {path}。</translation>
+    </message>
+    <message>
+        <source>Devices</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>Most foot pedals send Page Down / Page Up; press the pedal in a box to use it.</source>
+        <translation>多数脚踏开关发送 Page Down / Page Up；在输入框中踩一下脚踏即可设置。</translation>
+    </message>
+    <message>
+        <source>Shortcuts</source>
+        <translation>快捷键</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Restore defaults</source>
+        <translation>恢复默认</translation>
+    </message>
+    <message>
+        <source>About ultrasound-consult</source>
+        <translation>关于 超声远程会诊</translation>
+    </message>
+    <message>
+        <source>Ultrasound consult {version}</source>
+        <translation>超声远程会诊 {version}</translation>
+    </message>
+    <message>
+        <source>Open, vendor-neutral remote ultrasound consultation and teaching. When something goes wrong, send the log file below to your IT contact: it holds the details (invite codes are masked in it).</source>
+        <translation>开放、不依赖厂商的超声远程会诊与教学软件。出现问题时，请把下面的日志文件发给信息科：其中有详细信息（邀请码已做遮盖）。</translation>
+    </message>
+    <message>
+        <source>Log file</source>
+        <translation>日志文件</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Privacy masks</source>
+        <translation>隐私遮挡</translation>
+    </message>
+    <message>
+        <source>Recordings</source>
+        <translation>录像</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
     </message>
     <message>
         <source>My name</source>
@@ -296,6 +663,46 @@
         <translation>该房间已满。请使用其他房间号。</translation>
     </message>
     <message>
+        <source>The server is busy. Try again in a minute.</source>
+        <translation>服务器繁忙。请一分钟后再试。</translation>
+    </message>
+    <message>
+        <source>Too many tries. Wait a minute, then join again.</source>
+        <translation>尝试次数过多。请等一分钟后再加入。</translation>
+    </message>
+    <message>
+        <source>The invite code was not accepted. Check it, or ask for a new one.</source>
+        <translation>邀请码未被接受。请检查，或索取新的邀请码。</translation>
+    </message>
+    <message>
+        <source>The invite code is wrong. Check it, or ask for a new one.</source>
+        <translation>邀请码有误。请检查，或索取新的邀请码。</translation>
+    </message>
+    <message>
+        <source>The invite code has expired. Ask the organiser for a new one.</source>
+        <translation>邀请码已过期。请向组织者索取新的邀请码。</translation>
+    </message>
+    <message>
+        <source>The invite code is for another room. Ask for a new one.</source>
+        <translation>此邀请码属于其他房间。请索取新的邀请码。</translation>
+    </message>
+    <message>
+        <source>The invite code is for another role. Ask for a new one.</source>
+        <translation>此邀请码属于其他角色。请索取新的邀请码。</translation>
+    </message>
+    <message>
+        <source>The server&apos;s certificate is not trusted. Ask your IT contact.</source>
+        <translation>服务器证书不受信任。请联系信息科。</translation>
+    </message>
+    <message>
+        <source>This invite code is for another role.</source>
+        <translation>此邀请码属于其他角色。</translation>
+    </message>
+    <message>
+        <source>The video source is in use by another program. Close it and try again.</source>
+        <translation>视频来源正被其他程序占用。请关闭该程序后重试。</translation>
+    </message>
+    <message>
         <source>This app and the server are different versions. Update the app.</source>
         <translation>本软件与服务器版本不一致。请更新软件。</translation>
     </message>
@@ -348,16 +755,32 @@
         <translation>出现错误。</translation>
     </message>
     <message>
-        <source>Connection good</source>
-        <translation>连接良好</translation>
+        <source>Diagnostic quality</source>
+        <translation>诊断级画质</translation>
     </message>
     <message>
-        <source>Connection fair</source>
-        <translation>连接一般</translation>
+        <source>Balanced</source>
+        <translation>均衡</translation>
     </message>
     <message>
-        <source>Connection poor</source>
-        <translation>连接较差</translation>
+        <source>Weak network</source>
+        <translation>弱网模式</translation>
+    </message>
+    <message>
+        <source>Station</source>
+        <translation>扫查端</translation>
+    </message>
+    <message>
+        <source>Expert</source>
+        <translation>专家</translation>
+    </message>
+    <message>
+        <source>Trainer</source>
+        <translation>带教老师</translation>
+    </message>
+    <message>
+        <source>Observer</source>
+        <translation>观摩者</translation>
     </message>
     <message>
         <source>Probe guidance</source>
@@ -1078,6 +1501,54 @@
     <message>
         <source>Saved as {name}.</source>
         <translation>已保存为 {name}。</translation>
+    </message>
+    <message>
+        <source>in use by another program?</source>
+        <translation>可能正被其他程序占用？</translation>
+    </message>
+    <message>
+        <source>Test phantom (no scanner)</source>
+        <translation>测试体模（无超声设备）</translation>
+    </message>
+    <message>
+        <source>Test card</source>
+        <translation>测试卡</translation>
+    </message>
+    <message>
+        <source>Call ended.</source>
+        <translation>会诊已结束。</translation>
+    </message>
+    <message>
+        <source>No picture from this source</source>
+        <translation>此来源没有画面</translation>
+    </message>
+    <message>
+        <source>Microphone off (settings)</source>
+        <translation>麦克风已关闭（见设置）</translation>
+    </message>
+    <message>
+        <source>No microphone found: the others will not hear you.</source>
+        <translation>未找到麦克风：对方将听不到您的声音。</translation>
+    </message>
+    <message>
+        <source>Speak: the bar should move.</source>
+        <translation>请说话：音量条应随之跳动。</translation>
+    </message>
+    <message>
+        <source>Testing the connection to the server…</source>
+        <translation>正在测试与服务器的连接…</translation>
+    </message>
+    <message>
+        <source>✓ Server reached: {ms:.0f} ms round trip. Good for a consult.</source>
+        <translation>✓ 已连接服务器：往返 {ms:.0f} 毫秒。适合会诊。</translation>
+    </message>
+    <message>
+        <source>✓ Server reached: {ms:.0f} ms round trip. Usable; marks may lag.</source>
+        <translation>✓ 已连接服务器：往返 {ms:.0f} 毫秒。可以使用，标注可能略有延迟。</translation>
+    </message>
+    <message>
+        <source>! Server reached, but slowly: {ms:.0f} ms round trip. Choose the Weak network quality.</source>
+        <translation>! 已连接服务器，但较慢：往返 {ms:.0f} 毫秒。请选择“弱网模式”画质。</translation>
     </message>
 </context>
 </TS>

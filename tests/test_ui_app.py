@@ -1,0 +1,231 @@
+"""The app as a clinician uses it, offscreen: the first screen, joining a room on the
+real local server, frames, a cue answered with the keyboard, the scanner's cable
+pulled mid-call, another source, the end of the call; and the errors a person can act
+on (wrong, expired code; server down) shown on the first screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+
+from ultrasound_consult.media.source import SourceError, SourceFrame, SourceInfo, VideoSource
+from ultrasound_consult.media.source_spec import open_source
+from ultrasound_consult.protocol.guidance import Action, CueStatus, Direction
+from ultrasound_consult.protocol.signaling import Role
+from ultrasound_consult.session.engine_thread import EngineThread
+from ultrasound_consult.ui import launcher
+from ultrasound_consult.ui.app import application
+from ultrasound_consult.ui.launcher import ConsultApp
+from ultrasound_consult.ui.settings import AppSettings
+from ultrasound_consult.ui.station_window import StationWindow
+
+
+class UnpluggableSource(VideoSource):
+    """A real synthetic source behind a cable that can be pulled: after :meth:`unplug`
+    the next read fails the way a capture card's does (``SourceError``)."""
+
+    def __init__(self, inner: VideoSource) -> None:
+        self.inner = inner
+        self.unplugged = asyncio.Event()
+
+    @property
+    def info(self) -> SourceInfo:  # type: ignore[override]
+        return self.inner.info
+
+    async def start(self) -> None:
+        await self.inner.start()
+
+    async def next_frame(self) -> SourceFrame:
+        if self.unplugged.is_set():
+            raise SourceError("the capture device stopped sending frames (unplugged?)")
+        return await self.inner.next_frame()
+
+    async def stop(self) -> None:
+        await self.inner.stop()
+
+    def unplug(self) -> None:
+        self.unplugged.set()
+
+
+_APPS: list[ConsultApp] = []
+
+
+@pytest.fixture
+def engine() -> Iterator[EngineThread]:
+    """The engine, and every app made on it shut down (devices released, windows
+    closed) before it stops."""
+    thread = EngineThread().start()
+    yield thread
+    while _APPS:
+        _APPS.pop().shutdown()
+    thread.stop()
+
+
+def make_app(qtbot, engine, tmp_path, name: str, **prefs) -> ConsultApp:
+    settings = AppSettings(tmp_path / f"{name}.ini")
+    settings.microphone = "tone:440"  # no microphone here: a tone through the same path
+    settings.speaker = "none"
+    for key, value in prefs.items():
+        setattr(settings, key, value)
+    consult = ConsultApp(settings, engine)
+    _APPS.append(consult)
+    qtbot.addWidget(consult.start)
+    consult.show()
+    return consult
+
+
+def join(qtbot, consult: ConsultApp, role_key: str, code: str, name: str, server: str):
+    start = consult.start
+    qtbot.mouseClick(start.role_buttons[role_key], Qt.LeftButton)
+    start.server.setText(server)
+    start.code.setText(code)
+    start.name.setText(name)
+    qtbot.mouseClick(start.join_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: consult.current is not None or start.error.isVisible(), timeout=10_000)
+    return consult.current
+
+
+def test_whole_consult_from_the_first_screen(
+    qtbot, engine, tmp_path, signaling_url, invite, monkeypatch, artifacts
+):
+    application("en")
+    opened_sources: list[UnpluggableSource] = []
+
+    def cabled_source(spec: str) -> VideoSource:
+        source = UnpluggableSource(open_source(spec))
+        opened_sources.append(source)
+        return source
+
+    monkeypatch.setattr(launcher, "open_source", cabled_source)
+    station = make_app(qtbot, engine, tmp_path, "station", source="synthetic:640x480@30")
+    expert = make_app(qtbot, engine, tmp_path, "expert", role="expert")
+    # The station's pre-call check shows the masked picture before anyone joins.
+    qtbot.waitUntil(lambda: station.start.preview.frames > 3, timeout=10_000)
+    assert station.start.preview_view.frame_size == (640, 480)
+
+    st = join(qtbot, station, "station", invite("station"), "Township clinic", signaling_url)
+    assert st is not None and isinstance(st.window, StationWindow)
+    assert not station.start.isVisible() and st.window.isVisible()
+    # The code decided the role: typing an expert's code selects the expert card.
+    ex = join(qtbot, expert, "station", invite("expert"), "Dr. Wang", signaling_url)
+    assert ex is not None and expert.start.role_choice == "expert"
+    qtbot.waitUntil(lambda: ex.window.view.frame_size == (640, 480), timeout=20_000)
+    qtbot.waitUntil(lambda: ex.call.stream_info is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: st.window.status_button.quality is not None, timeout=20_000)
+
+    # A cue from the expert, answered at the station with the space bar.
+    ex.bridge.call(ex.call.collab.send_cue, Action.ROTATE, Direction.CLOCKWISE, angle_deg=45)
+    qtbot.waitUntil(lambda: st.window.active_cue is not None, timeout=10_000)
+    assert st.window.answers.isVisible()
+    st.window.grab().save(str(artifacts / "app_station_cue_en.png"))
+    with qtbot.waitActive(st.window):
+        st.window.activateWindow()
+    qtbot.keyClick(st.window, Qt.Key_Space)
+    qtbot.waitUntil(
+        lambda: any(e.status is CueStatus.DONE for e in ex.call.collab.guidance.entries()),
+        timeout=10_000,
+    )
+    qtbot.waitUntil(lambda: not st.window.answers.isVisible(), timeout=5_000)
+    # A foot pedal sends Page Up: "can't".
+    ex.bridge.call(ex.call.collab.send_cue, Action.COMPRESS, Direction.MORE)
+    qtbot.waitUntil(lambda: st.window.active_cue is not None, timeout=10_000)
+    qtbot.keyClick(st.window, Qt.Key_PageUp)
+    qtbot.waitUntil(
+        lambda: any(e.status is CueStatus.CANT for e in ex.call.collab.guidance.entries()),
+        timeout=10_000,
+    )
+
+    # The scanner's cable is pulled: the station hears what to do, the call goes on.
+    opened_sources[-1].unplug()
+    qtbot.waitUntil(lambda: st.window.banner.isVisible(), timeout=10_000)
+    assert "video source stopped" in st.window.banner.text()
+    assert st.window.switch_button.objectName() == "attention"
+    assert st.call.state.value == "connected"
+    st.window.grab().save(str(artifacts / "app_station_unplugged_en.png"))
+
+    # Another source, same call: the expert gets its pictures (a new size) at once.
+    before = ex.window.view.frames_shown
+    assert st.window.switch_source("synthetic:800x600@30")
+    qtbot.waitUntil(lambda: ex.window.view.frame_size == (800, 600), timeout=20_000)
+    qtbot.waitUntil(lambda: ex.window.view.frames_shown > before + 10, timeout=20_000)
+    assert not st.window.banner.isVisible()
+    assert st.call.pipeline is not None and st.call.pipeline.switches == 1
+
+    # End the call: the first screen comes back, the room is in the recent list.
+    qtbot.mouseClick(st.window.end_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: station.current is None and station.start.isVisible(), timeout=10_000)
+    assert "Call ended" in station.start.info.text()
+    rooms = station.settings.recent_rooms()
+    assert rooms and rooms[0].role == "station" and rooms[0].usable
+    qtbot.waitUntil(lambda: ex.window.state == "waiting", timeout=10_000)
+    qtbot.waitUntil(lambda: ex.window.notice.isVisible(), timeout=10_000)
+    assert "Township clinic left the call" in ex.window.notice.text()
+    ex.window.close()
+    qtbot.waitUntil(lambda: expert.start.isVisible(), timeout=10_000)
+
+
+def test_wrong_code_and_expired_code_are_explained(
+    qtbot, engine, tmp_path, signaling_url, invite, signer, room
+):
+    application("en")
+    app = make_app(qtbot, engine, tmp_path, "expert", role="expert")
+    start = app.start
+    # Not a code at all: nothing is attempted.
+    assert join(qtbot, app, "expert", "hello", "Dr. Li", signaling_url) is None
+    assert "invite code is wrong" in start.error.text()
+    # A code that expired: said before any connection.
+    expired = signer.mint(room, Role.EXPERT, ttl_s=60, now=time.time() - 600).code()
+    assert join(qtbot, app, "expert", expired, "Dr. Li", signaling_url) is None
+    assert "expired" in start.error.text()
+    # A code the server refuses (signature altered): the call closes, the first screen
+    # says so and stays usable.
+    good = invite("expert")
+    forged = good[:-1] + ("A" if good[-1] != "A" else "B")
+    assert join(qtbot, app, "expert", forged, "Dr. Li", signaling_url) is not None
+    qtbot.waitUntil(lambda: app.current is None and start.isVisible(), timeout=15_000)
+    assert start.error.isVisible()
+    assert "invite code" in start.error.text().lower()
+    assert "Traceback" not in start.error.text()
+
+
+def test_server_down_is_explained(qtbot, engine, tmp_path, invite):
+    application("en")
+    app = make_app(qtbot, engine, tmp_path, "expert", role="expert")
+    assert join(qtbot, app, "expert", invite("expert"), "Dr. Li", "ws://127.0.0.1:9/") is not None
+    qtbot.waitUntil(lambda: app.current is None and app.start.isVisible(), timeout=20_000)
+    assert "Cannot reach the server" in app.start.error.text()
+    # The network test says the same before anyone tries to join.
+    app.start.server.setText("ws://127.0.0.1:9/")
+    app.start.test_network()
+    qtbot.waitUntil(lambda: app.start.network.result is not None, timeout=15_000)
+    assert not app.start.network.result.ok
+    assert "Cannot reach the server" in app.start.network_label.text()
+
+
+def test_network_test_measures_the_server(qtbot, engine, tmp_path, signaling_url):
+    application("en")
+    app = make_app(qtbot, engine, tmp_path, "station")
+    app.start.server.setText(signaling_url)
+    app.start.test_network()
+    qtbot.waitUntil(lambda: app.start.network.result is not None, timeout=15_000)
+    result = app.start.network.result
+    assert result.ok and len(result.rtt_ms) == 5 and result.verdict == "good"
+    assert "Server reached" in app.start.network_label.text()
+    # ... and it joined no room: nobody saw a phantom peer (the server has no room).
+
+
+def test_language_switch_rebuilds_the_first_screen(qtbot, engine, tmp_path):
+    application("en")
+    app = make_app(qtbot, engine, tmp_path, "expert", role="expert")
+    assert app.start.join_button.text() == "Join"
+    app.start.language.setCurrentIndex(app.start.language.findData("zh_CN"))
+    assert app.settings.language == "zh_CN"
+    assert app.start.join_button.text() == "加入"
+    qtbot.addWidget(app.start)
+    app.set_language("en")
+    assert app.start.join_button.text() == "Join"

@@ -1,0 +1,137 @@
+"""Every screen in both languages at a laptop's 1366x768 and a monitor's 1920x1080,
+saved to test-artifacts/ for a person to look at; the first screen and the settings
+dialog are also compared with golden images (tests/golden/), so a layout regression
+fails. ``UPDATE_GOLDEN=1`` rewrites the golden images after an intended change.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from tests.test_ui_app import engine, join, make_app  # noqa: F401 (a fixture)
+from ultrasound_consult.protocol.annotation import AnnotationKind
+from ultrasound_consult.protocol.guidance import Action, Direction
+from ultrasound_consult.ui.app import application
+from ultrasound_consult.ui.i18n import install_translator
+from ultrasound_consult.ui.settings_dialog import AboutDialog, SettingsDialog
+
+GOLDEN = Path(__file__).with_name("golden")
+SIZES = ((1366, 768), (1920, 1080))
+LANGS = ("en", "zh_CN")
+#: Share of the image (at quarter size, grey) that may differ from the golden image by
+#: more than :data:`GOLDEN_LEVELS`: a live level meter or antialiasing moves a few
+#: pixels (< 0.05%); a panel's rows moved by their height changed 0.9% (measured).
+GOLDEN_TOLERANCE = 0.003
+GOLDEN_LEVELS = 24
+
+
+def grab(widget, path: Path) -> np.ndarray:
+    QApplication.processEvents()
+    image = widget.grab()
+    image.save(str(path))
+    return cv2.imread(str(path))
+
+
+def compare_golden(array: np.ndarray, name: str) -> float:
+    golden = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN") or not golden.exists():
+        GOLDEN.mkdir(exist_ok=True)
+        cv2.imwrite(str(golden), array)
+        if not os.environ.get("UPDATE_GOLDEN"):
+            pytest.fail(f"{golden} did not exist: written now, look at it and commit it")
+    want = cv2.imread(str(golden))
+    assert want.shape == array.shape, f"{name}: size {array.shape} != golden {want.shape}"
+
+    def small(a: np.ndarray) -> np.ndarray:
+        grey = cv2.cvtColor(a, cv2.COLOR_BGR2GRAY)
+        return cv2.resize(grey, (a.shape[1] // 4, a.shape[0] // 4), interpolation=cv2.INTER_AREA)
+
+    diff = np.abs(small(array).astype(int) - small(want).astype(int))
+    return float((diff > GOLDEN_LEVELS).mean())
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_first_screen_and_dialogs(qtbot, engine, tmp_path, artifacts, lang):  # noqa: F811
+    app = application(lang)
+    install_translator(app, lang)
+    consult = make_app(qtbot, engine, tmp_path, f"screens-{lang}", role="expert")
+    start = consult.start
+    qtbot.waitUntil(lambda: start.mic.peak > 0, timeout=5_000)  # the meter moved ...
+    start.stop_checks()  # ... and is still for the golden image
+    for w, h in SIZES:
+        start.resize(w, h)
+        shot = grab(start, artifacts / f"screen_start_expert_{lang}_{w}x{h}.png")
+        assert shot.shape[:2] == (h, w)
+        if (w, h) == SIZES[0]:
+            diff = compare_golden(shot, f"start_expert_{lang}_{w}x{h}.png")
+            assert diff < GOLDEN_TOLERANCE, (
+                f"first screen ({lang}) differs in {diff:.2%} of the image"
+            )
+    # Every control fits at the laptop size: nothing pushed off the window.
+    start.resize(*SIZES[0])
+    QApplication.processEvents()
+    for widget in (start.join_button, start.network_button, start.about_button):
+        corner = widget.mapTo(start, widget.rect().bottomRight())
+        assert 0 < corner.x() <= start.width() and 0 < corner.y() <= start.height()
+    start.start_checks()
+    qtbot.mouseClick(start.role_buttons["station"], Qt.LeftButton)
+    qtbot.waitUntil(lambda: start.preview.frames > 2, timeout=10_000)
+    for w, h in SIZES:
+        start.resize(w, h)
+        grab(start, artifacts / f"screen_start_station_{lang}_{w}x{h}.png")
+    qtbot.mouseClick(start.role_buttons["review"], Qt.LeftButton)
+    grab(start, artifacts / f"screen_start_review_{lang}.png")
+    start.stop_checks()
+
+    dialog = SettingsDialog(consult.settings, start)
+    qtbot.addWidget(dialog)
+    dialog.resize(640, 420)
+    dialog.show()
+    shot = grab(dialog, artifacts / f"screen_settings_{lang}.png")
+    diff = compare_golden(shot, f"settings_{lang}.png")
+    assert diff < GOLDEN_TOLERANCE, f"settings dialog ({lang}) differs in {diff:.2%} of the image"
+    about = AboutDialog(consult.settings, start)
+    qtbot.addWidget(about)
+    about.show()
+    grab(about, artifacts / f"screen_about_{lang}.png")
+    assert "ultrasound-consult.log" in about.paths["log"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_call_windows(qtbot, engine, tmp_path, artifacts, signaling_url, invite, lang):  # noqa: F811
+    app = application(lang)
+    install_translator(app, lang)
+    station = make_app(qtbot, engine, tmp_path, "st", source="synthetic:1024x768@30")
+    expert = make_app(qtbot, engine, tmp_path, "ex", role="expert")
+    st = join(qtbot, station, "station", invite("station"), "Clinic 12", signaling_url)
+    ex = join(qtbot, expert, "expert", invite("expert"), "Dr. Wang", signaling_url)
+    qtbot.waitUntil(lambda: ex.call.stream_info is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: ex.window.view.frame_size == (1024, 768), timeout=20_000)
+    ex.bridge.call(
+        ex.call.collab.add_annotation, AnnotationKind.CALIPER, ((0.42, 0.45), (0.58, 0.45))
+    )
+    ex.bridge.call(ex.call.collab.send_cue, Action.SLIDE, Direction.HEAD)
+    qtbot.waitUntil(lambda: st.window.active_cue is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: len(st.window.history.samples) >= 3, timeout=15_000)
+    qtbot.waitUntil(lambda: len(ex.window.history.annotation_rtts) >= 1, timeout=15_000)
+    st.window.status_button.setChecked(True)
+    ex.window.status_button.setChecked(True)
+    for w, h in SIZES:
+        for name, window in (("station", st.window), ("expert", ex.window)):
+            window.resize(w, h)
+            shot = grab(window, artifacts / f"screen_{name}_{lang}_{w}x{h}.png")
+            assert shot.shape[:2] == (h, w)
+            # The image dominates: the video takes most of the window.
+            view = window.view
+            assert view.width() * view.height() > 0.45 * w * h
+    ex.window.view.set_zoom(2.5)
+    grab(ex.window, artifacts / f"screen_expert_zoomed_{lang}.png")
+    st.window.close()
+    ex.window.close()

@@ -1,0 +1,47 @@
+"""What the user picks a source from: capture devices found now, the remembered one,
+and the test sources (the phantom, a test card), as (label, source spec) pairs."""
+
+from __future__ import annotations
+
+import logging
+
+from ultrasound_consult.media.mask_store import MaskStore, MaskStoreError, source_key
+from ultrasound_consult.media.privacy import PrivacyMask
+from ultrasound_consult.media.source_spec import parse_source_spec
+from ultrasound_consult.ui.i18n import tr
+
+logger = logging.getLogger(__name__)
+
+
+def source_choices(remembered: str = "") -> list[tuple[str, str]]:
+    from ultrasound_consult.media.capture import list_capture_devices
+
+    choices: list[tuple[str, str]] = []
+    try:
+        devices = list_capture_devices()
+    except Exception:  # a device listing must never stop the app
+        logger.warning("listing capture devices failed", exc_info=True)
+        devices = []
+    for d in devices:
+        busy = " — " + tr("in use by another program?") if d.problem else ""
+        choices.append((f"{d.name or d.path} (device:{d.index}){busy}", f"device:{d.index}"))
+    choices.append((tr("Test phantom (no scanner)"), "synthetic"))
+    choices.append((tr("Test card"), "testcard"))
+    if remembered and remembered not in {spec for _, spec in choices}:
+        choices.insert(0, (remembered, remembered))
+    return choices
+
+
+def remembered_mask(spec: str) -> tuple[PrivacyMask, str]:
+    """The privacy mask saved for this source (or the default band) and a problem to
+    show ("" if none). A damaged mask file is reported: the default band still applies."""
+    try:
+        from ultrasound_consult.media.capture import device_name
+
+        parsed = parse_source_spec(spec)
+        name = device_name(parsed.device) if parsed.device is not None else None
+        key = source_key(parsed, name)
+        saved = MaskStore().load(key)
+    except (MaskStoreError, ValueError) as exc:
+        return PrivacyMask(), str(exc)
+    return saved or PrivacyMask(), ""

@@ -1,0 +1,471 @@
+"""The first screen: who I am, which room, and (station) is everything ready?
+
+Joining takes the invite code and one click: the code names the room and the role
+(a pasted join link names the server too), so the role card follows the code. The
+server, name, role and devices are remembered (:mod:`settings`); recent rooms rejoin
+with a double click while their code is valid. The station's pre-call check shows the
+masked picture, the microphone's level and a network test (:mod:`precheck`). QC
+reviewers open a recording instead.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ultrasound_consult.protocol.errors import ProtocolError
+from ultrasound_consult.protocol.invite import parse_invite, split_join_text
+from ultrasound_consult.protocol.signaling import Role
+from ultrasound_consult.session.engine_thread import EngineThread
+from ultrasound_consult.session.recording import recordings_root
+from ultrasound_consult.ui.devices import source_choices
+from ultrasound_consult.ui.i18n import LANGUAGES, tr
+from ultrasound_consult.ui.messages import error_headline, role_text
+from ultrasound_consult.ui.precheck import MicMeter, NetworkTest, SourcePreview
+from ultrasound_consult.ui.settings import AppSettings, RecentRoom
+from ultrasound_consult.ui.video_view import VideoView
+
+#: Which first-screen choice an invite's role belongs to.
+CHOICE_OF_ROLE = {
+    Role.STATION: "station",
+    Role.EXPERT: "expert",
+    Role.TRAINER: "teaching",
+    Role.OBSERVER: "teaching",
+}
+
+
+@dataclass(frozen=True)
+class JoinRequest:
+    server: str
+    code: str
+    name: str
+    role: Role
+    source: str = ""
+    camera: str = ""
+
+
+class StartWindow(QMainWindow):
+    join_requested = Signal(object)  # JoinRequest
+    recording_requested = Signal(str)  # a bundle folder
+    language_requested = Signal(str)
+    settings_requested = Signal()
+    about_requested = Signal()
+
+    def __init__(self, settings: AppSettings, engine: EngineThread) -> None:
+        super().__init__()
+        self.settings, self.engine = settings, engine
+        self.setWindowTitle(tr("ultrasound-consult — join a consult"))
+        central = QWidget(objectName="central")
+        self.setCentralWidget(central)
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(28, 20, 28, 20)
+        outer.setSpacing(14)
+        outer.addLayout(self._header())
+        columns = QHBoxLayout()
+        columns.setSpacing(24)
+        columns.addLayout(self._roles_column(), 3)
+        columns.addLayout(self._join_column(), 4)
+        columns.addWidget(self._check_column(), 5)
+        outer.addLayout(columns, 1)
+        self.preview = SourcePreview(engine, self.preview_view, self)
+        self.preview.failed.connect(self._preview_failed)
+        self.mic = MicMeter(self.mic_bar, self.mic_label, self)
+        self.network = NetworkTest(engine, self.network_label, self)
+        self.code.textChanged.connect(self._code_changed)
+        self.code.returnPressed.connect(self.join)
+        self.name.returnPressed.connect(self.join)
+        QShortcut(QKeySequence("Ctrl+O"), self, activated=self.open_recording)
+        self._load()
+        self.resize(1366, 768)
+
+    # --- layout -------------------------------------------------------------------
+
+    def _header(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        titles = QVBoxLayout()
+        titles.addWidget(QLabel(tr("Ultrasound consult"), objectName="title"))
+        titles.addWidget(
+            QLabel(
+                tr("Live ultrasound guidance between a clinic and a remote expert"),
+                objectName="subtitle",
+            )
+        )
+        row.addLayout(titles, 1)
+        self.language = QComboBox()
+        self.language.addItem(tr("System language"), "auto")
+        for code, name in LANGUAGES.items():
+            self.language.addItem(name, code)
+        self.language.setToolTip(tr("Language of the app"))
+        row.addWidget(self.language, 0, Qt.AlignTop)
+        self.settings_button = QPushButton(tr("Settings"))
+        self.settings_button.clicked.connect(self.settings_requested.emit)
+        self.about_button = QPushButton(tr("About"))
+        self.about_button.clicked.connect(self.about_requested.emit)
+        row.addWidget(self.settings_button, 0, Qt.AlignTop)
+        row.addWidget(self.about_button, 0, Qt.AlignTop)
+        return row
+
+    def _roles_column(self) -> QVBoxLayout:
+        col = QVBoxLayout()
+        col.setSpacing(8)
+        col.addWidget(QLabel(tr("I am"), objectName="section"))
+        self.role_group = QButtonGroup(self)
+        self.role_buttons: dict[str, QPushButton] = {}
+        for key, title, detail in (
+            ("station", tr("Station"), tr("scanning a patient here")),
+            ("expert", tr("Expert"), tr("guiding the scan remotely")),
+            ("teaching", tr("Trainer or trainee"), tr("teaching or watching")),
+            ("review", tr("QC reviewer"), tr("replaying a recording")),
+        ):
+            button = QPushButton(f"{title}\n{detail}", objectName="role")
+            button.setCheckable(True)
+            self.role_group.addButton(button)
+            self.role_buttons[key] = button
+            col.addWidget(button)
+            button.toggled.connect(lambda on, key=key: on and self._role_chosen(key))
+        col.addSpacing(10)
+        col.addWidget(QLabel(tr("Recent rooms"), objectName="section"))
+        self.recent = QListWidget()
+        self.recent.setToolTip(tr("Double-click to join again while the code is valid"))
+        self.recent.itemActivated.connect(self._recent_chosen)
+        self.recent.itemClicked.connect(self._recent_chosen)
+        col.addWidget(self.recent, 1)
+        return col
+
+    def _join_column(self) -> QVBoxLayout:
+        col = QVBoxLayout()
+        col.setSpacing(8)
+        self.join_title = QLabel(tr("Join a consult"), objectName="section")
+        col.addWidget(self.join_title)
+        self.join_form = QWidget()
+        form = QFormLayout(self.join_form)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setVerticalSpacing(10)
+        self.code = QLineEdit()
+        self.code.setPlaceholderText(tr("invite code or link"))
+        self.code.setToolTip(
+            tr("The code you were sent, e.g. clinic-12.E1KZ4M2P.7HXM-4QPA-9TKD-W3FN")
+        )
+        self.code_role = QLabel()
+        self.name = QLineEdit()
+        self.name.setPlaceholderText(tr("as the others will see it"))
+        self.server = QLineEdit()
+        form.addRow(tr("Invite code"), self.code)
+        form.addRow("", self.code_role)
+        form.addRow(tr("My name"), self.name)
+        form.addRow(tr("Server"), self.server)
+        col.addWidget(self.join_form)
+        self.error = QLabel(objectName="error")
+        self.error.setWordWrap(True)
+        self.error.setTextFormat(Qt.RichText)
+        self.error.hide()
+        col.addWidget(self.error)
+        self.info = QLabel(objectName="subtitle")
+        self.info.setWordWrap(True)
+        self.info.hide()
+        col.addWidget(self.info)
+        self.join_button = QPushButton(tr("Join"), objectName="join")
+        self.join_button.clicked.connect(self.join)
+        col.addWidget(self.join_button)
+        self.review_box = QWidget()
+        review = QVBoxLayout(self.review_box)
+        review.setContentsMargins(0, 0, 0, 0)
+        self.review_hint = QLabel(
+            tr("Replay a recorded session with every mark and cue, score it and export it.")
+        )
+        self.review_hint.setWordWrap(True)
+        self.open_button = QPushButton(tr("Open a recording…"), objectName="join")
+        self.open_button.clicked.connect(lambda: self.open_recording())
+        self.recordings_label = QLabel(objectName="subtitle")
+        self.recordings_label.setWordWrap(True)
+        review.addWidget(self.review_hint)
+        review.addWidget(self.open_button)
+        review.addWidget(self.recordings_label)
+        col.addWidget(self.review_box)
+        col.addStretch(1)
+        return col
+
+    def _check_column(self) -> QWidget:
+        box = QWidget(objectName="sidepanel")
+        grid = QGridLayout(box)
+        grid.setContentsMargins(14, 12, 14, 12)
+        grid.setVerticalSpacing(8)
+        self.check_title = QLabel(tr("Before you join"), objectName="section")
+        grid.addWidget(self.check_title, 0, 0, 1, 3)
+        self.preview_view = VideoView()
+        self.preview_view.setMinimumSize(240, 180)
+        self.preview_view.set_placeholder(tr("Choose the video source"))
+        grid.addWidget(self.preview_view, 1, 0, 1, 3)
+        self.mask_hint = QLabel(
+            tr("Check that the patient's name is covered: this is what the expert will see.")
+        )
+        self.mask_hint.setWordWrap(True)
+        grid.addWidget(self.mask_hint, 2, 0, 1, 3)
+        self.source_label = QLabel(tr("Video source"))
+        self.source = QComboBox()
+        self.source.setEditable(True)
+        self.source.activated.connect(lambda _i: self._source_changed())
+        self.source.lineEdit().returnPressed.connect(self._source_changed)
+        grid.addWidget(self.source_label, 3, 0)
+        grid.addWidget(self.source, 3, 1, 1, 2)
+        grid.addWidget(QLabel(tr("Microphone")), 4, 0)
+        self.mic_bar = QProgressBar()
+        self.mic_bar.setRange(0, 100)
+        self.mic_bar.setTextVisible(False)
+        grid.addWidget(self.mic_bar, 4, 1, 1, 2)
+        self.mic_label = QLabel()
+        self.mic_label.setWordWrap(True)
+        grid.addWidget(self.mic_label, 5, 1, 1, 2)
+        grid.addWidget(QLabel(tr("Network")), 6, 0)
+        self.network_button = QPushButton(tr("Test the connection"))
+        self.network_button.clicked.connect(self.test_network)
+        grid.addWidget(self.network_button, 6, 1, 1, 2)
+        self.network_label = QLabel()
+        self.network_label.setWordWrap(True)
+        grid.addWidget(self.network_label, 7, 0, 1, 3)
+        grid.setRowStretch(1, 1)
+        grid.setColumnStretch(1, 1)
+        self.check_grid = grid
+        self.check_box = box
+        return box
+
+    # --- state ------------------------------------------------------------------------
+
+    def _load(self) -> None:
+        s = self.settings
+        self.server.setText(s.server)
+        self.name.setText(s.name)
+        index = self.language.findData(s.language)
+        self.language.setCurrentIndex(max(0, index))
+        self.language.currentIndexChanged.connect(
+            lambda i: self.language_requested.emit(self.language.itemData(i))
+        )
+        self._fill_sources(s.source)
+        self._fill_recent()
+        self.recordings_label.setText(
+            tr("Recordings are kept in {folder}").format(folder=recordings_root())
+        )
+        self.role_buttons.get(s.role, self.role_buttons["station"]).setChecked(True)
+
+    def _fill_sources(self, current: str) -> None:
+        self.source.clear()
+        for label, spec in source_choices(current):
+            self.source.addItem(label, spec)
+        index = self.source.findData(current)
+        if index >= 0:
+            self.source.setCurrentIndex(index)
+        else:
+            self.source.setEditText(current)
+
+    def _fill_recent(self) -> None:
+        self.recent.clear()
+        for room in self.settings.recent_rooms():
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(room.joined_at))
+            text = f"{room.room} · {role_text(room.role)} · {when}"
+            if not room.usable:
+                text += "\n" + tr("code expired: ask for a new one")
+            item = QListWidgetItem(text)
+            item.setData(Qt.UserRole, room)
+            if not room.usable:
+                item.setForeground(Qt.gray)
+            self.recent.addItem(item)
+        if not self.settings.recent_rooms():
+            item = QListWidgetItem(tr("Rooms you join appear here."))
+            item.setFlags(Qt.NoItemFlags)
+            self.recent.addItem(item)
+
+    @property
+    def role_choice(self) -> str:
+        for key, button in self.role_buttons.items():
+            if button.isChecked():
+                return key
+        return "station"
+
+    def source_spec(self) -> str:
+        text = self.source.currentText().strip()
+        index = self.source.findText(text)
+        if index >= 0 and self.source.itemData(index):
+            return str(self.source.itemData(index))
+        return text or "synthetic"
+
+    def _role_chosen(self, key: str) -> None:
+        self.settings.role = key
+        review = key == "review"
+        station = key == "station"
+        self.join_form.setVisible(not review)
+        self.join_button.setVisible(not review)
+        self.review_box.setVisible(review)
+        self.check_box.setVisible(not review)
+        self.join_title.setText(tr("Open a recording") if review else tr("Join a consult"))
+        for w in (self.preview_view, self.mask_hint, self.source_label, self.source):
+            w.setVisible(station)
+        # Without the preview, the checks sit at the top of their panel.
+        self.check_grid.setRowStretch(1, 1 if station else 0)
+        self.check_grid.setRowStretch(8, 0 if station else 1)
+        self.hide_error()
+        if self.isVisible():
+            self.start_checks()
+
+    def _code_changed(self) -> None:
+        server, code = split_join_text(self.code.text())
+        if server:
+            self.server.setText(server)
+        try:
+            invite = parse_invite(code)
+        except ProtocolError:
+            self.code_role.setText("")
+            return
+        self.hide_error()
+        expired = invite.expires_at < time.time()
+        text = tr("Code for: {role}, room {room}").format(
+            role=role_text(invite.role.value), room=invite.room
+        )
+        if expired:
+            text += " — " + tr("expired")
+        self.code_role.setText(text)
+        choice = CHOICE_OF_ROLE[invite.role]
+        if self.role_choice != choice:
+            self.role_buttons[choice].setChecked(True)
+
+    def _recent_chosen(self, item: QListWidgetItem) -> None:
+        room = item.data(Qt.UserRole)
+        if not isinstance(room, RecentRoom):
+            return
+        if not room.usable:
+            self.show_error(
+                "token_expired",
+                tr("The code for room {room} has expired.").format(room=room.room),
+            )
+            return
+        self.server.setText(room.server)
+        self.code.setText(room.code)
+        if room.name and not self.name.text().strip():
+            self.name.setText(room.name)
+
+    # --- checks -------------------------------------------------------------------------
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().showEvent(event)
+        QTimer.singleShot(0, self.start_checks)
+
+    def start_checks(self) -> None:
+        """Start what the chosen role needs: the station's preview, everyone's microphone."""
+        if not self.isVisible():
+            return
+        self.stop_checks()
+        if self.role_choice == "review":
+            return
+        if self.role_choice == "station":
+            self.preview.start(self.source_spec())
+        self.mic.start(self.settings.microphone)
+
+    def stop_checks(self) -> None:
+        self.preview.stop()
+        self.mic.stop()
+
+    def _source_changed(self) -> None:
+        spec = self.source_spec()
+        self.settings.source = spec
+        if self.role_choice == "station" and self.isVisible():
+            self.hide_error()
+            self.preview.start(spec)
+
+    def _preview_failed(self, code: str, message: str) -> None:
+        self.show_error(code, message)
+
+    def test_network(self) -> None:
+        self.settings.server = self.server.text()
+        self.network.run(self.server.text().strip())
+
+    # --- actions -------------------------------------------------------------------------
+
+    def show_error(self, code: str, message: str) -> None:
+        headline = error_headline(code) if code != "mask" else tr("Privacy mask")
+        self.error.setText(f"<b>{headline}</b><br>{message}")
+        self.error.show()
+        self.info.hide()
+
+    def hide_error(self) -> None:
+        self.error.hide()
+
+    def show_info(self, text: str) -> None:
+        self.info.setText(text)
+        self.info.show()
+
+    def join(self) -> None:
+        server, code = split_join_text(self.code.text())
+        server = (server or self.server.text()).strip()
+        try:
+            invite = parse_invite(code)
+        except ProtocolError:
+            self.show_error(
+                "token_invalid",
+                tr("Type or paste the invite code exactly as you were given it."),
+            )
+            self.code.setFocus()
+            return
+        if not server:
+            self.show_error("bad_url", tr("Enter the server address your IT contact gave you."))
+            return
+        if invite.expires_at < time.time():
+            self.show_error(
+                "token_expired", tr("This code expired at {when}.").format(when=_when(invite))
+            )
+            return
+        self.hide_error()
+        s = self.settings
+        s.server, s.name = server, self.name.text()
+        station = invite.role is Role.STATION
+        if station:
+            s.source = self.source_spec()
+        self.join_requested.emit(
+            JoinRequest(
+                server=server,
+                code=code.strip(),
+                name=self.name.text().strip(),
+                role=invite.role,
+                source=self.source_spec() if station else "",
+                camera=s.camera if station else "",
+            )
+        )
+
+    def open_recording(self, folder: str | None = None) -> None:
+        if not folder:
+            folder = QFileDialog.getExistingDirectory(
+                self, tr("Open a recording"), str(recordings_root())
+            )
+        if folder:
+            self.recording_requested.emit(folder)
+
+    def refresh(self) -> None:
+        """After a call: recent rooms and devices may have changed."""
+        self._fill_recent()
+        self._fill_sources(self.settings.source)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.stop_checks()
+        super().closeEvent(event)
+
+
+def _when(invite) -> str:  # type: ignore[no-untyped-def]
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(invite.expires_at))
