@@ -156,6 +156,7 @@ class StatusButton(QPushButton):
             self.quality = None
             self.setText(tr("No connection yet"))
             return
+        changed = w.quality != self.quality
         self.quality = w.quality
         words = {"good": tr("Good"), "fair": tr("Fair"), "poor": tr("Poor")}
         parts = [words.get(w.quality, w.quality)]
@@ -164,8 +165,9 @@ class StatusButton(QPushButton):
         if w.loss_percent:
             parts.append(tr("loss {pct:.1f}%").format(pct=w.loss_percent))
         self.setText("● " + " · ".join(parts))
-        colour = QUALITY_COLOURS.get(w.quality, "#eceef0")
-        self.setStyleSheet(f"QPushButton#status {{ color: {colour}; font-weight: bold; }}")
+        if changed:  # a style sheet re-polishes the widget: only when the colour changes
+            colour = QUALITY_COLOURS.get(w.quality, "#eceef0")
+            self.setStyleSheet(f"QPushButton#status {{ color: {colour}; font-weight: bold; }}")
 
 
 class StatsPanel(QWidget):

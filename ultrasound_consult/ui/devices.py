@@ -32,6 +32,16 @@ def source_choices(remembered: str = "") -> list[tuple[str, str]]:
     return choices
 
 
+def chosen_spec(combo) -> str:  # type: ignore[no-untyped-def]
+    """The source spec an editable combo of :func:`source_choices` names: the spec of
+    the label shown, or what the user typed (a spec)."""
+    text = combo.currentText().strip()
+    index = combo.findText(text)
+    if index >= 0 and combo.itemData(index):
+        return str(combo.itemData(index))
+    return text
+
+
 def remembered_mask(spec: str) -> tuple[PrivacyMask, str]:
     """The privacy mask saved for this source (or the default band) and a problem to
     show ("" if none). A damaged mask file is reported: the default band still applies."""

@@ -43,7 +43,6 @@ def error_headline(code: str) -> str:
         "token_wrong_room": tr("The invite code is for another room. Ask for a new one."),
         "token_wrong_role": tr("The invite code is for another role. Ask for a new one."),
         "tls_untrusted": tr("The server's certificate is not trusted. Ask your IT contact."),
-        "wrong_role": tr("This invite code is for another role."),
         "device_busy": tr("The video source is in use by another program. Close it and try again."),
         "unsupported_version": tr(
             "This app and the server are different versions. Update the app."
@@ -60,7 +59,9 @@ def error_headline(code: str) -> str:
         "disk_full": tr("Recording stopped: the disk is full. The call goes on."),
         "recording_failed": tr("Recording stopped. The call goes on."),
     }
-    return headlines.get(code, tr("Something went wrong."))
+    return headlines.get(
+        code, tr("Something went wrong. The details are in the log file (see About).")
+    )
 
 
 def preset_text(name: str) -> str:

@@ -69,12 +69,8 @@ class SourcePreview(QObject):
             return False
         pipeline = StationPipeline(source, mask, on_error=self._lost)
         pipeline.add_sink(self.slot.put)
-
-        async def run() -> None:
-            await pipeline.start()
-
         try:
-            self.engine.submit(run()).result(STOP_TIMEOUT_S)
+            self.engine.submit(pipeline.start()).result(STOP_TIMEOUT_S)
         except (SourceError, TimeoutError) as exc:
             busy = "busy" in str(exc).lower() or "in use" in str(exc).lower()
             self.view.set_placeholder(tr("No picture from this source"))
@@ -180,14 +176,15 @@ class NetworkTest(QObject):
         self.running = True
         restyle(self.label, "")
         self.label.setText(tr("Testing the connection to the server…"))
-        future = self.engine.submit(check_server(url))
-        future.add_done_callback(
-            lambda f: self.finished.emit(
-                f.result()
-                if not f.exception()
-                else ServerCheck(False, url, "server_unreachable", str(f.exception()))
-            )
-        )
+        self.engine.submit(self._check(url))
+
+    async def _check(self, url: str) -> None:  # on the engine
+        try:
+            result = await check_server(url)
+        except Exception as exc:  # network failures are in the result; this is a bug
+            logger.exception("the network test failed")
+            result = ServerCheck(False, url, "internal", str(exc))
+        self.finished.emit(result)
 
     def _show(self, result: ServerCheck) -> None:
         self.running = False

@@ -22,7 +22,7 @@ from ultrasound_consult.logs import log_file
 from ultrasound_consult.media.mask_store import MaskStore
 from ultrasound_consult.media.quality import PRESETS
 from ultrasound_consult.session.recording import recordings_root
-from ultrasound_consult.ui.devices import source_choices
+from ultrasound_consult.ui.devices import chosen_spec, source_choices
 from ultrasound_consult.ui.i18n import LANGUAGES, tr
 from ultrasound_consult.ui.messages import preset_text
 from ultrasound_consult.ui.settings import DEFAULT_SHORTCUTS, AppSettings
@@ -129,9 +129,7 @@ class SettingsDialog(QDialog):
         s.language = self.language.currentData()
         s.name = self.name.text()
         s.server = self.server.text()
-        text = self.source.currentText().strip()
-        index = self.source.findText(text)
-        s.source = str(self.source.itemData(index)) if index >= 0 else text
+        s.source = chosen_spec(self.source)
         s.camera = self.camera.text()
         s.microphone = self.microphone.text()
         s.speaker = self.speaker.text()

@@ -38,7 +38,7 @@ from ultrasound_consult.protocol.invite import parse_invite, split_join_text
 from ultrasound_consult.protocol.signaling import Role
 from ultrasound_consult.session.engine_thread import EngineThread
 from ultrasound_consult.session.recording import recordings_root
-from ultrasound_consult.ui.devices import source_choices
+from ultrasound_consult.ui.devices import chosen_spec, source_choices
 from ultrasound_consult.ui.i18n import LANGUAGES, tr
 from ultrasound_consult.ui.messages import error_headline, role_text
 from ultrasound_consult.ui.precheck import MicMeter, NetworkTest, SourcePreview
@@ -302,11 +302,7 @@ class StartWindow(QMainWindow):
         return "station"
 
     def source_spec(self) -> str:
-        text = self.source.currentText().strip()
-        index = self.source.findText(text)
-        if index >= 0 and self.source.itemData(index):
-            return str(self.source.itemData(index))
-        return text or "synthetic"
+        return chosen_spec(self.source) or "synthetic"
 
     def _role_chosen(self, key: str) -> None:
         self.settings.role = key

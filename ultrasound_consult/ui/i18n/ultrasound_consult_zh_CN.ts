@@ -695,8 +695,8 @@
         <translation>服务器证书不受信任。请联系信息科。</translation>
     </message>
     <message>
-        <source>This invite code is for another role.</source>
-        <translation>此邀请码属于其他角色。</translation>
+        <source>Something went wrong. The details are in the log file (see About).</source>
+        <translation>出现错误。详细信息在日志文件中（见“关于”）。</translation>
     </message>
     <message>
         <source>The video source is in use by another program. Close it and try again.</source>
@@ -749,10 +749,6 @@
     <message>
         <source>Recording stopped. The call goes on.</source>
         <translation>录制已停止。会诊继续进行。</translation>
-    </message>
-    <message>
-        <source>Something went wrong.</source>
-        <translation>出现错误。</translation>
     </message>
     <message>
         <source>Diagnostic quality</source>
