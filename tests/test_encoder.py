@@ -52,16 +52,40 @@ def test_keyframe_requests_close_together_give_one_keyframe():
     assert enc.keyframes == 3
 
 
-def test_a_new_bitrate_means_a_new_encoder_and_a_keyframe():
+def rate_over(enc: PresetVp8Encoder, stream: list[av.VideoFrame]) -> float:
+    before = enc.bytes
+    for f in stream:
+        enc.encode(f)
+    return (enc.bytes - before) * 8 / (len(stream) / FPS)
+
+
+def test_a_new_bitrate_takes_effect_without_a_new_encoder_or_a_keyframe():
     enc = encoder()
-    stream = frames(6)
-    for f in stream[:3]:
-        enc.encode(f)
-    enc.policy.current //= 2
-    for f in stream[3:]:
-        enc.encode(f)
+    stream = frames(240)
+    high = enc.policy.current
+    rate_over(enc, stream[:30])  # settle
+    assert 0.75 * high < rate_over(enc, stream[30:90]) < 1.25 * high
+    enc.policy.current = high // 4
+    rate_over(enc, stream[90:100])  # libvpx's buffer adjusts over a few frames
+    low = rate_over(enc, stream[100:160])
+    assert 0.7 * (high // 4) < low < 1.3 * (high // 4), "the encoder followed the new rate"
+    enc.policy.current = high
+    rate_over(enc, stream[160:170])
+    assert 0.7 * high < rate_over(enc, stream[170:240]) < 1.3 * high, "and back up"
+    assert enc.reconfigurations == 0 and enc.keyframes == 1, "no new encoder, no keyframe"
+    assert enc.codec.bit_rate == enc.policy.ceiling
+
+
+def test_a_new_size_or_preset_opens_a_new_encoder():
+    enc = encoder()
+    stream = frames(4)
+    enc.encode(stream[0])
+    enc.policy = BitratePolicy(preset("balanced"), W * H * FPS)
+    enc.encode(stream[1])
     assert enc.reconfigurations == 1 and enc.keyframes == 2
-    assert enc.codec.bit_rate == enc.policy.current
+    small = to_video_frame(PhantomGenerator(320, 240, FPS, seed=4).frame(2), 2 / FPS)
+    enc.encode(small)
+    assert enc.reconfigurations == 2 and enc.keyframes == 3
 
 
 async def test_installs_into_a_real_aiortc_sender():

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from ultrasound_consult.media.fec import (
     MAX_GROUP,
+    MIN_GROUP,
     QUIET_OFF_S,
     FecReceiver,
     FecSender,
@@ -45,7 +46,7 @@ def frame_packets(
 
 def test_any_one_missing_packet_is_rebuilt_exactly():
     packets = frame_packets(65530, [1200, 1200, 700, 1200, 31, 1200, 5, 880])  # seq wraps
-    parity = Parity.unpack(make_parity(packets, ends_frame=True).pack())
+    parity = Parity.unpack(make_parity(packets).pack())
     for lost in packets:
         present = {p.sequence_number: p.payload for p in packets if p is not lost}
         rebuilt = recover(parity, present)
@@ -69,7 +70,7 @@ def test_hostile_parity_blocks_are_refused_with_value_error(data):
 
 
 def test_malformed_parity_blocks_say_why():
-    good = make_parity(frame_packets(10, [100, 50]), ends_frame=True).pack()
+    good = make_parity(frame_packets(10, [100, 50])).pack()
     with pytest.raises(ValueError, match="short"):
         Parity.unpack(good[:5])
     with pytest.raises(ValueError, match="length"):
@@ -105,16 +106,59 @@ def test_the_sender_sends_parity_only_while_the_link_loses_packets():
     assert sent == []
     fec.on_loss(1.2)
     sender.send(frame_packets(10, [1000] * 5, ts=TS + 6000))
-    assert len(sent) == 1 and Parity.unpack(sent[0]).first_seq == 10
+    assert sent == [], "a small frame waits for the next one to share its parity"
+    sender.send(frame_packets(15, [1000] * 5, ts=TS + 9000))
+    (shared,) = [Parity.unpack(d) for d in sent]
+    assert shared.first_seq == 10 and len(shared.lengths) == 10 >= MIN_GROUP
+    assert shared.timestamps == (TS + 6000,) * 5 + (TS + 9000,) * 5
+    assert shared.markers == (False,) * 4 + (True,) + (False,) * 4 + (True,)
     # A keyframe of 60 packets: groups of at most MAX_GROUP, the last one ends the frame.
-    sender.send(frame_packets(15, [1000] * 60, ts=TS + 9000))
+    sender.send(frame_packets(20, [1000] * 60, ts=TS + 12000))
     groups = [Parity.unpack(d) for d in sent[1:]]
     assert [len(g.lengths) for g in groups] == [MAX_GROUP, MAX_GROUP, 60 - 2 * MAX_GROUP]
     assert [g.ends_frame for g in groups] == [False, False, True]
-    assert sender._RTCRtpSender__rtp_history[15 % 128].sequence_number == 15, "history intact"
+    assert sender._RTCRtpSender__rtp_history[20 % 128].sequence_number == 20, "history intact"
+    # A small frame alone closes its group once it has waited long enough.
+    clock.t += 1.0
+    sender.send(frame_packets(80, [1000] * 3, ts=TS + 15000))
+    clock.t += 0.1
+    sender.send(frame_packets(83, [1000] * 3, ts=TS + 18000))
+    assert len(sent) == 5 and len(Parity.unpack(sent[-1]).lengths) == 6
     clock.t += QUIET_OFF_S + 1
-    sender.send(frame_packets(75, [1000] * 5, ts=TS + 12000))
-    assert len(sent) == 4, "off again after a quiet minute"
+    sender.send(frame_packets(86, [1000] * 12, ts=TS + 21000))
+    assert len(sent) == 5, "off again after a quiet minute"
+
+
+def test_parity_yields_to_a_backed_up_channel():
+    sender, sent, backlog = FakeSender(), [], [0]
+    fec = FecSender(sender, lambda data: sent.append(data) or True, backlog=lambda: backlog[0])
+    fec.on_loss(2.0)
+    sender.send(frame_packets(0, [1000] * 10))
+    assert len(sent) == 1
+    backlog[0] = 1200  # annotations or earlier parity still waiting in the SCTP queue
+    sender.send(frame_packets(10, [1000] * 10, ts=TS + 3000))
+    assert len(sent) == 1 and fec.parity_yielded == 1
+
+
+async def test_a_group_spanning_two_frames_rebuilds_the_first_frames_last_packet():
+    buffer = MarkerJitterBuffer()
+    receiver = FakeReceiver(buffer)
+    repair = FecReceiver(receiver, buffer)
+    first = frame_packets(300, [700] * 4, ts=TS)
+    second = frame_packets(304, [700] * 4, ts=TS + 3000, seed=1)
+    lost = first[-1]  # the marker packet of the first frame
+    for p in first[:-1] + second:
+        receiver.arrive(p)
+    assert receiver.frames == [], "the second frame waits behind the first one's hole"
+    repair.on_parity(make_parity(first + second).pack())
+    await asyncio.gather(*repair._tasks)
+    (rebuilt,) = receiver.delivered
+    assert (rebuilt.sequence_number, rebuilt.marker, rebuilt.timestamp) == (303, 1, TS)
+    assert rebuilt.payload == lost.payload
+    assert [f.timestamp for f in receiver.frames] == [TS], "the first frame is out at once"
+    # aiortc's receiver takes one frame per packet: the next arrival releases the second.
+    receiver.arrive(frame_packets(308, [700], ts=TS + 6000)[0])
+    assert [f.timestamp for f in receiver.frames] == [TS, TS + 3000]
 
 
 class FakeReceiver:
@@ -145,7 +189,7 @@ async def test_a_frame_missing_one_packet_is_completed_at_once():
         if p.sequence_number != 503:
             receiver.arrive(p)
     assert receiver.frames == []
-    repair.on_parity(make_parity(packets, ends_frame=True).pack())
+    repair.on_parity(make_parity(packets).pack())
     await asyncio.gather(*repair._tasks)  # the rebuilt packet is handed over as a task
     assert repair.recovered == 1 and receiver.delivered[0].payload == packets[3].payload
     (frame,) = receiver.frames
@@ -160,7 +204,7 @@ async def test_two_losses_wait_for_a_retransmission_then_the_parity_fills_the_ot
     for p in packets:
         if p.sequence_number not in (902, 906):
             receiver.arrive(p)
-    repair.on_parity(make_parity(packets, ends_frame=True).pack())
+    repair.on_parity(make_parity(packets).pack())
     assert repair.recovered == 0
     receiver.arrive(packets[2])  # the retransmission of 902
     await asyncio.gather(*repair._tasks)
@@ -176,7 +220,7 @@ async def test_parity_for_a_frame_already_shown_is_dropped():
     for p in packets:
         receiver.arrive(p)
     assert len(receiver.frames) == 1
-    repair.on_parity(make_parity(packets, ends_frame=True).pack())
+    repair.on_parity(make_parity(packets).pack())
     assert repair.recovered == 0 and not repair._pending
     repair.on_parity(b"garbage")
     assert repair.rejected == 1

@@ -199,8 +199,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--network",
         default="none",
-        help="impairment: a profile name (none, rtt40-loss1, 4g, township, outage) or "
-        "delay=20ms,jitter=5ms,loss=1%%,rate=4mbit,down=5s@10s",
+        help="impairment: a profile name (none, rtt40-loss1, 4g, township, township-bursty, "
+        "4g-step, step-down, step-up, outage) or delay=20ms,jitter=5ms,loss=1%%,ge=0.5%%:25%%,"
+        "rate=4mbit,rate=1.5mbit@20s,down=5s@10s",
     )
     bench.add_argument(
         "--camera",
@@ -221,6 +222,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="MINUTES",
         help="instead of a call: record a bundle this long, then time opening and seeking it",
+    )
+    bench.add_argument(
+        "--ladder",
+        action="store_true",
+        help="instead of a call: SSIM inside the image per bitrate for each step of the "
+        "degradation ladder (lines, frame rate)",
     )
     bench.add_argument(
         "--record",
@@ -428,6 +435,14 @@ def _bench(args: argparse.Namespace) -> int:
 
     from ultrasound_consult.benchmark.runner import BenchOptions, machine, run_bench
 
+    if args.ladder:
+        from ultrasound_consult.benchmark.ladder import run_ladder_bench
+
+        source = args.source
+        if source == "synthetic":
+            source = f"synthetic:{args.resolution}@{args.fps:g}"
+        print(json.dumps({**run_ladder_bench(source), "machine": machine()}))
+        return 0
     if args.replay:
         from ultrasound_consult.benchmark.replay import run_replay_bench
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
 import subprocess
 import sys
@@ -217,7 +218,87 @@ def analyse(
     profile = netem.parse_profile(opts.network)
     if profile.down_s:
         result["recovery_s"] = recovery_after_outage(expert, profile, captured)
+    result["series"] = per_second(station, expert)
+    if profile.rate_steps:
+        result["capacity_steps"] = step_figures(station, expert, profile, result["series"])
     return result
+
+
+#: A frame later than this after a capacity drop counts as "not yet recovered".
+STEP_LATENCY_MS = 250.0
+
+
+def per_second(station: dict[str, Any], expert: dict[str, Any]) -> list[dict[str, Any]]:
+    """Frames painted and their latency, second by second, with the station's rate control
+    (seconds from the start of the measured window; warm-up seconds are negative)."""
+    w0, w1 = expert["window"]
+    captured = station["captured"]
+    first = -math.ceil(w0 - expert["start"])
+    rows: dict[int, dict[str, Any]] = {}
+    for second in range(first, int(w1 - w0)):
+        lo, hi = w0 + second, w0 + second + 1
+        lat = [
+            (t - captured[k]) * 1000
+            for k, t in expert["painted"].items()
+            if lo <= t < hi and k in captured
+        ]
+        rows[second] = {
+            "t": second,
+            "fps_painted": len(lat),
+            "latency_ms": summary(lat, 50, 100),
+        }
+    for sample in station.get("series", []):
+        second = math.floor(sample["t"] - 0.5)  # a sample covers the second before it
+        if second in rows:
+            rows[second].update({k: v for k, v in sample.items() if k != "t"})
+    return [rows[k] for k in sorted(rows)]
+
+
+def step_figures(
+    station: dict[str, Any],
+    expert: dict[str, Any],
+    profile: netem.NetworkProfile,
+    series: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """For each change of capacity: how long until latency is back under
+    :data:`STEP_LATENCY_MS` (a drop), or the rate sent reaches 75% of the new capacity
+    (a rise)."""
+    captured = station["captured"]
+    w0, w1 = expert["window"]
+    out = []
+    previous = profile.rate_bps
+    steps = list(profile.rate_steps)
+    for i, (at, bps) in enumerate(steps):
+        t_step = expert["start"] + at
+        t_next = expert["start"] + steps[i + 1][0] if i + 1 < len(steps) else w1
+        figure: dict[str, Any] = {
+            "at_s": round(t_step - w0, 1),
+            "from_mbit": None if previous is None else previous / 1e6,
+            "to_mbit": bps / 1e6,
+        }
+        if previous is not None and bps < previous:
+            late = [
+                t
+                for k, t in expert["painted"].items()
+                if t_step <= t < t_next
+                and k in captured
+                and (t - captured[k]) * 1000 > STEP_LATENCY_MS
+            ]
+            figure["latency_back_under_250ms_s"] = round(max(late) - t_step, 2) if late else 0.0
+        else:
+            reach = 0.75 * bps / 1e6
+            hit = [
+                row["t"] + 1 - (t_step - w0)
+                for row in series
+                if row.get("sent_mbps") is not None
+                and row["t"] + 1 >= t_step - w0
+                and w0 + row["t"] < t_next
+                and row["sent_mbps"] >= reach
+            ]
+            figure[f"time_to_{reach:g}mbps_s"] = round(min(hit), 1) if hit else None
+        out.append(figure)
+        previous = bps
+    return out
 
 
 def hands_figures(
@@ -299,14 +380,16 @@ def image_quality(samples: Path, opts: BenchOptions) -> dict[str, Any]:
         sent = luma(source.render(round(float(stamps[i]) * fps))).copy()
         mask.plan(sent.shape[1], sent.shape[0], source.info.image_regions).apply(sent)
         sent = sent[: sent.shape[0] - sent.shape[0] % 2, : sent.shape[1] - sent.shape[1] % 2]
-        if sent.shape != received.shape:
-            sent = cv2.resize(
-                sent, (received.shape[1], received.shape[0]), interpolation=cv2.INTER_AREA
-            )
         # Compare in the decoder's terms: limited-range luma back to full range.
         received = np.clip((received.astype(np.float32) - 16) * (255 / 219), 0, 255).astype(
             np.uint8
         )
+        if sent.shape != received.shape:
+            # A lower rung of the ladder sent fewer lines: compare what the expert sees,
+            # the picture scaled back up to the source's size.
+            received = cv2.resize(
+                received, (sent.shape[1], sent.shape[0]), interpolation=cv2.INTER_LINEAR
+            )
         y0, y1, x0, x1 = image_box(sent)
         ssims.append(ssim(sent[y0:y1, x0:x1], received[y0:y1, x0:x1]))
         psnrs.append(psnr(sent[y0:y1, x0:x1], received[y0:y1, x0:x1]))

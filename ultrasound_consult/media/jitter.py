@@ -7,17 +7,23 @@ Three changes to aiortc's video receiver, all measured with ``ultrasound-consult
   frame back by up to a frame interval: 45 ms source-to-decoded p50, 17 ms with this.
   The sender marks the last packet of each frame (RFC 3551), so a frame is released
   as soon as it holds an unbroken run of packets ending with the marker.
-* **NACK until repaired.** aiortc asks for a lost packet once, when the gap is seen;
-  if the retransmission is lost too, nothing asks again until some later loss, and
-  every following frame waits behind the hole (up to a second at 1% loss). Here the
-  missing packets are asked for again every :data:`NACK_RETRY_S`.
-* **Give up cleanly.** A frame still incomplete after :data:`FRAME_DEADLINE_S` is
-  dropped with a keyframe request (PLI), and frames are skipped until that keyframe
-  arrives: the expert sees the last good picture for a moment, never a corrupted one.
+* **NACK until repaired, within the latency budget.** aiortc asks for a lost packet
+  once, when the gap is seen; if the retransmission is lost too, nothing asks again
+  until some later loss, and every following frame waits behind the hole (up to a
+  second at 1% loss). Here a packet still missing is asked for again once a round
+  trip has passed without it (the round trip is measured from each NACK to its
+  retransmission's arrival; :data:`NACK_RETRY_S` until one is measured), and not at
+  all once its answer could no longer arrive before the frame's deadline. A fixed
+  30 ms retry at 120 ms round trip asked four times before the first answer could
+  come, and on a capped link those duplicates were a fifth of the traffic (measured).
+* **Give up cleanly.** A frame still incomplete after its deadline
+  (:data:`FRAME_DEADLINE_S`, or 2.2 round trips on a longer path) is dropped with a
+  keyframe request (PLI), and frames are skipped until that keyframe arrives: the
+  expert sees the last good picture for a moment, never a corrupted one.
 
 :func:`tune_receiver` installs this into an ``RTCRtpReceiver`` before media flows.
-It reaches two private attributes of aiortc's receiver; ``tests/test_jitter.py``
-checks them on a real call, so an aiortc upgrade that renames them fails the tests.
+It reaches private attributes of aiortc's receiver, all named in ``media/seams.py``
+and checked there at call start; with a mismatch the receiver stays stock.
 """
 
 from __future__ import annotations
@@ -32,18 +38,28 @@ from aiortc.jitterbuffer import JitterBuffer, JitterFrame
 from aiortc.rtp import RtpPacket
 from aiortc.utils import uint16_add
 
+from ultrasound_consult.media.seams import (
+    check_receiver,
+    packet_payload_data,
+    receiver_jitter_buffer,
+    receiver_missing,
+    send_nack,
+    set_receiver_jitter_buffer,
+)
+
 logger = logging.getLogger(__name__)
 
 #: aiortc's own video jitter buffer size.
 VIDEO_CAPACITY = 512
-#: Ask again for still-missing packets this often (about a round trip on a WAN).
+#: How often the retry loop looks, and the retry interval before a round trip is known.
 NACK_RETRY_S = 0.03
 NACK_MAX_TRIES = 8
-#: Give up on a frame incomplete for this long: ask for a keyframe instead.
+#: Give up on a frame incomplete for this long (or DEADLINE_RTTS round trips, if
+#: longer): ask for a keyframe instead.
 FRAME_DEADLINE_S = 0.25
-
-_JITTER = "_RTCRtpReceiver__jitter_buffer"
-_NACK = "_RTCRtpReceiver__nack_generator"
+DEADLINE_RTTS = 2.2
+#: Retry a NACK once this many round trips have passed without its packet.
+RETRY_RTTS = 1.2
 
 
 class MarkerJitterBuffer(JitterBuffer):
@@ -58,9 +74,21 @@ class MarkerJitterBuffer(JitterBuffer):
         self._head_timestamp: int | None = None
         #: Called with each packet once it is held (forward error correction listens).
         self.on_packet: Any = None
+        #: Called with every packet added (the NACK retry loop measures round trips).
+        self.on_arrival: Any = None
+        #: The smoothed round trip (seconds) the receive side has measured, if any.
+        self.rtt: float | None = None
+
+    @property
+    def deadline(self) -> float:
+        if self.rtt is None:
+            return FRAME_DEADLINE_S
+        return max(FRAME_DEADLINE_S, DEADLINE_RTTS * self.rtt)
 
     def add(self, packet: RtpPacket) -> tuple[bool, JitterFrame | None]:
         self.last_ssrc = packet.ssrc
+        if self.on_arrival is not None:
+            self.on_arrival(packet)
         pli, frame = super().add(packet)
         if self.on_packet is not None and frame is None:
             self.on_packet(packet)
@@ -102,7 +130,7 @@ class MarkerJitterBuffer(JitterBuffer):
             if packet.marker:
                 self.remove(count + 1)
                 self.released_on_marker += 1
-                data = b"".join(p._data for p in packets)  # type: ignore[attr-defined]
+                data = b"".join(packet_payload_data(p) for p in packets)
                 return JitterFrame(data=data, timestamp=timestamp)
         return None
 
@@ -127,7 +155,7 @@ class MarkerJitterBuffer(JitterBuffer):
         if self._head_timestamp != head.timestamp:
             self._head_timestamp, self._head_since = head.timestamp, now
             return False
-        return self._head_since is not None and now - self._head_since > FRAME_DEADLINE_S
+        return self._head_since is not None and now - self._head_since > self.deadline
 
     def _abandon_head(self) -> None:
         """Drop the oldest (incomplete) frame and wait for a keyframe."""
@@ -152,14 +180,20 @@ def is_vp8_keyframe(data: bytes) -> bool:
 
 
 class NackRetry:
-    """Asks again for packets still missing, every :data:`NACK_RETRY_S`, a few times each."""
+    """Asks again for packets still missing, once a round trip has passed without them."""
 
-    def __init__(self, receiver: Any, buffer: MarkerJitterBuffer) -> None:
+    def __init__(self, receiver: Any, buffer: MarkerJitterBuffer, *, clock: Any = time.monotonic):
         self.receiver = receiver
         self.buffer = buffer
+        self._clock = clock
         self.tries: dict[int, int] = {}
+        #: When each missing packet was last asked for.
+        self.asked_at: dict[int, float] = {}
         self.sent = 0
+        self.rtt_samples = 0
+        self.given_up = 0
         self._task: asyncio.Task[None] | None = None
+        buffer.on_arrival = self._arrived
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="nack-retry")
@@ -170,41 +204,86 @@ class NackRetry:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
+    @property
+    def retry_after(self) -> float:
+        rtt = self.buffer.rtt
+        return NACK_RETRY_S if rtt is None else max(NACK_RETRY_S, RETRY_RTTS * rtt)
+
+    def _arrived(self, packet: RtpPacket) -> None:
+        # aiortc's receiver has just run its NACK generator on this packet and sent a
+        # NACK for any new gap: that is when those packets were first asked for.
+        now = self._clock()
+        for seq in receiver_missing(self.receiver):
+            if seq not in self.asked_at:
+                self.asked_at[seq] = now
+                self.tries.setdefault(seq, 1)
+        asked = self.asked_at.pop(packet.sequence_number, None)
+        if asked is None:
+            return
+        sample = self._clock() - asked
+        if self.tries.get(packet.sequence_number, 0) > 1:
+            return  # which of several NACKs it answers is unknown (Karn's rule)
+        rtt = self.buffer.rtt
+        self.buffer.rtt = sample if rtt is None else rtt + 0.125 * (sample - rtt)
+        self.rtt_samples += 1
+
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(NACK_RETRY_S)
-            generator = getattr(self.receiver, _NACK, None)
             ssrc = self.buffer.last_ssrc
-            if generator is None or ssrc is None or not generator.missing:
+            missing = receiver_missing(self.receiver)
+            if ssrc is None or not missing:
                 self.tries.clear()
+                self.asked_at.clear()
                 continue
-            missing = set(generator.missing)
+            now = self._clock()
             for seq in list(self.tries):
                 if seq not in missing:
                     del self.tries[seq]
-            # Packets seen missing on the previous round are asked for again (aiortc
-            # itself asked once, when the gap appeared).
-            again = sorted(s for s in missing if 0 < self.tries.get(s, 0) < NACK_MAX_TRIES)
-            for seq in missing:
-                self.tries[seq] = self.tries.get(seq, 0) + 1
+                    self.asked_at.pop(seq, None)
+            again = []
+            for seq in sorted(missing):
+                if seq not in self.tries:
+                    # aiortc asked once when the gap appeared (noted on arrival).
+                    self.tries[seq] = 1
+                    self.asked_at.setdefault(seq, now)
+                    continue
+                if now - self.asked_at.get(seq, now) < self.retry_after:
+                    continue
+                if self.tries[seq] >= NACK_MAX_TRIES or not self._answer_in_time(now):
+                    continue
+                self.tries[seq] += 1
+                self.asked_at[seq] = now
+                again.append(seq)
             if again:
                 self.sent += 1
                 try:
-                    await self.receiver._send_rtcp_nack(ssrc, again)
+                    await send_nack(self.receiver, ssrc, again)
                 except ConnectionError:
                     return
+
+    def _answer_in_time(self, now: float) -> bool:
+        """Could a retransmission asked for now still arrive before the oldest frame's
+        deadline? (Past it, the frame is dropped for a keyframe anyway.)"""
+        since = self.buffer._head_since
+        rtt = self.buffer.rtt
+        if since is None or rtt is None:
+            return True
+        if now + rtt <= since + self.buffer.deadline:
+            return True
+        self.given_up += 1
+        return False
 
 
 def tune_receiver(receiver: Any) -> NackRetry | None:
     """Install the marker-release buffer and NACK retries; returns the retry loop to stop."""
-    current = getattr(receiver, _JITTER, None)
-    if not isinstance(current, JitterBuffer) or not hasattr(receiver, "_send_rtcp_nack"):
-        logger.warning("aiortc's receiver is not as expected; frames are released late")
-        return None
+    if not check_receiver(receiver):
+        return None  # aiortc's stock receive path: frames released one frame late
+    current = receiver_jitter_buffer(receiver)
     buffer = (
         current if isinstance(current, MarkerJitterBuffer) else MarkerJitterBuffer(current.capacity)
     )
-    setattr(receiver, _JITTER, buffer)
+    set_receiver_jitter_buffer(receiver, buffer)
     retry = NackRetry(receiver, buffer)
     retry.start()
     return retry

@@ -20,7 +20,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from ultrasound_consult.media.convert import to_video_frame
 from ultrasound_consult.media.privacy import MaskPlan, PrivacyMask
-from ultrasound_consult.media.quality import QualityPreset
+from ultrasound_consult.media.quality import BitratePolicy, QualityPreset, output_size
 from ultrasound_consult.media.rtp_clock import rtp_origin, sender_last_rtp_timestamp
 from ultrasound_consult.media.source import SourceError, SourceFrame, SourceInfo, VideoSource
 
@@ -167,9 +167,18 @@ class OutgoingVideoTrack(MediaStreamTrack):
         #: RTP timestamp origin of that sender, known after the first frame went out.
         self.rtp_origin: int | None = None
         self.on_rtp_origin: Callable[[int], None] | None = None
+        #: The rate policy whose ladder rung limits lines and frame rate (tuned calls).
+        self.rate_policy: Callable[[], BitratePolicy | None] | None = None
+
+    def _policy(self) -> BitratePolicy | None:
+        return self.rate_policy() if self.rate_policy is not None else None
 
     def push(self, frame: SourceFrame) -> None:
-        max_fps = self.preset.max_fps if self.preset is not None else None
+        policy = self._policy()
+        if policy is not None:
+            max_fps = policy.max_fps()
+        else:
+            max_fps = self.preset.max_fps if self.preset is not None else None
         # Keep frames on a grid of 1/max_fps (with slack for the source's jitter).
         if (
             max_fps
@@ -192,10 +201,13 @@ class OutgoingVideoTrack(MediaStreamTrack):
         frame, self._latest = self._latest, None
         self._learn_rtp_origin()
         size = None
-        if self.preset is not None:
+        policy = self._policy()
+        if policy is not None:
+            size = output_size(frame.width, frame.height, policy.rung.max_height)
+        elif self.preset is not None:
             size = self.preset.output_size(frame.width, frame.height)
-            if size == (frame.width - frame.width % 2, frame.height - frame.height % 2):
-                size = None
+        if size == (frame.width - frame.width % 2, frame.height - frame.height % 2):
+            size = None
         video = to_video_frame(frame.image, frame.media_ts, mask=frame.mask, size=size)
         self.last_sent_size = (video.width, video.height)
         self.frames_sent += 1

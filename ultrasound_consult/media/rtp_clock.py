@@ -12,30 +12,25 @@ decoder also rounds pts to its own time base (about 1 ms), so media times are
 accurate to about a millisecond: far finer than the frame interval, which is what
 frame identity needs.
 
-This reads private attributes of aiortc's RTCRtpSender and RTCRtpReceiver;
-tests/test_call.py checks the mapping on a real call, so an aiortc upgrade that
-renames them fails the tests instead of silently mis-anchoring annotations.
+This reads private attributes of aiortc's RTCRtpSender and RTCRtpReceiver (named in
+``media/seams.py``); tests/test_call.py checks the mapping on a real call, so an aiortc
+upgrade that renames them fails the tests instead of silently mis-anchoring annotations.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from ultrasound_consult.media.convert import VIDEO_CLOCK_RATE
+from ultrasound_consult.media.seams import receiver_rtp_origin, sender_last_rtp_timestamp
+
+__all__ = [
+    "RTP_WRAP",
+    "media_time",
+    "receiver_rtp_origin",
+    "rtp_origin",
+    "sender_last_rtp_timestamp",
+]
 
 RTP_WRAP = 2**32
-
-
-def sender_last_rtp_timestamp(sender: Any) -> int | None:
-    value = getattr(sender, "_RTCRtpSender__rtp_timestamp", None)
-    return value if isinstance(value, int) else None
-
-
-def receiver_rtp_origin(receiver: Any) -> int | None:
-    """The RTP timestamp aiortc subtracted from this receiver's decoded pts."""
-    mapper = getattr(receiver, "_RTCRtpReceiver__timestamp_mapper", None)
-    origin = getattr(mapper, "_origin", None)
-    return origin if isinstance(origin, int) else None
 
 
 def rtp_origin(last_rtp_timestamp: int, last_pts: int) -> int:

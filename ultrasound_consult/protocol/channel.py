@@ -58,6 +58,9 @@ OPS_CHANNEL = "ops"
 POINTER_CHANNEL = "pointer"
 #: Binary parity blocks for the ultrasound stream (media.fec), unreliable and unordered.
 FEC_CHANNEL = "fec"
+#: Binary arrival reports (media.feedback) from a viewer, for the station's congestion
+#: control; unreliable and unordered.
+CC_CHANNEL = "cc"
 #: Binary snapshot transfers (an expert's frozen, annotated frame), reliable and ordered.
 SNAPSHOT_CHANNEL = "snap"
 MAX_CHANNEL_BYTES = 16 * 1024

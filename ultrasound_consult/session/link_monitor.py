@@ -44,6 +44,9 @@ class LinkStats:
     codec: str | None
     target_mbps: float | None
     quality: str  # good | fair | poor
+    #: Station: what the degradation ladder sends now (lines, frame rate cap), if lowered.
+    ladder_lines: int | None = None
+    ladder_fps: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -167,7 +170,14 @@ class LinkMonitor:
             link.fec.on_loss(loss)  # parity blocks only while the link loses packets
         rtt = self._rtt.get(id(link))
         encoder = link.encoder
-        target = getattr(getattr(encoder, "policy", None), "current", None)
+        policy = getattr(encoder, "policy", None)
+        target = getattr(policy, "current", None)
+        ladder_fps = ladder_lines = None
+        if sending and policy is not None and hasattr(policy, "max_fps"):
+            ladder_fps = policy.max_fps()
+            ladder_lines = policy.rung.max_height
+        if rtt is not None and link.rate_control is not None:
+            link.rate_control.on_rtt(rtt / 1000)
         return LinkStats(
             peer_id=link.remote.id,
             peer_name=link.remote.name,
@@ -182,4 +192,6 @@ class LinkMonitor:
             codec=link.codec,
             target_mbps=None if target is None else round(target / 1e6, 2),
             quality=verdict(rtt, loss, fps, self._nominal_fps()),
+            ladder_lines=ladder_lines,
+            ladder_fps=ladder_fps,
         )

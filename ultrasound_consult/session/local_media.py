@@ -158,6 +158,9 @@ class LocalMedia:
             else None
         )
         out = OutgoingMedia(video=video, encoder=encoder)
+        if isinstance(encoder, PresetVp8Encoder):
+            # The ladder's rung (lines, frame rate) follows the encoder's current policy.
+            video.rate_policy = lambda: encoder.policy
         self.pipeline.add_sink(video.push)
         if self.fanout is not None:
             out.audio = self.fanout.track()
@@ -208,7 +211,12 @@ class LocalMedia:
         assert self.pipeline is not None
         info = self.pipeline.info
         width, height = self.quality.output_size(info.width or 1024, info.height or 768)
-        return BitratePolicy(self.quality, width * height * self.send_fps())
+        return BitratePolicy(
+            self.quality,
+            width * height * self.send_fps(),
+            source_fps=info.fps or 30.0,
+            delay_controlled=self.config.media_tuning,
+        )
 
     def _camera_preview(self, frame: SourceFrame) -> None:
         # Painting a 720p webcam 30 times a second cost the station a third of a core

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,10 +31,14 @@ from aiortc.sdp import SessionDescription
 from ultrasound_consult.media.camera import is_camera_track
 from ultrasound_consult.media.encoder import PresetVp8Encoder, install_encoder
 from ultrasound_consult.media.fec import FecReceiver, FecSender
+from ultrasound_consult.media.feedback import REPORT_INTERVAL_S, ArrivalLog
 from ultrasound_consult.media.jitter import NackRetry, tune_receiver
 from ultrasound_consult.media.pipeline import OutgoingVideoTrack
 from ultrasound_consult.media.receiver import ReceivedFrame, RemoteVideoSink
+from ultrasound_consult.media.seams import observe_rtp
+from ultrasound_consult.media.sender_control import SendSideControl
 from ultrasound_consult.protocol.channel import (
+    CC_CHANNEL,
     FEC_CHANNEL,
     OPS_CHANNEL,
     POINTER_CHANNEL,
@@ -111,6 +116,11 @@ class PeerLink:
         #: Forward error correction of the ultrasound stream (tuned calls only).
         self.fec: FecSender | None = None
         self.fec_repair: FecReceiver | None = None
+        #: Station: delay-based rate control of this viewer's stream (tuned calls only).
+        self.rate_control: SendSideControl | None = None
+        #: Viewer: arrival times of the ultrasound's packets, reported to the station.
+        self.arrivals: ArrivalLog | None = None
+        self._report_task: asyncio.Task[None] | None = None
         self.codec: str | None = None
         #: Set once the connection first reaches "connected".
         self.connected = asyncio.Event()
@@ -131,6 +141,11 @@ class PeerLink:
     def channel_open(self, label: str) -> bool:
         ch = self.channels.get(label)
         return ch is not None and ch.readyState == "open"
+
+    def backlog(self, label: str) -> int:
+        """Bytes handed to a channel and not yet sent (0 if it is not open)."""
+        ch = self.channels.get(label)
+        return int(ch.bufferedAmount) if ch is not None and ch.readyState == "open" else 0
 
     def send(self, label: str, text: str | bytes) -> bool:
         """Send on a channel if it is open; returns whether it went out."""
@@ -165,7 +180,17 @@ class PeerLink:
             self._attach_channel(
                 self.pc.createDataChannel(FEC_CHANNEL, ordered=False, maxRetransmits=0)
             )
-            self.fec = FecSender(self.sender, lambda data: self.send(FEC_CHANNEL, data))
+            self.fec = FecSender(
+                self.sender,
+                lambda data: self.send(FEC_CHANNEL, data),
+                backlog=lambda: self.backlog(FEC_CHANNEL),
+            )
+            if isinstance(out.encoder, PresetVp8Encoder):
+                self._attach_channel(
+                    self.pc.createDataChannel(CC_CHANNEL, ordered=False, maxRetransmits=0)
+                )
+                encoder = out.encoder
+                self.rate_control = SendSideControl(self.sender, lambda: encoder.policy)
         await self.pc.setLocalDescription(await self.pc.createOffer())
         return self.pc.localDescription.sdp
 
@@ -196,7 +221,13 @@ class PeerLink:
             self.encoder = None
             if self.outgoing is not None and self.outgoing.camera is not None:
                 install_encoder(self.outgoing.camera.sender, None)
-
+            self.rate_control = None
+        if self.rate_control is not None:
+            # The transport is final once the answer is in (BUNDLE keeps the first).
+            camera = self.outgoing.camera if self.outgoing is not None else None
+            extra = (camera.sender,) if camera is not None and camera.sender else ()
+            if not self.rate_control.install(extra):
+                self.rate_control = None
     # --- viewer side: answer ---------------------------------------------------
 
     async def create_answer(
@@ -242,17 +273,42 @@ class PeerLink:
             self.recovery = tune_receiver(receiver)
             if self.recovery is not None:
                 self.fec_repair = FecReceiver(receiver, self.recovery.buffer)
+                self._report_arrivals(receiver, self.recovery.buffer)
         self.sink = RemoteVideoSink(track, self._on_frame, receiver=receiver)
         self.sink.start()
 
+    def _report_arrivals(self, receiver: Any, buffer: Any) -> None:
+        """Viewer: note each ultrasound packet's arrival and report them to the station."""
+        log = ArrivalLog()
+
+        def observe(packet: Any, at: float) -> None:
+            if packet.ssrc == buffer.last_ssrc:  # the stream itself, not retransmissions
+                log.on_packet(packet.ssrc, packet.sequence_number, at)
+
+        if not observe_rtp(receiver, observe, time.monotonic):
+            return
+        self.arrivals = log
+
+        async def report() -> None:
+            while True:
+                await asyncio.sleep(REPORT_INTERVAL_S)
+                batch = log.report()
+                if batch is not None:
+                    self.send(CC_CHANNEL, batch.pack())
+
+        self._report_task = asyncio.get_running_loop().create_task(report(), name="cc-report")
+
     def _attach_channel(self, channel: RTCDataChannel) -> None:
         label = channel.label
-        if label not in (OPS_CHANNEL, POINTER_CHANNEL, FEC_CHANNEL, SNAPSHOT_CHANNEL):
+        if label not in (OPS_CHANNEL, POINTER_CHANNEL, FEC_CHANNEL, SNAPSHOT_CHANNEL, CC_CHANNEL):
             logger.warning("ignoring unexpected data channel %r", label[:40])
             return
         self.channels[label] = channel
         if label == FEC_CHANNEL:
             channel.on("message", self._on_parity)
+            return
+        if label == CC_CHANNEL:
+            channel.on("message", self._on_report)
             return
 
         @channel.on("message")
@@ -269,6 +325,10 @@ class PeerLink:
             # Channels announced by the remote side arrive already open.
             asyncio.get_running_loop().call_soon(self._on_channel_open, self, label)
 
+    def _on_report(self, data: Any) -> None:
+        if self.rate_control is not None and isinstance(data, bytes):
+            self.rate_control.on_report(data)
+
     def _on_parity(self, data: Any) -> None:
         if self.fec_repair is not None and isinstance(data, bytes):
             self.fec_repair.on_parity(data)
@@ -279,6 +339,10 @@ class PeerLink:
         self._on_state(self, self.pc.connectionState)
 
     async def close(self) -> None:
+        if self._report_task is not None:
+            self._report_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._report_task
         for recovery in (self.recovery, self.camera_recovery):
             if recovery is not None:
                 await recovery.stop()

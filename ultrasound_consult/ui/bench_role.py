@@ -247,11 +247,20 @@ def run(args: argparse.Namespace) -> int:
     def window_opens() -> None:
         rec.window_start = time.perf_counter()  # the actual moment, not the planned one
         rec.cpu_start = cpu_seconds()
+        recoveries = [link.recovery for link in call.links.values() if link.recovery is not None]
+        if recoveries:
+            rec.extra["receive_before_window"] = {
+                "nack_retries": recoveries[0].sent,
+                "frames_abandoned": recoveries[0].buffer.frames_abandoned,
+            }
         if args.role == "station":
             rec.bytes_sent_start = engine.submit(sample_bytes()).result(5)
             # Kept now: the expert may already have gone when the window closes.
             rec.encoders = [link.encoder for link in call.links.values() if link.encoder]
             rec.encoded_start = sum(getattr(e, "bytes", 0) for e in rec.encoders)
+            rec.extra["keyframes_before_window"] = sum(
+                getattr(e, "keyframes", 0) for e in rec.encoders
+            )
             rec.camera_encoders = [
                 link.outgoing.camera_encoder
                 for link in call.links.values()
@@ -281,6 +290,8 @@ def run(args: argparse.Namespace) -> int:
                     "output_mbps": round((enc.bytes - rec.encoded_start) * 8 / span / 1e6, 3),
                     "frames": enc.frames,
                     "keyframes": enc.keyframes,
+                    "keyframes_in_window": enc.keyframes
+                    - rec.extra.get("keyframes_before_window", 0),
                     "reconfigurations": enc.reconfigurations,
                     "target_mbps": round(enc.policy.current / 1e6, 2),
                 }
@@ -299,13 +310,68 @@ def run(args: argparse.Namespace) -> int:
         recoveries = [link.recovery for link in call.links.values() if link.recovery is not None]
         if recoveries:
             buffer = recoveries[0].buffer
+            before = rec.extra.get("receive_before_window", {})
             rec.extra["receive"] = {
                 "nack_retries": recoveries[0].sent,
                 "frames_abandoned": buffer.frames_abandoned,
                 "released_on_marker": buffer.released_on_marker,
+                "nack_retries_in_window": recoveries[0].sent - before.get("nack_retries", 0),
+                "frames_abandoned_in_window": buffer.frames_abandoned
+                - before.get("frames_abandoned", 0),
+                "rtt_ms": None if buffer.rtt is None else round(buffer.rtt * 1000, 1),
             }
         # The expert stays a moment, so the station can still read its statistics.
         QTimer.singleShot(1500 if args.role == "expert" else 0, app.quit)
+
+    rec.extra["series"] = []
+    last = {"bytes": 0, "frames": 0, "t": time.perf_counter()}
+
+    def sample_second() -> None:  # GUI thread: the engine answers with a copy
+        if args.role != "station":
+            return
+
+        def read() -> dict[str, Any] | None:  # engine thread
+            link = next(iter(call.links.values()), None)
+            if link is None or link.encoder is None:
+                return None
+            encoder, control = link.encoder, link.rate_control
+            state = control.state() if control is not None else None
+            policy = encoder.policy
+            return {
+                "bytes": encoder.bytes,
+                "frames": encoder.frames,
+                "target_mbps": round(policy.current / 1e6, 3),
+                "lines": link.video_out.last_sent_size[1] if link.video_out else None,
+                "max_fps": policy.max_fps() if hasattr(policy, "max_fps") else None,
+                "queuing_ms": None
+                if state is None or state.queuing_delay_ms is None
+                else round(state.queuing_delay_ms, 1),
+                "delivery_mbps": None
+                if state is None or state.delivery_bps is None
+                else round(state.delivery_bps / 1e6, 3),
+            }
+
+        now = time.perf_counter()
+        try:
+            got = engine.submit(_as_coroutine(read)).result(2)
+        except Exception:  # the call is ending
+            return
+        if got is None:
+            return
+        span = now - last["t"]
+        total_bytes, total_frames = got.pop("bytes"), got.pop("frames")
+        rec.extra["series"].append(
+            {
+                "t": round(now - rec.window_start, 2),  # seconds from the measured window
+                "sent_mbps": round((total_bytes - last["bytes"]) * 8 / span / 1e6, 3),
+                "fps_encoded": round((total_frames - last["frames"]) / span, 1),
+                **got,
+            }
+        )
+        last.update(bytes=total_bytes, frames=total_frames, t=now)
+
+    per_second = QTimer(interval=1000, timeout=sample_second)
+    per_second.start()
 
     timers: list[QTimer] = []
 
@@ -326,6 +392,10 @@ def run(args: argparse.Namespace) -> int:
     engine.stop()
     write(rec, impairment)
     return 0
+
+
+async def _as_coroutine(fn: Any) -> Any:
+    return fn()
 
 
 def write(rec: Recorder, impairment: netem.Impairment | None) -> None:
