@@ -51,3 +51,67 @@ def test_outage_drops_everything_then_lets_go(monkeypatch):
     assert imp.schedule(100) is None
     now[0] = 15.1
     assert imp.schedule(100) is not None
+
+
+def constant_sender(profile: str, mbps: float, seconds: float, monkeypatch, seed: int = 3):
+    """A known-good sender: 1200-byte packets at a constant rate; returns (send, hold|None)."""
+    now = [0.0]
+    monkeypatch.setattr("ultrasound_consult.benchmark.netem.time.monotonic", lambda: now[0])
+    imp = Impairment(parse_profile(profile), start=0.0, seed=seed)
+    gap = 1200 * 8 / (mbps * 1e6)
+    out = []
+    while now[0] < seconds:
+        out.append((now[0], imp.schedule(1200)))
+        now[0] += gap
+    return out
+
+
+def test_a_sender_under_the_cap_passes_untouched_with_the_paths_delay(monkeypatch):
+    sent = constant_sender("delay=60ms,jitter=20ms,rate=2mbit", 1.5, 10, monkeypatch)
+    holds = [h for _, h in sent]
+    assert None not in holds, "no loss configured, none happens under the cap"
+    assert min(holds) >= 0.04 - 1e-9 and max(holds) < 0.085 + 0.01, "delay +/- jitter, no queue"
+    arrivals = [t + h for t, h in sent]
+    assert arrivals == sorted(arrivals), "jitter keeps the packets in order"
+
+
+def test_a_sender_over_the_cap_gets_the_cap_and_a_bounded_queue(monkeypatch):
+    sent = constant_sender("delay=60ms,rate=2mbit", 3.0, 10, monkeypatch)
+    kept = [(t, h) for t, h in sent if h is not None]
+    out_by_10s = [1 for t, h in kept if t + h <= 10]
+    delivered_mbps = len(out_by_10s) * 1200 * 8 / 10 / 1e6
+    assert 1.85 < delivered_mbps < 2.05, "the link carries its capacity, no more"
+    assert max(h for _, h in kept) <= 0.06 + netem_queue() + 0.01
+    late = [h for t, h in kept if t > 5]
+    assert min(late) > 0.06 + 0.4, "an overfull queue stands (this is what the apps must avoid)"
+
+
+def netem_queue() -> float:
+    from ultrasound_consult.benchmark.netem import QUEUE_LIMIT_S
+
+    return QUEUE_LIMIT_S
+
+
+def test_bursty_loss_has_the_configured_mean_and_bursts(monkeypatch):
+    sent = constant_sender("ge=0.5%:25%", 5.0, 40, monkeypatch)
+    lost = [h is None for _, h in sent]
+    assert 0.015 < sum(lost) / len(lost) < 0.025, "p / (p + r) = 2% on average"
+    bursts, run = [], 0
+    for x in lost:
+        if x:
+            run += 1
+        elif run:
+            bursts.append(run)
+            run = 0
+    assert 3.0 < sum(bursts) / len(bursts) < 5.0, "bursts of 1 / r = 4 packets on average"
+
+
+def test_capacity_steps_take_effect_at_their_time(monkeypatch):
+    p = parse_profile("4g-step")
+    assert (p.rate_at(0), p.rate_at(15.5), p.rate_at(28)) == (8e6, 1.5e6, 4e6)
+    assert parse_profile(p.describe()) == p
+    sent = constant_sender("rate=8mbit,rate=1mbit@5s", 4.0, 10, monkeypatch)
+    before = [h for t, h in sent if 1 < t < 5]
+    after = [h for t, h in sent if 8 < t]
+    assert None not in before and max(before) < 0.01
+    assert after.count(None) > len(after) / 2, "4 Mbit into 1 Mbit: most are dropped"

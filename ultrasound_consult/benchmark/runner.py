@@ -32,7 +32,7 @@ import cv2
 import numpy as np
 
 from signaling_server.process import SignalingServerProcess
-from ultrasound_consult.benchmark import netem
+from ultrasound_consult.benchmark import frame_counter, netem
 from ultrasound_consult.benchmark.metrics import luma, psnr, ssim, summary
 from ultrasound_consult.media.privacy import PrivacyMask
 from ultrasound_consult.media.quality import preset as quality_preset
@@ -375,10 +375,20 @@ def image_quality(samples: Path, opts: BenchOptions) -> dict[str, Any]:
     mask = PrivacyMask()
     order = sorted(set(picks), key=lambda i: round(stamps[i] * fps))  # sources render forwards
     ssims, psnrs = [], []
+    counters = {"read": 0, "matching": 0}
+    for i in range(len(stamps)):  # every sample: the burned-in counter against the RTP mapping
+        number = frame_counter.read(data[f"y{i}"], source.info.height)
+        if number is not None:
+            counters["read"] += 1
+            expected = round(float(stamps[i]) * fps) % (1 << frame_counter.BITS)
+            counters["matching"] += number == expected
     for i in order:
         received = data[f"y{i}"]
-        sent = luma(source.render(round(float(stamps[i]) * fps))).copy()
+        number = round(float(stamps[i]) * fps)
+        sent = luma(source.render(number)).copy()
         mask.plan(sent.shape[1], sent.shape[0], source.info.image_regions).apply(sent)
+        sent.flags.writeable = True
+        frame_counter.stamp(sent, number)  # the station's frames carried it too
         sent = sent[: sent.shape[0] - sent.shape[0] % 2, : sent.shape[1] - sent.shape[1] % 2]
         # Compare in the decoder's terms: limited-range luma back to full range.
         received = np.clip((received.astype(np.float32) - 16) * (255 / 219), 0, 255).astype(
@@ -397,6 +407,7 @@ def image_quality(samples: Path, opts: BenchOptions) -> dict[str, Any]:
         "ssim": summary(ssims, 50, 5, digits=4),
         "psnr_db": summary(psnrs, 50, 5, digits=2),
         "quality_frames": len(ssims),
+        "frame_counter_check": {"samples": len(stamps), **counters},
     }
 
 

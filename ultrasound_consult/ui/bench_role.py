@@ -28,7 +28,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
 
-from ultrasound_consult.benchmark import netem
+from ultrasound_consult.benchmark import frame_counter, netem
 from ultrasound_consult.media.camera import open_camera
 from ultrasound_consult.media.convert import i420_planes
 from ultrasound_consult.media.privacy import PrivacyMask
@@ -188,8 +188,15 @@ def run(args: argparse.Namespace) -> int:
     if args.role == "station":
         original_local = bridge.on_local_frame
 
+        fps = (source.info.fps if source is not None else None) or 30.0
+
         def on_local_frame(frame: Any) -> None:  # engine thread
             rec.captured[key(frame.media_ts)] = frame.captured_at
+            # The first consumer: the counter reaches the encoder with the frame. (The
+            # pipeline hands frames on read-only; only this instrumentation writes.)
+            frame.image.flags.writeable = True
+            frame_counter.stamp(frame.image, round(frame.media_ts * fps))
+            frame.image.flags.writeable = False
             original_local(frame)
 
         bridge.on_local_frame = on_local_frame  # type: ignore[method-assign]
