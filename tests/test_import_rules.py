@@ -113,6 +113,12 @@ def test_test_modules_import_helpers_from_support_not_from_each_other():
     assert len(files) > 40, "the tests were found"
 
 
+def test_the_raw_protocol_client_uses_none_of_the_app():
+    """It stands for an outsider's client written from docs/protocol.md alone."""
+    raw = REPO / "tests" / "support" / "raw_peer.py"
+    assert violations([raw], {"ultrasound_consult", "signaling_server", "tests"}) == []
+
+
 def test_the_server_runs_where_qt_and_media_libraries_are_missing(tmp_path):
     """Start the server with PySide6, aiortc, av, cv2 and numpy made unimportable."""
     blocker = tmp_path / "sitecustomize.py"

@@ -38,7 +38,10 @@ class CallStats:
     annotations_sent: int = 0
     annotations_received: int = 0
     annotations_acked: int = 0
+    #: Refusals of my operations that came back (a viewer's figure).
     annotations_refused: int = 0
+    #: Operations I refused, each answered with a code and a reason (the station's).
+    refusals_sent: int = 0
     pointer_sent: int = 0
     pointer_received: int = 0
     rejected: int = 0
@@ -184,6 +187,7 @@ class CallStats:
                 "received": self.annotations_received,
                 "acknowledged": self.annotations_acked,
                 "refused": self.annotations_refused,
+                "refusals_sent": self.refusals_sent,
                 "round_trip_ms": {
                     "p50": ms(percentile(self.ack_rtt_ms, 50)),
                     "p95": ms(percentile(self.ack_rtt_ms, 95)),
