@@ -1,4 +1,8 @@
-"""Fixtures: a real signalling server process, real sample data, event-driven waits."""
+"""Fixtures: a real signalling server process, real sample data, event-driven waits.
+
+Shared helpers live in tests/support/; test modules import from there, never from each
+other. The fixtures of tests/support/ui.py and tests/support/recorded.py are plugins.
+"""
 
 from __future__ import annotations
 
@@ -32,39 +36,29 @@ import pytest
 
 from signaling_server.process import SignalingServerProcess
 from signaling_server.tokens import InviteSigner
+from tests.support import samples
 from ultrasound_consult.protocol.signaling import Role
+
+pytest_plugins = ("tests.support.ui", "tests.support.recorded")
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
 
 
-def _data_dir() -> Path:
-    env = os.environ.get("ULTRASOUND_CONSULT_DATA")
-    return Path(env) if env else REPO.parent / "shared" / "data" / "ultrasound"
+@pytest.fixture(scope="session")
+def color_cine() -> Path:
+    try:
+        return samples.color_cine()
+    except samples.SampleMissing as e:
+        pytest.fail(str(e))
 
 
 @pytest.fixture(scope="session")
-def data_dir() -> Path:
-    path = _data_dir()
-    if not (path / "examples_ybr_color.dcm").is_file():
-        pytest.fail(
-            f"real ultrasound samples not found in {path}; set ULTRASOUND_CONSULT_DATA "
-            "to the folder holding examples_ybr_color.dcm and deid_GREYSCALE_IMAGE.dcm"
-        )
-    return path
-
-
-@pytest.fixture(scope="session")
-def color_cine(data_dir: Path) -> Path:
-    return data_dir / "examples_ybr_color.dcm"
-
-
-@pytest.fixture(scope="session")
-def grey_banner_frame(data_dir: Path) -> Path:
-    return data_dir / "deid_GREYSCALE_IMAGE.dcm"
-
-
-from tests.recorded import recorded_bundle  # noqa: E402, F401  (a shared fixture)
+def grey_banner_frame() -> Path:
+    try:
+        return samples.grey_banner_frame()
+    except samples.SampleMissing as e:
+        pytest.fail(str(e))
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import numpy as np
 import pytest
 
-from tests.observers import RecordingObserver
+from tests.support.observers import RecordingObserver
 from ultrasound_consult.media.audio import (
     BLOCK,
     FANOUT_DEPTH,

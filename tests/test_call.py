@@ -2,50 +2,22 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import AsyncIterator
 
 import numpy as np
 import pytest
 
-from tests.observers import RecordingObserver
+from tests.support.calls import connected_with_frames, party
+from tests.support.observers import RecordingObserver
 from ultrasound_consult.benchmark import netem
 from ultrasound_consult.media.convert import video_frame_to_rgb
 from ultrasound_consult.media.dicom import DicomCineSource
-from ultrasound_consult.media.privacy import PrivacyMask
-from ultrasound_consult.media.source import VideoSource
 from ultrasound_consult.media.source_spec import open_source
 from ultrasound_consult.protocol.annotation import AnnotationKind
 from ultrasound_consult.protocol.channel import OPS_CHANNEL
 from ultrasound_consult.session.call import CallConfig, CallError, ConsultCall
 from ultrasound_consult.session.observer import CallState
 from ultrasound_consult.session.peer_link import rtc_configuration
-
-
-class Party:
-    def __init__(self, call: ConsultCall, obs: RecordingObserver) -> None:
-        self.call, self.obs = call, obs
-
-
-@contextlib.asynccontextmanager
-async def party(
-    url: str, code: str, name: str, source: VideoSource | None = None
-) -> AsyncIterator[Party]:
-    obs = RecordingObserver()
-    call = ConsultCall(
-        CallConfig.from_invite(url, code, name), obs, source=source, mask=PrivacyMask()
-    )
-    await call.start()
-    try:
-        yield Party(call, obs)
-    finally:
-        await call.stop()
-
-
-async def connected_with_frames(p: Party, frames: int = 10) -> None:
-    await p.obs.wait_for(lambda: p.obs.state is CallState.CONNECTED, what="connected")
-    await p.obs.wait_for(lambda: p.obs.remote_count >= frames, what=f"{frames} frames")
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import numpy as np
 
-from tests.observers import RecordingObserver
+from tests.support.observers import RecordingObserver
 from ultrasound_consult.media.camera import (
     CAMERA_PRESET,
     THROTTLED_FPS,

@@ -48,6 +48,8 @@ def test_headless_station_and_expert_call(signaling_url, invite, tmp_path):
         "synthetic:640x480@30",
         "--audio",
         "tone:440",
+        "--camera",
+        "testcard:320x180@15",
         "--headless",
         "--duration",
         "8",
@@ -83,6 +85,10 @@ def test_headless_station_and_expert_call(signaling_url, invite, tmp_path):
     assert st["source"].startswith("Synthetic phantom 640x480")
     assert ex["errors"] == [] and st["errors"] == []
     assert st["audio"]["source"] == "tone 440 Hz" and ex["audio"]["frames_received"] > 50
+    # The second camera's counters are the call's whole, kept when the links close at exit.
+    assert ex["camera"]["frames_received"] > 15 and ex["camera"]["fps_received"] > 2
+    assert ex["camera"]["resolution"] == "320x180"
+    assert st["camera"]["frames_sent"] >= ex["camera"]["frames_received"]
     with wave.open(str(heard)) as w:
         samples = np.frombuffer(w.readframes(w.getnframes()), np.int16)
     assert abs(dominant_hz(samples[-SAMPLE_RATE:]) - 440) < 4, "the station's tone, recorded"

@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from tests.test_call import connected_with_frames, party
+from tests.support.calls import connected_with_frames, party
 from ultrasound_consult.annotate.calibration import calibration_of
 from ultrasound_consult.annotate.shapes import measurement_text
 from ultrasound_consult.media.source_spec import open_source

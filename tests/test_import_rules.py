@@ -5,6 +5,7 @@
   use numpy/OpenCV for its burn-in renderer; protocol uses nothing but the stdlib).
 - signaling_server/ needs neither Qt nor media: it deploys on a bare host.
 - Lower layers never import higher ones: ui -> session -> record -> media/annotate -> protocol.
+- Test modules take shared helpers from tests/support/, never from another test module.
 """
 
 from __future__ import annotations
@@ -96,6 +97,26 @@ def test_lower_layers_never_import_higher_ones(layer):
             if LAYER[parts[1]] > LAYER[layer] or (layer, parts[1]) in SIDEWAYS:
                 bad.append(f"{path.relative_to(REPO)}:{line} ({layer}) imports {name}")
     assert bad == []
+
+
+def test_test_modules_import_helpers_from_support_not_from_each_other():
+    """A helper living in a test module breaks when that module is renamed or run alone."""
+    tests = REPO / "tests"
+    files = [p for p in modules(tests) if p.name.startswith("test_") or "support" in p.parts]
+    bad = [
+        f"{path.relative_to(REPO)}:{line} imports {name}"
+        for path in files
+        for name, line in imports_of(path)
+        if name.split(".")[:2] != ["tests", "support"] and name.split(".")[0] == "tests"
+    ]
+    assert bad == []
+    assert len(files) > 40, "the tests were found"
+
+
+def test_the_raw_protocol_client_uses_none_of_the_app():
+    """It stands for an outsider's client written from docs/protocol.md alone."""
+    raw = REPO / "tests" / "support" / "raw_peer.py"
+    assert violations([raw], {"ultrasound_consult", "signaling_server", "tests"}) == []
 
 
 def test_the_server_runs_where_qt_and_media_libraries_are_missing(tmp_path):

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from tests.observers import RecordingObserver
-from tests.test_call import connected_with_frames, party
+from tests.support.calls import connected_with_frames, party
+from tests.support.observers import RecordingObserver
 from ultrasound_consult.media.convert import video_frame_to_rgb
 from ultrasound_consult.media.mask_store import MaskStore, MaskStoreError, parse_rect, source_key
 from ultrasound_consult.media.privacy import PrivacyMask

@@ -3,7 +3,7 @@ carries on from another source mid-call (real peers, real server)."""
 
 from __future__ import annotations
 
-from tests.test_call import connected_with_frames, party
+from tests.support.calls import connected_with_frames, party
 from ultrasound_consult.media.encoder import PresetVp8Encoder
 from ultrasound_consult.media.source_spec import open_source
 from ultrasound_consult.session.call import CallError

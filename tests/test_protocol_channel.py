@@ -21,6 +21,7 @@ from ultrasound_consult.protocol.channel import (
     StreamInfo,
     encode_channel,
     parse_channel_message,
+    rejected_op,
 )
 from ultrasound_consult.protocol.errors import ErrorCode, ProtocolError
 
@@ -161,3 +162,36 @@ def test_fuzz_only_ever_raises_protocol_error(kind, points, fields):
         return
     with contextlib.suppress(ProtocolError):
         parse_channel_message(text)
+
+
+@pytest.mark.parametrize(
+    "text, named",
+    [
+        ('{"type": "ann.add", "op": "o-7", "seq": 7, "ann": {"kind": "blob"}}', ("o-7", 7)),
+        ('{"type": "cue", "op": "o-8", "cue": {}}', ("o-8", 0)),  # no seq: unsequenced
+        ('{"type": "ann.paint", "op": "o-9", "seq": 9}', ("o-9", 9)),  # unknown type
+        ('{"type": "ann.add", "op": "o-1", "seq": -3}', ("o-1", 0)),
+        ('{"type": "ann.add", "op": "o-1", "seq": true}', ("o-1", 0)),
+        ('{"type": "ann.add", "op": "bad id"}', None),  # nothing to address it to
+        ('{"type": "ann.add", "op": "o-1\\n"}', None),
+        ('{"type": "ack", "op": "o-1", "ok": "yes"}', None),  # an answer is never answered
+        ('{"type": "pointer", "op": "o-1"}', None),
+        ("[1, 2]", None),
+        ("{not json", None),
+    ],
+)
+def test_a_rejected_operation_still_names_what_to_refuse(text, named):
+    with pytest.raises(ProtocolError):
+        parse_channel_message(text)
+    assert rejected_op(text) == named
+
+
+def test_a_refusal_carries_a_code_and_older_acks_still_decode():
+    refusal = Ack.refusal("o-1", ErrorCode.CONFLICT, "no such annotation")
+    wire = json.loads(encode_channel(refusal))
+    assert wire == {
+        "type": "ack", "op": "o-1", "ok": False, "code": "conflict", "reason": "no such annotation"
+    }  # fmt: skip
+    assert parse_channel_message(json.dumps(wire)) == refusal
+    older = parse_channel_message('{"type": "ack", "op": "o-2", "ok": true}')
+    assert older == Ack("o-2") and older.code == ""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from signaling_server.process import SignalingServerProcess
-from tests.test_call import connected_with_frames, party
+from tests.support.calls import connected_with_frames, party
 from ultrasound_consult.media.source_spec import open_source
 from ultrasound_consult.protocol.annotation import AnnotationKind
 from ultrasound_consult.session.observer import CallState

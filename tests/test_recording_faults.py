@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_call import connected_with_frames, party
+from tests.support.calls import connected_with_frames, party
 from ultrasound_consult.media.source_spec import open_source
 from ultrasound_consult.record.bundle import EVENTS_FILE, SESSION_FILE, ULTRASOUND, read_session
 from ultrasound_consult.record.session_bundle import SessionBundle

@@ -13,7 +13,7 @@ from websockets.asyncio.client import connect
 from signaling_server.core import Limits
 from signaling_server.process import SignalingServerProcess
 from signaling_server.redis_directory import RedisDirectory
-from tests.test_call import connected_with_frames, party
+from tests.support.calls import connected_with_frames, party
 from ultrasound_consult.media.source_spec import open_source
 from ultrasound_consult.protocol.annotation import AnnotationKind
 from ultrasound_consult.protocol.signaling import PeerInfo, Role

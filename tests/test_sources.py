@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from tests.media_files import write_phantom_video
+from tests.support.media_files import write_phantom_video
 from ultrasound_consult.media.capture import CaptureSource, list_capture_devices
 from ultrasound_consult.media.dicom import DicomCineSource
 from ultrasound_consult.media.file_source import VideoFileSource

@@ -10,7 +10,7 @@ import pytest
 
 from signaling_server.process import SignalingServerProcess
 from signaling_server.tokens import TurnConfig, turn_credentials
-from tests.observers import RecordingObserver
+from tests.support.observers import RecordingObserver
 from ultrasound_consult.media.source_spec import open_source
 from ultrasound_consult.protocol.annotation import AnnotationKind
 from ultrasound_consult.session.call import CallConfig, ConsultCall

@@ -8,20 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 
-import pytest
 from PySide6.QtCore import Qt
 
+from tests.support.ui import join, make_app
 from ultrasound_consult.media.source import SourceError, SourceFrame, SourceInfo, VideoSource
 from ultrasound_consult.media.source_spec import open_source
 from ultrasound_consult.protocol.guidance import Action, CueStatus, Direction
 from ultrasound_consult.protocol.signaling import Role
-from ultrasound_consult.session.engine_thread import EngineThread
 from ultrasound_consult.ui import launcher
 from ultrasound_consult.ui.app import application
-from ultrasound_consult.ui.launcher import ConsultApp
-from ultrasound_consult.ui.settings import AppSettings
 from ultrasound_consult.ui.station_window import StationWindow
 
 
@@ -50,44 +46,6 @@ class UnpluggableSource(VideoSource):
 
     def unplug(self) -> None:
         self.unplugged.set()
-
-
-_APPS: list[ConsultApp] = []
-
-
-@pytest.fixture
-def engine() -> Iterator[EngineThread]:
-    """The engine, and every app made on it shut down (devices released, windows
-    closed) before it stops."""
-    thread = EngineThread().start()
-    yield thread
-    while _APPS:
-        _APPS.pop().shutdown()
-    thread.stop()
-
-
-def make_app(qtbot, engine, tmp_path, name: str, **prefs) -> ConsultApp:
-    settings = AppSettings(tmp_path / f"{name}.ini")
-    settings.microphone = "tone:440"  # no microphone here: a tone through the same path
-    settings.speaker = "none"
-    for key, value in prefs.items():
-        setattr(settings, key, value)
-    consult = ConsultApp(settings, engine)
-    _APPS.append(consult)
-    qtbot.addWidget(consult.start)
-    consult.show()
-    return consult
-
-
-def join(qtbot, consult: ConsultApp, role_key: str, code: str, name: str, server: str):
-    start = consult.start
-    qtbot.mouseClick(start.role_buttons[role_key], Qt.LeftButton)
-    start.server.setText(server)
-    start.code.setText(code)
-    start.name.setText(name)
-    qtbot.mouseClick(start.join_button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: consult.current is not None or start.error.isVisible(), timeout=10_000)
-    return consult.current
 
 
 def test_whole_consult_from_the_first_screen(

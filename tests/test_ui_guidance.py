@@ -11,8 +11,8 @@ import pytest
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QImage, QPainter
 
-from tests.test_annotation_model import ann
-from tests.test_ui_windows import consult, engine, grab_array, widget_point  # noqa: F401
+from tests.support.annotations import ann
+from tests.support.ui import grab_array, widget_point
 from ultrasound_consult.annotate.calibration import Calibration
 from ultrasound_consult.annotate.guidance import CueEntry
 from ultrasound_consult.annotate.render import render_annotations
@@ -135,7 +135,7 @@ def test_burned_in_labels_show_measurements(grey_banner_frame, artifacts):
     assert changed.sum() > 2000, "lines and labels drawn"
 
 
-def test_station_answers_a_cue_with_space_and_the_expert_sees_it(qtbot, consult, artifacts):  # noqa: F811
+def test_station_answers_a_cue_with_space_and_the_expert_sees_it(qtbot, consult, artifacts):
     station, expert = consult
     panel = expert.window.cue_panel
     qtbot.mouseClick(panel.motion_buttons[Action.ROTATE], Qt.LeftButton)
@@ -156,7 +156,7 @@ def test_station_answers_a_cue_with_space_and_the_expert_sees_it(qtbot, consult,
     qtbot.waitUntil(lambda: not station.window.answers.isVisible(), timeout=5_000)
 
 
-def test_caliper_tool_measures_on_both_screens(qtbot, consult, artifacts):  # noqa: F811
+def test_caliper_tool_measures_on_both_screens(qtbot, consult, artifacts):
     station, expert = consult
     view = expert.window.view
     with qtbot.waitActive(expert.window):
@@ -176,7 +176,7 @@ def test_caliper_tool_measures_on_both_screens(qtbot, consult, artifacts):  # no
     station.window.grab().save(str(artifacts / "station-caliper.png"))
 
 
-def test_freeze_draw_and_send_a_frame(qtbot, consult, artifacts):  # noqa: F811
+def test_freeze_draw_and_send_a_frame(qtbot, consult, artifacts):
     station, expert = consult
     window = expert.window
     with qtbot.waitActive(window):

@@ -11,7 +11,7 @@ import time
 import numpy as np
 from PySide6.QtCore import QPointF
 
-from tests.test_ui_windows import widget_point, yellow_near
+from tests.support.ui import widget_point, yellow_near
 from ultrasound_consult.logs import redact
 from ultrasound_consult.media.mask_store import MaskStore
 from ultrasound_consult.media.privacy import PrivacyMask

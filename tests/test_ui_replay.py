@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from tests.test_ui_windows import grab_array, widget_point
+from tests.support.ui import grab_array, widget_point
 from ultrasound_consult.record.bundle import ULTRASOUND
 from ultrasound_consult.record.review import load_reviews
 from ultrasound_consult.record.session_bundle import SessionBundle

@@ -15,7 +15,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from tests.test_ui_app import engine, join, make_app  # noqa: F401 (a fixture)
+from tests.support.ui import join, make_app
 from ultrasound_consult.protocol.annotation import AnnotationKind
 from ultrasound_consult.protocol.guidance import Action, Direction
 from ultrasound_consult.ui.app import application
@@ -58,7 +58,7 @@ def compare_golden(array: np.ndarray, name: str) -> float:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_first_screen_and_dialogs(qtbot, engine, tmp_path, artifacts, lang):  # noqa: F811
+def test_first_screen_and_dialogs(qtbot, engine, tmp_path, artifacts, lang):
     app = application(lang)
     install_translator(app, lang)
     consult = make_app(qtbot, engine, tmp_path, f"screens-{lang}", role="expert")
@@ -105,7 +105,7 @@ def test_first_screen_and_dialogs(qtbot, engine, tmp_path, artifacts, lang):  # 
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_call_windows(qtbot, engine, tmp_path, artifacts, signaling_url, invite, lang):  # noqa: F811
+def test_call_windows(qtbot, engine, tmp_path, artifacts, signaling_url, invite, lang):
     app = application(lang)
     install_translator(app, lang)
     station = make_app(qtbot, engine, tmp_path, "st", source="synthetic:1024x768@30")

@@ -5,82 +5,16 @@ Screenshots go to test-artifacts/ so a person can look at them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
-from ultrasound_consult.media.audio import RecordingOutput, SyntheticCapture
-from ultrasound_consult.media.privacy import PrivacyMask
-from ultrasound_consult.media.source_spec import open_source
+from tests.support.ui import grab_array, widget_point, yellow_near
 from ultrasound_consult.protocol.annotation import AnnotationKind
 from ultrasound_consult.session.call import CallConfig
-from ultrasound_consult.session.engine_thread import EngineThread
-from ultrasound_consult.ui.app import OpenCall, application, open_call
+from ultrasound_consult.ui.app import application, open_call
 from ultrasound_consult.ui.bridge import LatestFrameSlot
 from ultrasound_consult.ui.video_view import VideoView
-
-MARK_YELLOW = np.array([0xFF, 0xD4, 0x00])
-
-
-@pytest.fixture
-def engine() -> Iterator[EngineThread]:
-    thread = EngineThread().start()
-    yield thread
-    thread.stop()
-
-
-@pytest.fixture
-def consult(qtbot, engine, signaling_url, invite) -> Iterator[tuple[OpenCall, OpenCall]]:
-    application("en")
-    station = open_call(
-        engine,
-        CallConfig.from_invite(signaling_url, invite("station"), "Township clinic"),
-        source=open_source("synthetic:640x480@30"),
-        mask=PrivacyMask(),
-        audio=SyntheticCapture.tone(440),
-        speaker=RecordingOutput(),
-        camera=open_source("testcard:640x360@15"),
-    )
-    expert = open_call(
-        engine,
-        CallConfig.from_invite(signaling_url, invite("expert"), "Dr. Wang"),
-        speaker=RecordingOutput(),
-    )
-    for o in (station, expert):
-        qtbot.addWidget(o.window)
-        o.window.resize(900, 760)
-        o.window.show()
-    qtbot.waitUntil(lambda: expert.window.state == "connected", timeout=20_000)
-    qtbot.waitUntil(lambda: expert.window.view.frame_size == (640, 480), timeout=20_000)
-    qtbot.waitUntil(lambda: station.window.view.frame_size == (640, 480), timeout=20_000)
-    # The annotation channel is open once the station's stream description came through it.
-    qtbot.waitUntil(lambda: expert.call.stream_info is not None, timeout=20_000)
-    yield station, expert
-    for o in (expert, station):
-        o.window.end_call()
-
-
-def widget_point(view: VideoView, x: float, y: float) -> QPoint:
-    rect = view.image_rect()
-    return QPoint(round(rect.x() + x * rect.width()), round(rect.y() + y * rect.height()))
-
-
-def grab_array(widget) -> np.ndarray:
-    """The widget's pixels as RGB. A copy: the QImage's buffer dies with the QImage."""
-    image = widget.grab().toImage()
-    image = image.convertToFormat(image.Format.Format_RGB888)
-    arr = np.frombuffer(image.constBits(), np.uint8, image.bytesPerLine() * image.height())
-    rows = arr.reshape(image.height(), image.bytesPerLine())[:, : image.width() * 3]
-    return rows.reshape(image.height(), image.width(), 3).copy()
-
-
-def yellow_near(view: VideoView, x: float, y: float, radius: int = 30) -> int:
-    pixels = grab_array(view)
-    p = widget_point(view, x, y)
-    patch = pixels[max(0, p.y() - radius) : p.y() + radius, max(0, p.x() - radius) : p.x() + radius]
-    return int((np.abs(patch.astype(int) - MARK_YELLOW).sum(axis=2) < 60).sum())
 
 
 def test_click_on_expert_image_marks_the_station_image(qtbot, consult, artifacts):

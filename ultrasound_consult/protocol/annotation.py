@@ -108,6 +108,10 @@ class Annotation:
             raise bad(f"a {self.kind.value} needs {lo}..{hi} points, got {len(self.points)}")
         if self.kind is AnnotationKind.TEXT and not self.label.strip():
             raise bad("a text annotation needs a non-empty 'label'")
+        if self.media_ts is not None and self.media_ts != round(self.media_ts, 6):
+            # At the wire's precision from the start, so the author's own copy equals
+            # the one every other side (and the recording) decodes.
+            object.__setattr__(self, "media_ts", round(self.media_ts, 6))
 
     def with_points(self, points: tuple[Point, ...]) -> Annotation:
         return replace(self, points=points)

@@ -17,6 +17,7 @@ Messages stay well under 16 KiB, the size every SCTP stack delivers unfragmented
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -37,6 +38,7 @@ from ultrasound_consult.protocol.fields import (
     bad,
     decode_object,
     encode_object,
+    is_id,
     message_type,
     opt_float,
     opt_int,
@@ -302,13 +304,23 @@ class SceneSync:
 
 @dataclass(frozen=True)
 class Ack:
+    """The station's answer to one operation: applied (``ok``), or refused with an
+    :class:`ErrorCode` value in ``code`` and a reason for people."""
+
     TYPE: ClassVar[str] = "ack"
     op: str
     ok: bool = True
     reason: str = ""
+    code: str = ""
 
     def to_wire(self) -> dict[str, Any]:
-        return {"type": self.TYPE, "op": self.op, "ok": self.ok, "reason": self.reason}
+        return {
+            "type": self.TYPE,
+            "op": self.op,
+            "ok": self.ok,
+            "code": self.code,
+            "reason": self.reason,
+        }
 
     @classmethod
     def from_wire(cls, obj: dict[str, Any]) -> Ack:
@@ -316,7 +328,12 @@ class Ack:
             op=req_id(obj, "op"),
             ok=req_bool(obj, "ok"),
             reason=opt_str(obj, "reason", max_len=512, default="") or "",
+            code=opt_str(obj, "code", max_len=32, default="") or "",
         )
+
+    @classmethod
+    def refusal(cls, op: str, code: ErrorCode, reason: str) -> Ack:
+        return cls(op, ok=False, reason=reason[:512], code=code.value)
 
 
 @dataclass(frozen=True)
@@ -503,6 +520,9 @@ _PARSERS = {
 }
 
 
+_OP_TYPES = frozenset(cls.TYPE for cls in VIEWER_OPS)
+
+
 def annotation_ops(
     ann: Annotation, new_op: Callable[[], tuple[str, int]]
 ) -> list[AnnotationAdd | AnnotationExtend]:
@@ -530,6 +550,33 @@ def parse_channel_message(data: str | bytes) -> ChannelMessage:
     if parser is None:
         raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {kind[:40]!r}")
     return parser(obj)
+
+
+def rejected_op(data: str | bytes) -> tuple[str, int] | None:
+    """The ``op`` id and ``seq`` of an operation that failed :func:`parse_channel_message`.
+
+    Every operation is answered, a broken one too, so its sender stops resending it and
+    the receiver can count its ``seq`` as used (the next operation is not held for the
+    gap). None when there is nobody to answer: not a JSON object, no usable ``op`` id,
+    or a message that is not an operation (answering an ``ack`` could loop).
+    ``seq`` is 0 when missing or not a positive integer.
+    """
+    try:
+        obj = json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(obj, dict):
+        return None
+    kind = obj.get("type")
+    if kind in _PARSERS and kind not in _OP_TYPES:
+        return None
+    op = obj.get("op")
+    if not is_id(op):
+        return None
+    seq = obj.get("seq")
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+        seq = 0
+    return op, seq
 
 
 def encode_channel(msg: ChannelMessage) -> str:

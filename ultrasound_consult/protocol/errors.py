@@ -28,6 +28,9 @@ class ErrorCode(StrEnum):
     RATE_LIMITED = "rate_limited"
     #: The connection sent nothing for too long, or never joined.
     IDLE_TIMEOUT = "idle_timeout"
+    #: A data-channel operation that is well formed but does not apply to the current
+    #: state: an unknown annotation id, a full scene, a calibration for another frame.
+    CONFLICT = "conflict"
     INTERNAL = "internal"
 
 

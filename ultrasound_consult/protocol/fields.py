@@ -90,6 +90,11 @@ def opt_str(
     return req_str(obj, key, max_len=max_len, allow_empty=True)
 
 
+def is_id(value: object) -> bool:
+    """Whether ``value`` would pass :func:`req_id`."""
+    return isinstance(value, str) and _ID_RE.fullmatch(value) is not None
+
+
 def req_id(obj: Mapping[str, Any], key: str) -> str:
     value = obj.get(key)
     if not isinstance(value, str) or not _ID_RE.match(value):

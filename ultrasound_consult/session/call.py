@@ -659,11 +659,17 @@ class ConsultCall:
             if isinstance(data, bytes):
                 self.collab.on_snapshot_chunk(link, data)
             return
+
+        def reply(answer: ChannelMessage, link: PeerLink = link) -> None:
+            if not link.send(OPS_CHANNEL, encode_channel(answer)):
+                self.send_app(link.remote.id, answer.to_wire())
+
         try:
             msg = parse_channel_message(data)
         except ProtocolError as exc:
             self.stats.rejected += 1
             logger.warning("rejected a %s message from %s: %s", label, link.remote.id, exc.reason)
+            self.collab.on_rejected(link.remote, data, exc, reply)
             return
         if isinstance(msg, Probe):
             self.monitor.on_probe(link, msg)
@@ -675,11 +681,6 @@ class ConsultCall:
         elif isinstance(msg, MediaRequest):
             self._media_request(link, msg)
         else:
-
-            def reply(answer: ChannelMessage, link: PeerLink = link) -> None:
-                if not link.send(OPS_CHANNEL, encode_channel(answer)):
-                    self.send_app(link.remote.id, answer.to_wire())
-
             self.collab.on_message(link.remote, msg, reply)
 
     def _on_app(self, msg: App) -> None:
@@ -687,19 +688,22 @@ class ConsultCall:
         peer = self.peers.get(msg.peer)
         if peer is None:
             return
+
+        def reply(answer: ChannelMessage) -> None:
+            # By the road the operation came: its sender may not have the channel.
+            self.send_app(msg.peer, answer.to_wire())
+
+        text = encode_object(msg.data)
         try:
-            inner = parse_channel_message(encode_object(msg.data))
+            inner = parse_channel_message(text)
         except ProtocolError as exc:
             self.stats.rejected += 1
             logger.warning("rejected a relayed message from %s: %s", msg.peer, exc.reason)
+            self.collab.on_rejected(peer, text, exc, reply)
             return
         if isinstance(inner, Probe | StreamInfo | MediaRequest):
             return
         self.stats.ops_via_server_received += 1
-
-        def reply(answer: ChannelMessage) -> None:
-            self.collab.send_to(msg.peer, answer)
-
         self.collab.on_message(peer, inner, reply)
 
     # --- media -----------------------------------------------------------------

@@ -57,8 +57,9 @@ from ultrasound_consult.protocol.channel import (
     ViewerOp,
     annotation_ops,
     encode_channel,
+    rejected_op,
 )
-from ultrasound_consult.protocol.errors import ProtocolError
+from ultrasound_consult.protocol.errors import ErrorCode, ProtocolError
 from ultrasound_consult.protocol.guidance import (
     Action,
     Cue,
@@ -138,7 +139,7 @@ class Collaboration:
         self._pending: OrderedDict[str, _Pending] = OrderedDict()
         self._ids = itertools.count(1)
         self._seq = itertools.count(1)
-        self._sequencer: OpSequencer[ViewerOp] = OpSequencer()
+        self._sequencer: OpSequencer[tuple[ViewerOp | Ack, Reply]] = OpSequencer()
         self._gap_timer: asyncio.TimerHandle | None = None
         self._reassembly: dict[str, Reassembler] = {}
         self._sync_epoch: str | None = None
@@ -598,13 +599,20 @@ class Collaboration:
         rtt_ms = (time.perf_counter() - pending.sent_at) * 1000.0
         recording = self.call.recording
         if recording is not None:
-            recording.event("ack", op=ack.op, ok=ack.ok, reason=ack.reason, rtt_ms=round(rtt_ms, 1))
+            recording.event(
+                "ack",
+                op=ack.op,
+                ok=ack.ok,
+                code=ack.code,
+                reason=ack.reason,
+                rtt_ms=round(rtt_ms, 1),
+            )
         if ack.ok:
             self.stats.annotations_acked += 1
             self.stats.ack_rtt_ms.append(rtt_ms)
         else:
             self.stats.annotations_refused += 1
-            self.stats.errors.append(f"annotation_refused: {ack.reason}")
+            self.stats.errors.append(f"annotation_refused ({ack.code or 'no code'}): {ack.reason}")
             if isinstance(pending.op, AnnotationAdd):
                 # The station will not show it: take it off our screen too.
                 op, _ = self._next_op()
@@ -614,16 +622,39 @@ class Collaboration:
 
     # --- station side -----------------------------------------------------------------
 
+    def on_rejected(
+        self, peer: PeerInfo, data: str | bytes, error: ProtocolError, reply: Reply
+    ) -> None:
+        """A message from ``peer`` that failed its check. On the station an operation is
+        refused by the road it came (``reply``), in its ``seq`` place: the seq counts as
+        used, so the sender's next operation is not held for the gap timer."""
+        named = rejected_op(data)
+        if self.role is not Role.STATION or named is None:
+            return
+        op, seq = named
+        if peer.role not in (Role.EXPERT, Role.TRAINER):
+            self._refuse(reply, op, ErrorCode.FORBIDDEN, "observers can watch but not annotate")
+            return
+        self._sequence(peer, seq, Ack.refusal(op, error.code, error.reason), reply)
+
     def _station_receive(self, peer: PeerInfo, msg: ChannelMessage, reply: Reply) -> None:
         if not isinstance(msg, VIEWER_OPS):
             return  # viewers do not send the station scene syncs or cue states
         if peer.role not in (Role.EXPERT, Role.TRAINER):
-            reply(Ack(msg.op, ok=False, reason="observers can watch but not annotate"))
+            self._refuse(reply, msg.op, ErrorCode.FORBIDDEN, "observers can watch but not annotate")
             self.stats.rejected += 1
             return
-        for op in self._sequencer.push(peer.id, msg.seq, msg, time.monotonic()):
-            self._station_apply(peer, op, reply)
+        self._sequence(peer, msg.seq, msg, reply)
+
+    def _sequence(self, peer: PeerInfo, seq: int, item: ViewerOp | Ack, reply: Reply) -> None:
+        """Apply (or refuse) in the sender's ``seq`` order; each keeps the road it came by."""
+        for ready, answer in self._sequencer.push(peer.id, seq, (item, reply), time.monotonic()):
+            self._station_apply(peer, ready, answer)
         self._arm_gap_timer()
+
+    def _refuse(self, reply: Reply, op: str, code: ErrorCode, reason: str) -> None:
+        reply(Ack.refusal(op, code, reason))
+        self.stats.refusals_sent += 1
 
     def _arm_gap_timer(self) -> None:
         if self._sequencer.waiting() and self._gap_timer is None:
@@ -633,18 +664,12 @@ class Collaboration:
 
     def _release_gaps(self) -> None:
         self._gap_timer = None
-        for sender, op in self._sequencer.due(time.monotonic()):
+        for sender, (op, reply) in self._sequencer.due(time.monotonic()):
             peer = self.call.peers.get(sender)
             if peer is not None:
-                self._station_apply(peer, op, self._reply_to(peer))
+                self._station_apply(peer, op, reply)
         self.stats.sequence_gaps = self._sequencer.gaps_skipped
         self._arm_gap_timer()
-
-    def _reply_to(self, peer: PeerInfo) -> Reply:
-        def reply(msg: ChannelMessage) -> None:
-            self.send_to(peer.id, msg)
-
-        return reply
 
     def send_to(self, peer_id: str, msg: ChannelMessage) -> None:
         """To one peer: data channel if open, else through the server."""
@@ -653,11 +678,18 @@ class Collaboration:
             return
         self.call.send_app(peer_id, msg.to_wire())
 
-    def _station_apply(self, peer: PeerInfo, op: ViewerOp, reply: Reply) -> None:
+    def _station_apply(self, peer: PeerInfo, op: ViewerOp | Ack, reply: Reply) -> None:
+        if isinstance(op, Ack):  # a refusal of a message that failed its check, in its place
+            reply(op)
+            self.stats.refusals_sent += 1
+            return
         self.stats.annotations_received += 1
         if isinstance(op, CalibrationSet):
             refusal = self._station_calibration(op)
-            reply(Ack(op.op, ok=refusal is None, reason=refusal or ""))
+            if refusal is None:
+                reply(Ack(op.op))
+            else:
+                self._refuse(reply, op.op, ErrorCode.CONFLICT, refusal)
             return
         if isinstance(op, CueSend):
             changes = self.guidance.show(op.cue, _now_ms())
@@ -680,7 +712,7 @@ class Collaboration:
                 self._notify_annotations()
                 self._broadcast(_unsequenced(op), but=peer.id)
         except SceneError as exc:
-            reply(Ack(op.op, ok=False, reason=str(exc)))
+            self._refuse(reply, op.op, ErrorCode.CONFLICT, str(exc))
             self.stats.rejected += 1
             return
         reply(Ack(op.op))

@@ -38,7 +38,10 @@ class CallStats:
     annotations_sent: int = 0
     annotations_received: int = 0
     annotations_acked: int = 0
+    #: Refusals of my operations that came back (a viewer's figure).
     annotations_refused: int = 0
+    #: Operations I refused, each answered with a code and a reason (the station's).
+    refusals_sent: int = 0
     pointer_sent: int = 0
     pointer_received: int = 0
     rejected: int = 0
@@ -71,9 +74,15 @@ class CallStats:
     audio_frames_received: int = 0
     audio_underruns: int = 0
     muted: bool = False
-    # Totals of peer links that have closed, so a call's figures survive a peer leaving.
+    # Totals of peer links that have closed, so a call's figures survive a peer leaving
+    # and the call's end (stop() closes every link before the summary is read).
     _closed_sent: int = 0
     _closed_received: int = 0
+    _closed_camera_sent: int = 0
+    _closed_camera_received: int = 0
+    _closed_fec_sent: int = 0
+    _closed_fec_received: int = 0
+    _closed_fec_recovered: int = 0
     _codecs: set[str] = field(default_factory=set)
 
     def absorb_link(self, link: PeerLink) -> None:
@@ -87,6 +96,26 @@ class CallStats:
                 self.width, self.height = link.sink.width, link.sink.height
         if link.codec:
             self._codecs.add(link.codec)
+        if link.outgoing is not None and link.outgoing.camera is not None:
+            self._closed_camera_sent += link.outgoing.camera.frames_sent
+            self._camera_sent_size(link.outgoing.camera)
+        if link.camera_sink is not None:
+            self._closed_camera_received += link.camera_sink.frames
+            self._camera_received_rate(link.camera_sink)
+        if link.fec is not None:
+            self._closed_fec_sent += link.fec.parity_sent
+        if link.fec_repair is not None:
+            self._closed_fec_received += link.fec_repair.received
+            self._closed_fec_recovered += link.fec_repair.recovered
+
+    def _camera_sent_size(self, track: Any) -> None:
+        if track.last_sent_size[0]:
+            self.camera_resolution = "{}x{}".format(*track.last_sent_size)
+
+    def _camera_received_rate(self, sink: Any) -> None:
+        self.camera_fps_received = max(self.camera_fps_received, sink.fps)
+        if sink.width:
+            self.camera_resolution = f"{sink.width}x{sink.height}"
 
     def update_from(self, call: ConsultCall) -> None:
         links = list(call.links.values())
@@ -113,24 +142,19 @@ class CallStats:
             link.outgoing.camera for link in links if link.outgoing and link.outgoing.camera
         ]
         cameras_in = [link.camera_sink for link in links if link.camera_sink is not None]
-        self.camera_frames_sent = max(
-            self.camera_frames_sent, sum(t.frames_sent for t in cameras_out)
-        )
-        self.camera_frames_received = max(
-            self.camera_frames_received, sum(s.frames for s in cameras_in)
+        self.camera_frames_sent = self._closed_camera_sent + sum(t.frames_sent for t in cameras_out)
+        self.camera_frames_received = self._closed_camera_received + sum(
+            s.frames for s in cameras_in
         )
         for track in cameras_out:
-            if track.last_sent_size[0]:
-                self.camera_resolution = "{}x{}".format(*track.last_sent_size)
+            self._camera_sent_size(track)
         for sink in cameras_in:
-            self.camera_fps_received = max(self.camera_fps_received, sink.fps)
-            if sink.width:
-                self.camera_resolution = f"{sink.width}x{sink.height}"
+            self._camera_received_rate(sink)
         fec_out = [link.fec for link in links if link.fec is not None]
         fec_in = [link.fec_repair for link in links if link.fec_repair is not None]
-        self.fec_parity_sent = max(self.fec_parity_sent, sum(f.parity_sent for f in fec_out))
-        self.fec_parity_received = max(self.fec_parity_received, sum(f.received for f in fec_in))
-        self.fec_recovered = max(self.fec_recovered, sum(f.recovered for f in fec_in))
+        self.fec_parity_sent = self._closed_fec_sent + sum(f.parity_sent for f in fec_out)
+        self.fec_parity_received = self._closed_fec_received + sum(f.received for f in fec_in)
+        self.fec_recovered = self._closed_fec_recovered + sum(f.recovered for f in fec_in)
         if call.media.fanout is not None:
             self.audio_source = call.media.fanout.capture.description
             self.audio_blocks_sent = call.media.fanout.blocks
@@ -163,6 +187,7 @@ class CallStats:
                 "received": self.annotations_received,
                 "acknowledged": self.annotations_acked,
                 "refused": self.annotations_refused,
+                "refusals_sent": self.refusals_sent,
                 "round_trip_ms": {
                     "p50": ms(percentile(self.ack_rtt_ms, 50)),
                     "p95": ms(percentile(self.ack_rtt_ms, 95)),

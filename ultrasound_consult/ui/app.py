@@ -69,8 +69,11 @@ def open_call(
     camera: VideoSource | None = None,
     shortcuts: dict[str, str] | None = None,
     source_spec: str = "",
+    start: bool = True,
 ) -> OpenCall:
-    """Create the call on the engine thread and its window on this (GUI) thread, then start it."""
+    """Create the call on the engine thread and its window on this (GUI) thread, then start
+    it; with ``start=False`` the caller starts it (``bridge.submit(call.start())``) once it
+    has connected to the bridge's signals, so it misses no early failure."""
     bridge = EngineBridge(engine)
 
     async def build() -> ConsultCall:
@@ -84,7 +87,8 @@ def open_call(
         window = StationWindow(bridge, call, shortcuts=shortcuts, source_spec=source_spec)
     else:
         window = ExpertWindow(bridge, call, shortcuts=shortcuts)
-    bridge.submit(call.start())
+    if start:
+        bridge.submit(call.start())
     return OpenCall(window, call, bridge)
 
 

@@ -140,11 +140,15 @@ class ConsultApp(QObject):
             camera=camera,
             shortcuts=self.settings.shortcuts(),
             source_spec=request.source,
+            start=False,
         )
         self.current = opened
         opened.bridge.error_raised.connect(self._error)
         opened.bridge.state_changed.connect(self._state)
         opened.window.ended.connect(self._ended)
+        # Started only now: a server that refuses at once must still find us listening
+        # (a signal emitted before connect() reaches nobody).
+        opened.bridge.submit(opened.call.start())
         self.settings.remember_room(config.server_url, request.code, request.name)
         opened.window.setGeometry(self.start.geometry())
         self.start.hide()

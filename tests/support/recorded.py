@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_call import connected_with_frames, party
+from tests.support.calls import connected_with_frames, party
 from ultrasound_consult.media.source_spec import open_source
 from ultrasound_consult.protocol.annotation import AnnotationKind
 from ultrasound_consult.protocol.guidance import Action, CueStatus, Direction
