@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 
-from tests.test_call import connected_with_frames, party
+from tests.support.calls import connected_with_frames, party
 from ultrasound_consult.benchmark import netem
 from ultrasound_consult.media import seams
 from ultrasound_consult.media.source_spec import open_source
