@@ -57,6 +57,7 @@ def run(
     seq0: int = 0,
     shuffle_reports: bool = False,
     clock_offset: float = 123.456,
+    keyframe_every: float | None = None,
 ) -> tuple[float, int, list[tuple[float, int, float]]]:
     """Simulate; returns (end time, next seq, [(t, target, link queue delay)] per 100 ms)."""
     log = ArrivalLog()
@@ -67,12 +68,14 @@ def run(
     highest = seq0
     while t < t0 + seconds:
         frame_bits = controller.target_bps / FPS
+        if keyframe_every and int(t / keyframe_every) != int((t - 1 / FPS) / keyframe_every):
+            frame_bits *= 3  # a keyframe (max-intra-rate 300%)
         packets = max(1, round(frame_bits / 8 / PACKET))
         # Paced at 2.5x the target, like media/pacer.py.
         gap = PACKET * 8 / (2.5 * controller.target_bps)
         for i in range(packets):
             at = t + i * gap
-            controller.on_sent(seq, PACKET, at)
+            controller.on_sent(seq, PACKET, at, frame_end=i == packets - 1)
             highest = seq
             arrival = link.send(at, PACKET)
             if arrival is not None:
@@ -148,6 +151,16 @@ def test_jitter_and_random_loss_are_not_taken_for_congestion(link):
     cap = min(link.capacity, 5_000_000)
     assert sorted(r[1] for r in tail)[len(tail) // 2] >= 0.6 * cap
     assert max(r[2] for r in tail) < 0.15
+
+
+def test_its_own_keyframes_are_not_taken_for_a_queue_building():
+    c = DelayController(start_bps=1_000_000, min_bps=150_000, max_bps=5_000_000)
+    link = Link(capacity=2_000_000, delay=0.06, jitter=0.02)
+    _, _, trace = run(c, link, 25, keyframe_every=2.0)
+    tail = settled(trace, 12)
+    assert c.bursts >= 10, "every keyframe seen as a burst of our own"
+    assert sorted(r[1] for r in tail)[len(tail) // 2] >= 0.6 * 2_000_000
+    assert sorted(r[2] for r in tail)[len(tail) // 2] < 0.03
 
 
 def test_reordered_reports_and_a_wrapping_sequence_number_change_nothing():

@@ -7,7 +7,12 @@ import asyncio
 from aiortc.rtcrtpreceiver import NackGenerator
 from aiortc.rtp import RtpPacket
 
-from ultrasound_consult.media.jitter import FRAME_DEADLINE_S, MarkerJitterBuffer, NackRetry
+from ultrasound_consult.media.jitter import (
+    FRAME_DEADLINE_S,
+    MarkerJitterBuffer,
+    NackRetry,
+    QuietNackGenerator,
+)
 
 INTER, KEY = b"\x01", b"\x00"  # VP8 frame tag bit 0: 1 = inter frame, 0 = keyframe
 
@@ -84,21 +89,29 @@ class FakeReceiver:
         self.asked.set()
 
 
-async def test_missing_packets_are_asked_for_again_until_they_come():
+async def test_gaps_are_asked_for_once_reordering_is_ruled_out_and_again_each_round_trip():
     receiver = FakeReceiver()
-    generator = receiver._RTCRtpReceiver__nack_generator
+    receiver._RTCRtpReceiver__nack_generator = generator = QuietNackGenerator()
     buffer = MarkerJitterBuffer()
-    for seq in (1, 2, 5):  # 3 and 4 lost: aiortc asks once when it sees the gap
-        generator.add(packet(seq, 100))
-        buffer.add(packet(seq, 100))
     retry = NackRetry(receiver, buffer)
     retry.start()
+
+    def arrive(seq: int) -> None:  # the receiver's order: gap tracker, then jitter buffer
+        assert generator.add(packet(seq, 100)) is False, "aiortc's own NACK stays quiet"
+        buffer.add(packet(seq, 100))
+
+    for seq in (1, 2, 5):  # 3 and 4 lost
+        arrive(seq)
     await asyncio.wait_for(receiver.asked.wait(), 2)
-    assert receiver.nacks[0] == [3, 4]
+    assert receiver.nacks == [[3, 4]], "one NACK for the gap, after the reordering window"
     receiver.asked.clear()
-    generator.add(packet(3, 100))  # 3 arrives; 4 is still missing
+    # A packet merely late (reordered) within the window is never asked for.
+    arrive(8)
+    arrive(7)
+    arrive(6)
+    arrive(3)  # 3's retransmission: a round trip measured; 4 is still missing
+    assert retry.rtt_samples == 1 and buffer.rtt is not None
     await asyncio.wait_for(receiver.asked.wait(), 2)
-    receiver.asked.clear()
-    await asyncio.wait_for(receiver.asked.wait(), 2)
-    assert receiver.nacks[-1] == [4]
+    assert receiver.nacks[-1] == [4], "4 asked for again, once a round trip has passed"
+    assert all(6 not in n and 7 not in n for n in receiver.nacks)
     await retry.stop()

@@ -19,6 +19,12 @@ one video stream whose send times we know exactly:
   read: the last :data:`SLOW_WINDOW_S` (only packets sent since the last decrease)
   for a standing queue, and the newest :data:`FAST_PACKETS` for a queue building fast
   (a capacity drop).
+* **Noise.** On a real path the smallest delay of a second still wanders (the
+  viewer's own event loop, scheduling): over a 2 Mbit link with +/-20 ms jitter the
+  per-second minima sat 0-30 ms above the ten-second minimum with no queue at all
+  (measured). The median of the per-second minima above the base is taken as the
+  path's noise, capped at :data:`NOISE_CAP_S`, and the thresholds below move up by
+  it: at most a :data:`NOISE_CAP_S` standing queue can hide in the noise.
 * **Over-use** (a standing queue above :data:`OVERUSE_S`, or a fast one above
   :data:`OVERUSE_FAST_S`): the rate drops to what the link delivered (the viewer's
   receive rate) less enough to drain the queue within :data:`DRAIN_S`; the capacity
@@ -28,6 +34,11 @@ one video stream whose send times we know exactly:
   (:data:`NEAR_GROWTH`) near it, and never beyond :data:`MAX_OVER_DELIVERED` times
   what the link is actually delivering, so probing cannot run ahead into a queue.
 * In between, the rate holds.
+* **Our own bursts are not congestion.** A keyframe (three frames' worth of bits,
+  or a new encoder's first frame) queues behind itself at the bottleneck for a
+  moment; while its packets are in flight only the standing-queue test applies
+  (measured: every change of the ladder's rung, which starts with a keyframe, was
+  taken for a queue building and cut the rate by a third).
 * **Loss is the second signal**: random loss (township links lose 1-3% with no queue)
   leaves the rate alone; above :data:`HEAVY_LOSS` the rate falls by half the loss.
 """
@@ -56,6 +67,8 @@ OVERUSE_FAST_S = 0.080
 #: too: probing past the capacity is caught before a second's window fills.
 GROWING_S = 0.045
 NORMAL_S = 0.012
+#: The most the thresholds move up for a noisy path.
+NOISE_CAP_S = 0.025
 #: After a decrease, wait this long (or a round trip, if longer) before another.
 DECREASE_HOLD_S = 0.25
 #: Drain a standing queue within about this long.
@@ -76,6 +89,8 @@ HEAVY_LOSS = 0.10
 LOSS_SMOOTHING = 0.3
 #: Packets sent are remembered this long for feedback to match.
 SENT_MEMORY_S = 5.0
+#: A frame this many times the average is a burst of our own (a keyframe).
+BURST_RATIO = 2.0
 
 
 @dataclass
@@ -116,14 +131,33 @@ class DelayController:
         self._capacity: float | None = None
         self.loss = 0.0
         self.queuing_delay: float | None = None
+        self.noise = 0.0
         self.overuses = 0
         self.rtt = 0.1
+        self._frame_bytes = 0
+        self._average_frame: float | None = None
+        #: Packets sent until then belong to (or queue behind) a burst of our own.
+        self._burst_until = -math.inf
+        self.bursts = 0
 
     # --- inputs -------------------------------------------------------------------
 
-    def on_sent(self, seq: int, size: int, at: float) -> None:
-        """A packet of the stream left the pacer (``seq`` unwrapped, ``at`` station clock)."""
+    def on_sent(self, seq: int, size: int, at: float, *, frame_end: bool = False) -> None:
+        """A packet of the stream left the pacer (``seq`` unwrapped, ``at`` station clock;
+        ``frame_end``: the RTP marker, the last packet of a frame)."""
         self._sent[seq] = SentPacket(at, size)
+        self._frame_bytes += size
+        if frame_end:
+            frame, self._frame_bytes = self._frame_bytes, 0
+            average = self._average_frame
+            if average is not None and frame > BURST_RATIO * average:
+                # Until the bottleneck has carried it (at the rate we asked for).
+                self._burst_until = at + frame * 8 / max(self._rate, 1.0) + 0.02
+                self.bursts += 1
+            else:
+                self._average_frame = (
+                    frame if average is None else average + 0.1 * (frame - average)
+                )
         self._sent_order.append(seq)
         while self._sent_order and at - self._sent[self._sent_order[0]].sent_at > SENT_MEMORY_S:
             del self._sent[self._sent_order.popleft()]
@@ -215,6 +249,9 @@ class DelayController:
         dt = 0.0 if self._last_update is None else min(now - self._last_update, 0.5)
         self._last_update = now
         base = min(d for _, d in self._base)
+        minima = sorted(d for _, d in self._base)
+        noise = min(NOISE_CAP_S, minima[len(minima) // 2] - base) if len(minima) >= 3 else 0.0
+        self.noise = noise
         newest = self._recent[-1][0]
         slow = self._queue(max(newest - SLOW_WINDOW_S, self._settled_after), SLOW_MIN_PACKETS, base)
         fast = None
@@ -224,16 +261,28 @@ class DelayController:
         self.queuing_delay = slow if slow is not None else fast
         delivery = self.delivery_bps
         settling = newest < self._settled_after
-        building = fast is not None and fast > OVERUSE_FAST_S * (2 if settling else 1)
-        growing = fast is not None and slow is not None and fast > GROWING_S and slow > NORMAL_S
-        if building or growing or (slow is not None and slow > OVERUSE_S):
+        own_burst = newest <= self._burst_until
+        building = (
+            not own_burst
+            and fast is not None
+            and fast > OVERUSE_FAST_S * (2 if settling else 1) + noise
+        )
+        growing = (
+            not own_burst
+            and fast is not None
+            and slow is not None
+            and fast > GROWING_S + noise
+            and slow > NORMAL_S + noise
+        )
+        standing = slow is not None and slow > OVERUSE_S + noise
+        if building or growing or standing:
             if now - self._last_decrease >= max(DECREASE_HOLD_S, self.rtt):
                 queuing = min(q for q in (slow, fast) if q is not None)
                 # Only a real queue says what the link carries: a probe caught early
                 # may be below it (the stream itself was the limit).
-                real = building or (slow is not None and slow > OVERUSE_S)
+                real = building or standing
                 self._decrease(queuing, self._delivery(DECREASE_DELIVERY_WINDOW_S), now, real)
-        elif slow is not None and slow < NORMAL_S and self.loss < HEAVY_LOSS:
+        elif slow is not None and slow < NORMAL_S + noise and self.loss < HEAVY_LOSS:
             self._increase(dt, delivery)
         if self.loss >= HEAVY_LOSS and now - self._last_decrease >= max(DECREASE_HOLD_S, self.rtt):
             self._rate *= 1 - 0.5 * self.loss

@@ -41,6 +41,7 @@ import numpy as np
 from aiortc.rtp import RtpPacket
 from aiortc.utils import uint16_add, uint16_gt
 
+from ultrasound_consult.media.jitter import RECOVERED
 from ultrasound_consult.media.seams import inject_rtp, replace_sender_history, sender_history
 
 logger = logging.getLogger(__name__)
@@ -325,5 +326,6 @@ class FecReceiver:
         return present
 
     async def _deliver(self, packet: RtpPacket) -> None:
+        setattr(packet, RECOVERED, True)  # not an answer to a NACK: no round trip sample
         with contextlib.suppress(ConnectionError):
             await inject_rtp(self.receiver, packet, int(time.time() * 1000))

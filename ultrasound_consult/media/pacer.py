@@ -10,7 +10,11 @@ bitrate (GCC's factor), with at most :data:`BURST_S` of credit saved up.
 
 Only media packets of the paced streams wait. RTCP, sound and retransmissions (RTX)
 go at once: retransmissions are sent from aiortc's RTCP handler, which must not
-block, and they are what a viewer is waiting for. They still use up pacing credit.
+block, and they are what a viewer is waiting for. They still use up pacing credit,
+and while the pacer is already :data:`MAX_RTX_BACKLOG_S` behind, a retransmission is
+dropped instead (the viewer asks again, or gives up on the frame): after a queue
+overflowed, NACKs for hundreds of packets were answered all at once, pushed the
+media seconds behind and overflowed the queue again (measured: 5 s without a frame).
 
 The wait happens in the sender's own send loop (``await``), so a pacer that falls
 behind holds the sender back, and the newest-frame-wins track drops frames instead of
@@ -31,6 +35,8 @@ PACING_FACTOR = 2.5
 BURST_S = 0.004
 #: Never pace slower than this, whatever the target.
 MIN_PACING_BPS = 600_000
+#: Retransmissions beyond this much pacing backlog are dropped.
+MAX_RTX_BACKLOG_S = 0.1
 
 
 def is_rtcp(data: bytes) -> bool:
@@ -51,11 +57,11 @@ class Pacer:
         self,
         *,
         target_bps: Callable[[], float],
-        on_sent: Callable[[int, int, int, float], None],
+        on_sent: Callable[[int, int, int, float, bool], None],
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._target_bps = target_bps
-        self._on_sent = on_sent  # (ssrc, seq16, size, at)
+        self._on_sent = on_sent  # (ssrc, seq16, size, at, marker)
         self._clock = clock
         self.paced_ssrcs: set[int] = set()
         #: Retransmission streams: not held back, but they use up credit.
@@ -63,6 +69,7 @@ class Pacer:
         self._next_free = 0.0
         self._original: SendRtp | None = None
         self.packets = 0
+        self.rtx_dropped = 0
         self.waits = 0
         self.wait_s = 0.0
 
@@ -93,9 +100,12 @@ class Pacer:
         elif ssrc not in self.charged_ssrcs:
             await self._original(data)
             return
+        elif self._next_free - self._clock() > MAX_RTX_BACKLOG_S:
+            self.rtx_dropped += 1
+            return
         now = self._clock()
         await self._original(data)
         self.packets += 1
         self._next_free = max(self._next_free, now - BURST_S) + len(data) * 8 / self.rate_bps
         if ssrc in self.paced_ssrcs:
-            self._on_sent(ssrc, seq, len(data), now)
+            self._on_sent(ssrc, seq, len(data), now, bool(data[1] & 0x80))

@@ -181,6 +181,14 @@ def set_receiver_jitter_buffer(receiver: Any, buffer: Any) -> None:
     setattr(receiver, RECEIVER_JITTER, buffer)
 
 
+def receiver_nack_generator(receiver: Any) -> Any:
+    return getattr(receiver, RECEIVER_NACK, None)
+
+
+def set_receiver_nack_generator(receiver: Any, generator: Any) -> None:
+    setattr(receiver, RECEIVER_NACK, generator)
+
+
 def receiver_missing(receiver: Any) -> set[int]:
     """Sequence numbers aiortc's NACK generator currently sees missing."""
     generator = getattr(receiver, RECEIVER_NACK, None)

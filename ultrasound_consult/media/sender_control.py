@@ -41,7 +41,7 @@ class SendSideControl:
         self.pacer = Pacer(target_bps=self._pacing_target, on_sent=self._sent, clock=clock)
         self._highest: int | None = None
         #: Packets sent before the first report (the controller starts with it).
-        self._early: list[tuple[int, int, float]] = []
+        self._early: list[tuple[int, int, float, bool]] = []
         self.ssrc: int | None = None
         self.reports = 0
         self.rejected = 0
@@ -72,16 +72,16 @@ class SendSideControl:
         policy = self._policy()
         return float(policy.current) if policy is not None else 1_000_000.0
 
-    def _sent(self, ssrc: int, seq16: int, size: int, at: float) -> None:
+    def _sent(self, ssrc: int, seq16: int, size: int, at: float, marker: bool) -> None:
         if ssrc != self.ssrc:
             return
         seq = seq16 if self._highest is None else unwrap(seq16, self._highest)
         if self._highest is None or seq > self._highest:
             self._highest = seq
         if self.controller is not None:
-            self.controller.on_sent(seq, size, at)
+            self.controller.on_sent(seq, size, at, frame_end=marker)
         else:
-            self._early.append((seq, size, at))
+            self._early.append((seq, size, at, marker))
             del self._early[:-2000]
 
     def on_report(self, data: bytes) -> None:
@@ -114,8 +114,8 @@ class SendSideControl:
             )
             if previous is not None:
                 self.controller.rtt = previous.rtt
-            for seq, size, at in self._early:
-                self.controller.on_sent(seq, size, at)
+            for seq, size, at, marker in self._early:
+                self.controller.on_sent(seq, size, at, frame_end=marker)
             self._early = []
             logger.info(
                 "delay-based rate control for this viewer: %.2f-%.2f Mbps",

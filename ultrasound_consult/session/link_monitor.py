@@ -178,6 +178,8 @@ class LinkMonitor:
             ladder_lines = policy.rung.max_height
         if rtt is not None and link.rate_control is not None:
             link.rate_control.on_rtt(rtt / 1000)
+        if rtt is not None and link.recovery is not None:
+            link.recovery.buffer.rtt_hint = rtt / 1000
         return LinkStats(
             peer_id=link.remote.id,
             peer_name=link.remote.name,
