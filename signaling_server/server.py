@@ -71,7 +71,12 @@ class _Outbox:
             while True:
                 effect = await self.queue.get()
                 if isinstance(effect, Send):
-                    await self.ws.send(effect.text)
+                    try:
+                        await self.ws.send(effect.text)
+                    except UnicodeEncodeError:
+                        # The decoders refuse such text; should one slip through, it
+                        # costs this one frame, not every later frame of the connection.
+                        logger.error("dropped a frame that is not UTF-8 text")
                 else:
                     await self.ws.close(effect.code, effect.reason)
                     return

@@ -531,7 +531,11 @@ def parse_channel_message(data: str | bytes) -> ChannelMessage:
 
 def encode_channel(msg: ChannelMessage) -> str:
     text = encode_object(msg.to_wire())
-    if len(text.encode("utf-8")) > MAX_CHANNEL_BYTES:
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise bad(f"{msg.TYPE} holds a lone UTF-16 surrogate, which is not text") from None
+    if size > MAX_CHANNEL_BYTES:
         raise ProtocolError(
             ErrorCode.MESSAGE_TOO_LARGE, f"{msg.TYPE} is larger than {MAX_CHANNEL_BYTES} bytes"
         )
