@@ -17,6 +17,7 @@ Messages stay well under 16 KiB, the size every SCTP stack delivers unfragmented
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -527,6 +528,23 @@ def parse_channel_message(data: str | bytes) -> ChannelMessage:
     if parser is None:
         raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {kind[:40]!r}")
     return parser(obj)
+
+
+def refused_op(data: str | bytes) -> str | None:
+    """The ``op`` id of a message the decoder refused, if one can be read from it, so
+    that even a malformed operation gets its refusal (and its author stops waiting)."""
+    if not isinstance(data, str) or len(data) > MAX_CHANNEL_BYTES:
+        return None
+    try:
+        obj = json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(obj, dict):
+        return None
+    try:
+        return req_id(obj, "op")
+    except ProtocolError:
+        return None
 
 
 def encode_channel(msg: ChannelMessage) -> str:

@@ -28,12 +28,14 @@ from ultrasound_consult.protocol.annotation import AnnotationKind, Point
 from ultrasound_consult.protocol.channel import (
     OPS_CHANNEL,
     SNAPSHOT_CHANNEL,
+    Ack,
     ChannelMessage,
     MediaRequest,
     Probe,
     StreamInfo,
     encode_channel,
     parse_channel_message,
+    refused_op,
 )
 from ultrasound_consult.protocol.errors import ProtocolError
 from ultrasound_consult.protocol.fields import encode_object
@@ -664,6 +666,9 @@ class ConsultCall:
         except ProtocolError as exc:
             self.stats.rejected += 1
             logger.warning("rejected a %s message from %s: %s", label, link.remote.id, exc.reason)
+            op = refused_op(data)
+            if op is not None:  # every operation gets an answer, a malformed one too
+                link.send(OPS_CHANNEL, encode_channel(Ack(op, ok=False, reason=exc.reason)))
             return
         if isinstance(msg, Probe):
             self.monitor.on_probe(link, msg)

@@ -68,12 +68,14 @@ from ultrasound_consult.protocol.guidance import (
     CueStatus,
     Direction,
 )
-from ultrasound_consult.protocol.signaling import PeerInfo, Role
+from ultrasound_consult.protocol.signaling import ANNOTATING_ROLES, PeerInfo, Role
 from ultrasound_consult.protocol.snapshot import (
     Reassembler,
     SnapshotHeader,
+    check_snapshot_image,
     chunk_snapshot,
     pack_snapshot,
+    peek_snapshot_id,
     unpack_snapshot,
 )
 from ultrasound_consult.session.config import CallError
@@ -87,8 +89,9 @@ logger = logging.getLogger(__name__)
 DEFAULT_COLOR = "#ffd400"
 #: Live pointer updates are coalesced to at most this rate.
 POINTER_HZ = 60.0
-#: Snapshots kept for the snapshot panel.
+#: Snapshots kept for the snapshot panel, and the memory their pixels may take.
 SNAPSHOTS_KEPT = 12
+SNAPSHOT_BYTES_KEPT = 48 * 1024 * 1024
 #: Cues (with their outcome) sent to a viewer that (re)connects.
 CUES_RESENT = 20
 
@@ -141,6 +144,8 @@ class Collaboration:
         self._sequencer: OpSequencer[ViewerOp] = OpSequencer()
         self._gap_timer: asyncio.TimerHandle | None = None
         self._reassembly: dict[str, Reassembler] = {}
+        #: Peers whose last snapshot is being decoded (one at a time each).
+        self._decoding: set[str] = set()
         self._sync_epoch: str | None = None
         self._pointer = _Pointer()
         self._strokes: dict[str, str] = {}
@@ -516,22 +521,54 @@ class Collaboration:
             self._viewer_receive(msg)
 
     def on_snapshot_chunk(self, link: PeerLink, data: bytes) -> None:
+        """A chunk of a snapshot. A whole one is checked cheaply on the loop (sender's
+        role, image header against the stream's size) and only then decoded, off the
+        loop: a small file claiming a huge picture is refused before any allocation."""
         reassembler = self._reassembly.setdefault(link.remote.id, Reassembler())
         try:
             blob = reassembler.push(data, time.monotonic())
-            if blob is None:
-                return
-            header, image_bytes = unpack_snapshot(blob)
-            image = decode_image(image_bytes, header.width, header.height)
-        except (ProtocolError, SnapshotImageError) as exc:
-            reason = exc.reason if isinstance(exc, ProtocolError) else str(exc)
-            self.stats.rejected += 1
-            logger.warning("rejected a snapshot from %s: %s", link.remote.id, reason)
+        except ProtocolError as exc:
+            self._refuse_snapshot(link, None, exc.reason)
             return
+        if blob is None:
+            return
+        try:
+            header, image_bytes = unpack_snapshot(blob)
+        except ProtocolError as exc:
+            self._refuse_snapshot(link, peek_snapshot_id(blob), exc.reason)
+            return
+        sender = link.remote.role
+        if self.role is Role.STATION and sender not in ANNOTATING_ROLES:
+            self._refuse_snapshot(link, header.id, f"a {sender.value} may not send snapshots")
+            return
+        if self.role is not Role.STATION and sender is not Role.STATION:
+            self._refuse_snapshot(link, header.id, "snapshots come from the station only")
+            return
+        if link.remote.id in self._decoding:
+            self._refuse_snapshot(link, header.id, "the last snapshot is still being opened")
+            return
+        try:
+            check_snapshot_image(header, image_bytes, max_size=self.call.frame_size())
+        except ProtocolError as exc:
+            self._refuse_snapshot(link, header.id, exc.reason)
+            return
+        self._decoding.add(link.remote.id)
+        self.call._spawn(self._open_snapshot(link, blob, header, image_bytes))
+
+    async def _open_snapshot(
+        self, link: PeerLink, blob: bytes, header: SnapshotHeader, image_bytes: bytes
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            image = await loop.run_in_executor(
+                None, decode_image, image_bytes, header.width, header.height
+            )
+        except SnapshotImageError as exc:
+            self._refuse_snapshot(link, header.id, str(exc))
+            return
+        finally:
+            self._decoding.discard(link.remote.id)
         if self.role is Role.STATION:
-            if link.remote.role is Role.OBSERVER:
-                self.stats.rejected += 1
-                return
             link.send(OPS_CHANNEL, encode_channel(Ack(header.id)))
             for other in self._viewer_links():  # trainees watching see it too
                 if other is not link and other.channel_open(SNAPSHOT_CHANNEL):
@@ -539,9 +576,23 @@ class Collaboration:
                         other.send(SNAPSHOT_CHANNEL, chunk)
         self.stats.snapshots_received += 1
         self._record_snapshot(header, image)
-        snap = Snapshot(header, image, time.time())
+        self._keep_snapshot(Snapshot(header, image, time.time()))
+
+    def _keep_snapshot(self, snap: Snapshot) -> None:
+        """Keep it for the panel, within a count and a byte budget (oldest go first)."""
         self.snapshots.append(snap)
+        while (
+            len(self.snapshots) > 1
+            and sum(s.image.nbytes for s in self.snapshots) > SNAPSHOT_BYTES_KEPT
+        ):
+            self.snapshots.popleft()
         self.call.observer.on_snapshot(snap)
+
+    def _refuse_snapshot(self, link: PeerLink, snapshot_id: str | None, reason: str) -> None:
+        self.stats.rejected += 1
+        logger.warning("refused a snapshot from %s: %s", link.remote.id, reason)
+        if snapshot_id is not None:
+            link.send(OPS_CHANNEL, encode_channel(Ack(snapshot_id, ok=False, reason=reason)))
 
     def forget(self, peer: PeerInfo) -> None:
         if self.recorders.pop(peer.id, None) is not None:

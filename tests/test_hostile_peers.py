@@ -1,0 +1,172 @@
+"""Hostile participants with valid invites against a real station (issue #13).
+
+A raw aiortc client (tests/hostile_peer.py) joins through the real signalling server
+as an expert, another as an observer, and sends what the app never would. Throughout,
+the station keeps sending an honest expert at least 25 fps, its memory stays bounded,
+every hostile operation gets a refusal with a reason, and the recording goes on.
+"""
+
+from __future__ import annotations
+
+import struct
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from tests.hostile_peer import HostilePeer, hostile_peer
+from tests.test_call import Party, connected_with_frames, party
+from ultrasound_consult.media.source_spec import open_source
+from ultrasound_consult.protocol.channel import OPS_CHANNEL, SNAPSHOT_CHANNEL
+from ultrasound_consult.protocol.fields import encode_object
+from ultrasound_consult.protocol.snapshot import SnapshotHeader, chunk_snapshot
+from ultrasound_consult.record.bundle import ULTRASOUND
+from ultrasound_consult.record.session_bundle import SessionBundle
+
+SOURCE = "synthetic:320x240@30"
+#: What the hostile traffic may add to the station's (this process's) memory.
+RSS_BOUND_MB = 150.0
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+async def honest_fps(viewer: Party, frames: int = 60) -> float:
+    """The frame rate an honest viewer receives, measured over ``frames`` frames."""
+    start, t0 = viewer.obs.remote_count, time.perf_counter()
+    await viewer.obs.wait_for(
+        lambda: viewer.obs.remote_count >= start + frames, what=f"{frames} more frames"
+    )
+    return (viewer.obs.remote_count - start) / (time.perf_counter() - t0)
+
+
+def recorded_frames(station: Party) -> int:
+    recording = station.call.recording
+    assert recording is not None, "the station's recording stopped"
+    stats = recording.recorder.stats.get(ULTRASOUND)
+    return stats.written if stats is not None else 0
+
+
+def snapshot_blob(sid: str, image: bytes, width: int, height: int, fmt: str = "jpeg") -> bytes:
+    header = SnapshotHeader(sid, "me", width, height, int(time.time() * 1000)).to_wire()
+    header["format"] = fmt
+    head = encode_object(header).encode()
+    return struct.pack(">I", len(head)) + head + image
+
+
+def send_snapshot(peer: HostilePeer, blob: bytes) -> None:
+    for chunk in chunk_snapshot(blob):
+        peer.send(SNAPSHOT_CHANNEL, chunk)
+
+
+def jpeg(width: int, height: int) -> bytes:
+    ok, data = cv2.imencode(".jpg", np.zeros((height, width), np.uint8))
+    assert ok
+    return data.tobytes()
+
+
+def with_sof_size(data: bytes, width: int, height: int) -> bytes:
+    """The same JPEG with a frame header that claims another size (a bomb's trick)."""
+    at = data.index(b"\xff\xc0")
+    return data[: at + 5] + struct.pack(">HH", height, width) + data[at + 9 :]
+
+
+@pytest.fixture(scope="module")
+def bombs() -> dict[str, bytes]:
+    """Small files that decode to huge pictures (what the probe sent)."""
+    ok, png8 = cv2.imencode(".png", np.zeros((8192, 8192), np.uint8))
+    ok16, png16 = cv2.imencode(".png", np.zeros((4096, 4096, 3), np.uint16))
+    assert ok and ok16
+    return {
+        "jpeg": jpeg(8192, 8192),
+        "png": png8.tobytes(),
+        "png16": png16.tobytes(),
+        "lying_jpeg": with_sof_size(jpeg(320, 240), 8192, 8192),
+    }
+
+
+async def test_a_hostile_expert_is_refused_every_time_and_the_consult_goes_on(
+    signaling_url, invite, room, tmp_path, bombs
+):
+    async with (
+        party(signaling_url, invite("station"), "Clinic", open_source(SOURCE)) as st,
+        party(signaling_url, invite("expert"), "Dr Honest") as ex,
+        hostile_peer(signaling_url, room, "expert", invite("expert"), "Dr Hostile") as bad,
+    ):
+        await connected_with_frames(ex, 10)
+        await bad.channels_open()
+        st.call.start_recording(tmp_path / "rec")
+        await st.obs.wait_for(lambda: st.obs.recorders, what="recording on")
+        rss_before = rss_mb()
+        frames_before = recorded_frames(st)
+
+        # 1. Text that is not text, in an annotation label: refused with the field.
+        bad.send(
+            OPS_CHANNEL,
+            r'{"type":"ann.add","op":"h-1","seq":1,"ann":{"id":"x1","kind":"text",'
+            r'"points":[[0.5,0.5]],"author":"Dr","label":"\ud800","color":"#ffcc00",'
+            r'"created_ms":0}}',
+        )
+        assert "label" in await bad.refusal("h-1")
+
+        # 2. Snapshot bombs: refused from their headers, before any decoding.
+        sizes = {"jpeg": (8192, 8192), "png": (8192, 8192), "png16": (4096, 4096)}
+        sizes["lying_jpeg"] = (320, 240)
+        for i, (kind, image) in enumerate(bombs.items()):
+            w, h = sizes[kind]
+            fmt = "png" if kind.startswith("png") else "jpeg"
+            send_snapshot(bad, snapshot_blob(f"bomb-{i}", image, w, h, fmt))
+            reason = await bad.refusal(f"bomb-{i}")
+            assert any(word in reason for word in ("format", "larger", "not the")), reason
+        assert st.call.stats.snapshots_received == 0 and not st.obs.snapshots
+
+        # A snapshot of the stream's own size is taken, and forwarded to the honest viewer.
+        send_snapshot(bad, snapshot_blob("fine-1", jpeg(320, 240), 320, 240))
+        await bad.wait_for(lambda: bad.answers("fine-1"), what="the good snapshot's answer")
+        assert bad.answers("fine-1")[0]["ok"] is True
+        await ex.obs.wait_for(lambda: ex.obs.snapshots, what="forwarded snapshot")
+
+        assert await honest_fps(ex) >= 25.0
+        grown = rss_mb() - rss_before
+        assert grown < RSS_BOUND_MB, f"the station grew by {grown:.0f} MB"
+        assert recorded_frames(st) > frames_before, "the recording goes on"
+        folder = await st.call.stop_recording()
+    report = SessionBundle.open(folder).check()
+    assert report["ok"], report["problems"]
+
+
+async def test_a_hostile_observer_is_refused_every_time(signaling_url, invite, room):
+    async with (
+        party(signaling_url, invite("station"), "Clinic", open_source(SOURCE)) as st,
+        party(signaling_url, invite("expert"), "Dr Honest") as ex,
+        hostile_peer(signaling_url, room, "observer", invite("observer"), "Trainee") as bad,
+    ):
+        await connected_with_frames(ex, 10)
+        await bad.channels_open()
+        bad.send(
+            OPS_CHANNEL,
+            {
+                "type": "ann.add",
+                "op": "o-1",
+                "seq": 1,
+                "ann": {
+                    "id": "y1",
+                    "kind": "mark",
+                    "points": [[0.5, 0.5]],
+                    "author": "Dr Honest",
+                    "color": "#ffcc00",
+                    "created_ms": 0,
+                },
+            },
+        )
+        assert "observer" in await bad.refusal("o-1")
+        send_snapshot(bad, snapshot_blob("o-snap", jpeg(320, 240), 320, 240))
+        assert "observer" in await bad.refusal("o-snap")
+        assert not st.obs.snapshots and not st.call.scene.annotations()
+        assert await honest_fps(ex) >= 25.0
