@@ -8,6 +8,7 @@ every hostile operation gets a refusal with a reason, and the recording goes on.
 
 from __future__ import annotations
 
+import json
 import struct
 import time
 from pathlib import Path
@@ -19,7 +20,7 @@ import pytest
 from tests.hostile_peer import HostilePeer, hostile_peer
 from tests.test_call import Party, connected_with_frames, party
 from ultrasound_consult.media.source_spec import open_source
-from ultrasound_consult.protocol.channel import OPS_CHANNEL, SNAPSHOT_CHANNEL
+from ultrasound_consult.protocol.channel import OPS_CHANNEL, POINTER_CHANNEL, SNAPSHOT_CHANNEL
 from ultrasound_consult.protocol.fields import encode_object
 from ultrasound_consult.protocol.snapshot import SnapshotHeader, chunk_snapshot
 from ultrasound_consult.record.bundle import ULTRASOUND
@@ -170,3 +171,63 @@ async def test_a_hostile_observer_is_refused_every_time(signaling_url, invite, r
         assert "observer" in await bad.refusal("o-snap")
         assert not st.obs.snapshots and not st.call.scene.annotations()
         assert await honest_fps(ex) >= 25.0
+
+
+async def test_a_hostile_expert_cannot_speak_for_another(signaling_url, invite, room, tmp_path):
+    """Every author the station shows, records or passes on is the sender's admitted name."""
+    async with (
+        party(signaling_url, invite("station"), "Clinic", open_source(SOURCE)) as st,
+        party(signaling_url, invite("expert"), "Dr Honest") as ex,
+        hostile_peer(signaling_url, room, "expert", invite("expert"), "Dr Hostile") as bad,
+        hostile_peer(signaling_url, room, "observer", invite("observer"), "Trainee") as obs,
+    ):
+        await connected_with_frames(ex, 10)
+        await bad.channels_open(OPS_CHANNEL, POINTER_CHANNEL, SNAPSHOT_CHANNEL)
+        await obs.channels_open(OPS_CHANNEL, POINTER_CHANNEL)
+        st.call.start_recording(tmp_path / "rec")
+        await st.obs.wait_for(lambda: st.obs.recorders, what="recording on")
+        spoof = "Dr Honest"
+        pointer = {"type": "pointer", "seq": 5, "x": 0.5, "y": 0.5, "author": spoof,
+                   "visible": True}  # fmt: skip
+        bad.send(POINTER_CHANNEL, pointer)
+        obs.send(POINTER_CHANNEL, {**pointer, "x": 0.1})
+        await st.obs.wait_for(lambda: st.obs.pointers, what="the pointer at the station")
+        bad.send(OPS_CHANNEL, {"type": "ann.add", "op": "s-1", "seq": 1, "ann": {
+            "id": "sp1", "kind": "mark", "points": [[0.5, 0.5]], "author": spoof,
+            "color": "#ffcc00", "created_ms": 0}})  # fmt: skip
+        bad.send(OPS_CHANNEL, {"type": "cue", "op": "s-2", "seq": 2, "cue": {
+            "id": "c1", "action": "hold", "author": spoof, "created_ms": 0}})  # fmt: skip
+        bad.send(OPS_CHANNEL, {"type": "calib", "op": "s-3", "seq": 3, "origin": "user",
+            "width": 320, "height": 240, "mm_per_px_x": 0.2, "mm_per_px_y": 0.2,
+            "by": spoof})  # fmt: skip
+        bad.send(OPS_CHANNEL, {"type": "rec", "by": spoof, "on": True})
+        send_snapshot(bad, snapshot_blob("sp-snap", jpeg(320, 240), 320, 240))
+        for op in ("s-1", "s-2", "s-3", "sp-snap"):
+            await bad.wait_for(lambda op=op: bad.answers(op), what=f"answer to {op}")
+        await st.obs.wait_for(lambda: st.obs.snapshots and "Dr Hostile" in st.obs.recorders)
+
+        assert [p.author for p in st.obs.pointers] == ["Dr Hostile"], "observer's not shown"
+        assert [a.author for a in st.call.scene.annotations()] == ["Dr Hostile"]
+        assert st.call.collab.guidance.entries()[-1].cue.author == "Dr Hostile"
+        assert st.call.collab.calibration.by == "Dr Hostile"
+        assert st.obs.snapshots[-1].header.author == "Dr Hostile"
+        assert spoof not in st.obs.recorders
+        # What the honest expert is told carries the sender's name too.
+        await ex.obs.wait_for(lambda: ex.obs.annotations and ex.obs.snapshots)
+        assert ex.obs.annotations[0].author == "Dr Hostile"
+        assert ex.obs.snapshots[-1].header.author == "Dr Hostile"
+        folder = await st.call.stop_recording()
+    events = [json.loads(line) for line in (folder / "events.jsonl").read_text().splitlines()]
+    authors = {
+        value
+        for e in events
+        for value in (
+            e.get("by"),
+            e.get("data", {}).get("author"),
+            e.get("data", {}).get("by"),
+            (e.get("data", {}).get("ann") or {}).get("author"),
+            (e.get("data", {}).get("cue") or {}).get("author"),
+        )
+    }
+    assert spoof not in authors, [e for e in events if spoof in json.dumps(e)]
+    assert "Dr Hostile" in authors

@@ -246,7 +246,7 @@ class ConsultCall:
                 encoder.request_keyframe()
         if msg.preset and msg.preset != self.media.config.quality:
             try:
-                self.set_quality(msg.preset, by=msg.by or link.remote.name)
+                self.set_quality(msg.preset, by=link.remote.name or link.remote.id)
             except ValueError as exc:
                 logger.warning("ignored a quality request from %s: %s", link.remote.id, exc)
 

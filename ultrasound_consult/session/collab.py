@@ -507,6 +507,10 @@ class Collaboration:
     def on_message(self, peer: PeerInfo, msg: ChannelMessage, reply: Reply) -> None:
         """A message from ``peer`` (data channel or server); ``reply`` answers the same way."""
         if isinstance(msg, Pointer):
+            if self.role is Role.STATION and peer.role not in ANNOTATING_ROLES:
+                self.stats.rejected += 1  # observers watch; a pointer has no op to refuse
+                return
+            msg = replace(msg, author=_name_of(peer))  # who sent it, never who it claims
             if self.pointers.update(msg):
                 self.stats.pointer_received += 1
                 self._record(msg, msg.author)
@@ -549,6 +553,10 @@ class Collaboration:
             return
         try:
             check_snapshot_image(header, image_bytes, max_size=self.call.frame_size())
+            if self.role is Role.STATION and header.author != _name_of(link.remote):
+                # Recorded and passed on under the sender's admitted name, not its claim.
+                header = replace(header, author=_name_of(link.remote))
+                blob = pack_snapshot(header, image_bytes)
         except ProtocolError as exc:
             self._refuse_snapshot(link, header.id, exc.reason)
             return
@@ -706,6 +714,7 @@ class Collaboration:
 
     def _station_apply(self, peer: PeerInfo, op: ViewerOp, reply: Reply) -> None:
         self.stats.annotations_received += 1
+        op = _authored(op, _name_of(peer))
         if isinstance(op, CalibrationSet):
             refusal = self._station_calibration(op)
             reply(Ack(op.op, ok=refusal is None, reason=refusal or ""))
@@ -866,7 +875,7 @@ class Collaboration:
 
     def _recording_notice(self, peer: PeerInfo, msg: RecordingNotice) -> None:
         if self.role is Role.STATION:
-            key, name = peer.id, peer.name or msg.by  # the server's name, not a claim
+            key, name = peer.id, _name_of(peer)  # the server's name, not a claim
             self._broadcast(RecordingNotice(name, msg.on), but=peer.id)
         elif peer.role is Role.STATION:
             key, name = f"by:{msg.by}", msg.by
@@ -876,7 +885,7 @@ class Collaboration:
             self.recorders[key] = name
         else:
             self.recorders.pop(key, None)
-        self._record(msg, name)
+        self._record(replace(msg, by=name), name)
         self._notify_recorders()
 
     def _notify_recorders(self) -> None:
@@ -887,6 +896,22 @@ class Collaboration:
             self._pointer.timer.cancel()
         if self._gap_timer is not None:
             self._gap_timer.cancel()
+
+
+def _name_of(peer: PeerInfo) -> str:
+    """A peer's name as the server admitted it (its id if it gave none)."""
+    return peer.name or peer.id
+
+
+def _authored(op: ViewerOp, name: str) -> ViewerOp:
+    """``op`` with every author field set to ``name``: a viewer cannot speak for another."""
+    if isinstance(op, AnnotationAdd) and op.ann.author != name:
+        return replace(op, ann=replace(op.ann, author=name))
+    if isinstance(op, CueSend) and op.cue.author != name:
+        return replace(op, cue=replace(op.cue, author=name))
+    if isinstance(op, CalibrationSet) and op.by != name:
+        return replace(op, by=name)
+    return op
 
 
 def _author_of(msg: ChannelMessage) -> str:
