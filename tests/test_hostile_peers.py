@@ -9,6 +9,7 @@ every hostile operation gets a refusal with a reason, and the recording goes on.
 from __future__ import annotations
 
 import json
+import shutil
 import struct
 import time
 from pathlib import Path
@@ -231,3 +232,41 @@ async def test_a_hostile_expert_cannot_speak_for_another(signaling_url, invite, 
     }
     assert spoof not in authors, [e for e in events if spoof in json.dumps(e)]
     assert "Dr Hostile" in authors
+
+
+async def test_the_source_file_name_never_leaves_the_station(
+    signaling_url, invite, room, tmp_path, color_cine
+):
+    """A DICOM file named after its patient, as scanners export them: neither the name nor
+    the path reaches a viewer, a raw peer, or either side's recording."""
+    folder = tmp_path / "DOE JANE 1961-02-03"
+    folder.mkdir()
+    named = folder / "DOE^JANE_MRN7654321.dcm"
+    shutil.copy(color_cine, named)
+    secrets = ("DOE", "JANE", "7654321", "1961", ".dcm", str(folder))
+    async with (
+        party(signaling_url, invite("station"), "Clinic", open_source(f"dicom:{named}")) as st,
+        party(signaling_url, invite("expert"), "Dr Honest") as ex,
+        hostile_peer(signaling_url, room, "expert", invite("expert"), "Dr Hostile") as bad,
+    ):
+        await connected_with_frames(ex, 5)
+        await bad.channels_open(OPS_CHANNEL)
+        info = await bad.wait_for(
+            lambda: [m for m in bad.received if m["type"] == "stream.info"], what="stream.info"
+        )
+        label = info[0]["source"]
+        assert label.startswith("DICOM cine") and "fps" in label, label
+        assert not any(s in label for s in secrets), label
+        assert ex.obs.stream_infos[-1].source == label
+        st_folder = st.call.start_recording(tmp_path / "st")
+        ex_folder = ex.call.start_recording(tmp_path / "ex")
+        n = ex.obs.remote_count
+        await ex.obs.wait_for(lambda: ex.obs.remote_count >= n + 5, what="frames recorded")
+        await ex.call.stop_recording()
+        await st.call.stop_recording()
+    for rec in (st_folder, ex_folder):
+        for name in ("session.json", "events.jsonl"):
+            text = (rec / name).read_text()
+            leaked = [s for s in secrets if s in text]
+            assert not leaked, f"{rec.name}/{name} holds {leaked}"
+        assert json.loads((rec / "session.json").read_text())["source"] == label

@@ -73,6 +73,7 @@ from ultrasound_consult.session.observer import CallObserver, CallState
 from ultrasound_consult.session.peer_link import PeerLink, candidate_count
 from ultrasound_consult.session.recording import CallRecording, RecordingFailed
 from ultrasound_consult.session.signaling_client import SignalingClient, SignalingError, tls_context
+from ultrasound_consult.session.source_label import source_label
 from ultrasound_consult.session.stats import CallStats
 
 if TYPE_CHECKING:
@@ -649,7 +650,7 @@ class ConsultCall:
                     width=info.width,
                     height=info.height,
                     fps=info.fps,
-                    source=info.description,
+                    source=source_label(self.media.source),  # never the file's name
                     rtp_origin=origin,
                     preset=self.media.config.quality,
                 )
