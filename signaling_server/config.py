@@ -76,6 +76,10 @@ class ServerSettings:
     max_experts: int = Limits.max_experts
     max_observers: int = Limits.max_observers
     max_connections: int = 20_000
+    #: Open sockets one client address may hold, and of those still in their opening
+    #: handshake (slowloris); 0 for no limit. A clinic behind one NAT address needs a few.
+    max_connections_per_address: int = 200
+    max_handshakes_per_address: int = 50
     log_level: str = "INFO"
 
     @classmethod
@@ -113,6 +117,10 @@ class ServerSettings:
         return TurnConfig(urls=tuple(self.turn), secret=secret, ttl_s=self.turn_ttl_s)
 
     def check(self) -> None:
+        limits = ("max_connections", "max_connections_per_address", "max_handshakes_per_address")
+        for name in limits:
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must be 0 or more")
         if (self.tls_cert is None) != (self.tls_key is None):
             raise ConfigError("TLS needs both --tls-cert and --tls-key")
         for url in [*self.stun, *self.turn]:

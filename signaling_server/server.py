@@ -32,6 +32,8 @@ from signaling_server.core import (
     SignalingCore,
 )
 from signaling_server.directory import Directory, InMemoryDirectory
+from signaling_server.guard import ConnectionGuard, guarded_connection
+from signaling_server.logfilter import flush_repeats
 from signaling_server.metrics import render_metrics
 from signaling_server.tokens import InviteSigner, turn_credentials
 from ultrasound_consult.protocol.signaling import MAX_SIGNAL_BYTES, IceServer
@@ -92,6 +94,12 @@ class SignalingServer:
             self.signer, limits=settings.limits(), ice_servers=self._ice_servers
         )
         self.directory: Directory = InMemoryDirectory(self.core.limits, self._deliver, self._kick)
+        self.guard = ConnectionGuard(
+            max_connections=settings.max_connections,
+            per_address=settings.max_connections_per_address,
+            handshakes_per_address=settings.max_handshakes_per_address,
+            refused=self.core.rejects,
+        )
         self._outboxes: dict[ConnId, _Outbox] = {}
         self._closing: set[asyncio.Task[None]] = set()
         self._server: Server | None = None
@@ -142,6 +150,7 @@ class SignalingServer:
             ping_interval=20,
             ping_timeout=20,
             compression=COMPRESSION,
+            create_connection=guarded_connection(self.guard),
         )
         self._ticker = asyncio.create_task(self._tick_forever(), name="signaling-tick")
 
@@ -178,6 +187,9 @@ class SignalingServer:
     # --- connections -----------------------------------------------------------
 
     async def _handle(self, ws: ServerConnection) -> None:
+        mark_established = getattr(ws, "mark_established", None)
+        if mark_established is not None:
+            mark_established()
         self.active_handlers += 1
         try:
             await self._serve(ws)
@@ -255,5 +267,6 @@ class SignalingServer:
             await asyncio.sleep(TICK_S)
             try:
                 await self._perform(self.core.tick(time.time()))
+                flush_repeats()
             except Exception:
                 logger.exception("housekeeping failed")
