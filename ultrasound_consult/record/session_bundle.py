@@ -17,6 +17,8 @@ from typing import Any
 from ultrasound_consult.record.bundle import (
     EVENTS_FILE,
     REC_PROGRESS,
+    REC_START,
+    REC_STOP,
     SESSION_FILE,
     TRACKS,
     ULTRASOUND,
@@ -29,7 +31,12 @@ from ultrasound_consult.record.bundle import (
     read_session,
     video_file,
 )
-from ultrasound_consult.record.player import VideoReadError, VideoTrackReader, index_video
+from ultrasound_consult.record.player import (
+    VideoReadError,
+    VideoTrackReader,
+    decode_check,
+    index_video,
+)
 from ultrasound_consult.record.timeline import Timeline
 
 logger = logging.getLogger(__name__)
@@ -143,6 +150,12 @@ class SessionBundle:
                 continue
             if index.problem:
                 problems.append(f"{track.file}: {index.problem}")
+            decoded = decode_check(self.folder / track.file)
+            if decoded.errors:
+                problems.append(
+                    f"{track.file}: {decoded.errors} decoding error(s) in {decoded.frames} "
+                    f"frames: the video is damaged (first: {decoded.first_error})"
+                )
             t0 = track.t0 or 0.0
             first = t0 + index.pts[0] * index.time_base if index.pts else None
             last = t0 + index.pts[-1] * index.time_base if index.pts else None
@@ -154,10 +167,18 @@ class SessionBundle:
                 "duration_s": _r(last - first) if first is not None and last is not None else 0,
                 "size": [track.width, track.height],
                 "bytes": index.total_bytes,
+                "decoded_frames": decoded.frames,
+                "decode_errors": decoded.errors,
             }
         for name in TRACKS:
             if self.info.track(name) is not None and name not in tracks:
                 problems.append(f"{video_file(name)} is missing")
+        if self.event_log is not None and not any(e.type == REC_START for e in self.events):
+            problems.append(
+                f"{EVENTS_FILE} has no '{REC_START}' line: it was emptied or cut at its start"
+            )
+        if self.info.status == "complete" and not any(e.type == REC_STOP for e in self.events):
+            problems.append(f"{EVENTS_FILE} has no '{REC_STOP}' line though the recording ended")
         timed = [e.t for e in self.events if e.t is not None]
         by_type = Counter(e.type for e in self.events)
         lost = self._loss_estimate(tracks)
