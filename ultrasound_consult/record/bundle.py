@@ -427,7 +427,8 @@ def write_json_atomic(path: Path, obj: Any) -> None:
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the bundle is meant to be shared
+        # mkstemp makes it owner-only (0600), as every file of a recording is: clinical
+        # data is shared on purpose (README), not by default.
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(obj, fh, ensure_ascii=False, indent=2, allow_nan=False)
             fh.write("\n")
