@@ -88,6 +88,16 @@ def serve_parser() -> argparse.ArgumentParser:
         type=int,
         help="connections one address may have still opening (default 50; 0: no limit)",
     )
+    p.add_argument(
+        "--metrics",
+        choices=["loopback", "open", "token"],
+        help="who may read /metrics: this host only (default), anyone, or with a token",
+    )
+    p.add_argument(
+        "--metrics-token-file",
+        type=Path,
+        help="with --metrics token: a file holding the token (Authorization: Bearer TOKEN)",
+    )
     p.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return p
@@ -184,6 +194,7 @@ def serve(argv: list[str]) -> int:
         configure_logging(settings.log_level, sys.stderr)
         secret = read_secret(settings.secret_file, create=True)
         settings.turn_config()
+        settings.metrics_token()
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
+import ipaddress
 import logging
 import ssl
 import time
@@ -90,6 +92,7 @@ class SignalingServer:
         self.settings = settings
         self.signer = InviteSigner(secret)
         self._turn = settings.turn_config()
+        self._metrics_token = settings.metrics_token()
         self.core = SignalingCore(
             self.signer, limits=settings.limits(), ice_servers=self._ice_servers
         )
@@ -168,6 +171,9 @@ class SignalingServer:
         if request.path == "/healthz":
             return connection.respond(HTTPStatus.OK, "ok\n")
         if request.path == "/metrics":
+            if not self._metrics_allowed(connection, request):
+                self.core.rejects["metrics_refused"] += 1
+                return connection.respond(HTTPStatus.FORBIDDEN, "metrics are not public here\n")
             body = render_metrics(self)
             return Response(
                 HTTPStatus.OK.value,
@@ -183,6 +189,24 @@ class SignalingServer:
                 HTTPStatus.SERVICE_UNAVAILABLE, "server full, try again later\n"
             )
         return None
+
+    def _metrics_allowed(self, connection: ServerConnection, request: Request) -> bool:
+        mode = self.settings.metrics
+        if mode == "open":
+            return True
+        if mode == "token":
+            given = request.headers.get("Authorization", "")
+            expected = f"Bearer {self._metrics_token}"
+            return hmac.compare_digest(given.encode(), expected.encode())
+        address = connection.remote_address
+        host = address[0] if isinstance(address, tuple) and address else ""
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        return ip.is_loopback
 
     # --- connections -----------------------------------------------------------
 

@@ -14,9 +14,11 @@ import io
 import logging
 import resource
 import secrets
+import socket
 import subprocess
 import sys
 import threading
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -170,3 +172,44 @@ def test_websockets_stays_at_info_even_at_debug():
         root.handlers[:], level, ws_level = saved
         root.setLevel(level)
         logging.getLogger("websockets").setLevel(ws_level)
+
+
+def _non_loopback_ipv4() -> str:
+    """An address of this machine that is not loopback (UDP connect sends nothing)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.1", 9))
+            address = s.getsockname()[0]
+        except OSError:
+            address = ""
+    if not address or address.startswith("127."):
+        pytest.fail("this test needs a non-loopback IPv4 address on the machine")
+    return address
+
+
+def _get(url: str, headers: dict[str, str] | None = None) -> int:
+    try:
+        with urllib.request.urlopen(
+            urllib.request.Request(url, headers=headers or {}), timeout=5
+        ) as r:
+            return r.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_metrics_are_for_this_host_only_by_default_or_need_a_token(tmp_path):
+    here = _non_loopback_ipv4()
+    with SignalingServerProcess(host="0.0.0.0") as server:
+        port = server.port
+        assert _get(f"http://127.0.0.1:{port}/metrics") == 200
+        assert _get(f"http://{here}:{port}/metrics") == 403, "another address is refused"
+        assert _get(f"http://{here}:{port}/healthz") == 200
+    token = tmp_path / "metrics.token"
+    token.write_text(secrets.token_hex(16))
+    with SignalingServerProcess(
+        extra_args=["--metrics", "token", "--metrics-token-file", str(token)]
+    ) as server:
+        url = f"http://127.0.0.1:{server.port}/metrics"
+        assert _get(url) == 403
+        assert _get(url, {"Authorization": "Bearer wrong-token-wrong-token"}) == 403
+        assert _get(url, {"Authorization": f"Bearer {token.read_text()}"}) == 200
