@@ -8,10 +8,12 @@ wire decoders' treatment. Each case the probe found is run through the real comm
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -221,3 +223,18 @@ def test_check_command_prints_strict_json_in_process(copy, capsys):
     write_session(copy, s)
     assert check_command(copy) in (1, 2)
     json.loads(capsys.readouterr().out)
+
+
+def test_a_reserve_file_left_by_a_crash_is_removed_but_not_a_live_ones(copy):
+    s = session(copy)
+    s["status"] = "recording"  # as a crash leaves it
+    write_session(copy, s)
+    reserve = copy / ".reserve"
+    reserve.write_bytes(b"\0" * 1024)
+    SessionBundle.open(copy).close()
+    assert reserve.exists(), "written seconds ago: perhaps still recording"
+    an_hour_ago = time.time() - 3600
+    for name in (SESSION_FILE, EVENTS_FILE):
+        os.utime(copy / name, (an_hour_ago, an_hour_ago))
+    SessionBundle.open(copy).close()
+    assert not reserve.exists()

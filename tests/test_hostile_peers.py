@@ -21,11 +21,13 @@ import pytest
 from tests.hostile_peer import HostilePeer, hostile_peer
 from tests.test_call import Party, connected_with_frames, party
 from ultrasound_consult.media.source_spec import open_source
+from ultrasound_consult.protocol.annotation import AnnotationKind
 from ultrasound_consult.protocol.channel import OPS_CHANNEL, POINTER_CHANNEL, SNAPSHOT_CHANNEL
 from ultrasound_consult.protocol.fields import encode_object
 from ultrasound_consult.protocol.snapshot import SnapshotHeader, chunk_snapshot
 from ultrasound_consult.record.bundle import ULTRASOUND
 from ultrasound_consult.record.session_bundle import SessionBundle
+from ultrasound_consult.session.collab import MAX_POINTS_PER_AUTHOR
 
 SOURCE = "synthetic:320x240@30"
 #: What the hostile traffic may add to the station's (this process's) memory.
@@ -270,3 +272,42 @@ async def test_the_source_file_name_never_leaves_the_station(
             leaked = [s for s in secrets if s in text]
             assert not leaked, f"{rec.name}/{name} holds {leaked}"
         assert json.loads((rec / "session.json").read_text())["source"] == label
+
+
+async def test_a_stroke_flood_and_preset_flips_are_bounded(signaling_url, invite, room):
+    async with (
+        party(signaling_url, invite("station"), "Clinic", open_source(SOURCE)) as st,
+        party(signaling_url, invite("expert"), "Dr Honest") as ex,
+        hostile_peer(signaling_url, room, "expert", invite("expert"), "Dr Hostile") as bad,
+    ):
+        await connected_with_frames(ex, 10)
+        await bad.channels_open(OPS_CHANNEL)
+        points = [[(i % 600) / 600, ((i // 600) % 600) / 600] for i in range(600)]
+        ops = []
+        for n in range(100):  # 60,000 points: past one author's budget
+            op = f"f-{n}"
+            ops.append(op)
+            bad.send(OPS_CHANNEL, {"type": "ann.add", "op": op, "seq": n + 1, "ann": {
+                "id": f"s{n}", "kind": "stroke", "points": points, "author": "x",
+                "color": "#ffcc00", "created_ms": 0}})  # fmt: skip
+        await bad.wait_for(lambda: all(bad.answers(op) for op in ops), 30, "every answer")
+        refused = [bad.answers(op)[0] for op in ops if not bad.answers(op)[0]["ok"]]
+        assert refused and "points" in refused[0]["reason"], refused[:1]
+        held = sum(len(a.points) for a in st.call.scene.annotations())
+        assert held <= MAX_POINTS_PER_AUTHOR
+        # The honest expert can still draw: the budget is per author.
+        mark = ex.call.add_annotation(AnnotationKind.MARK, ((0.5, 0.5),))
+        await ex.obs.wait_for(lambda: any(op == mark or ok for op, ok, *_ in ex.obs.acks))
+
+        assert await honest_fps(ex) >= 25.0
+
+        start = st.call.media.config.quality
+        flips = [p for p in ("diagnostic", "weak", "balanced", "weak", "diagnostic") if p != start]
+        for preset in flips:
+            bad.send(OPS_CHANNEL, {"type": "media.req", "keyframe": True, "preset": preset,
+                                   "by": "x"})  # fmt: skip
+        # An op after them: its answer means the station has read every flip before it.
+        bad.send(OPS_CHANNEL, {"type": "ann.remove", "op": "after", "seq": 101, "id": "s0"})
+        await bad.wait_for(lambda: bad.answers("after"), what="the marker op answered")
+        await st.obs.wait_for(lambda: st.obs.quality_changes, what="one preset change")
+        assert st.obs.quality_changes == [(flips[0], "Dr Hostile")], st.obs.quality_changes

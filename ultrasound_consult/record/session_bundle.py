@@ -9,6 +9,7 @@ becomes a sentence in :attr:`SessionBundle.problems` rather than an exception.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,9 +38,14 @@ from ultrasound_consult.record.player import (
     decode_check,
     index_video,
 )
+from ultrasound_consult.record.recorder import RESERVE_FILE
 from ultrasound_consult.record.timeline import Timeline
 
 logger = logging.getLogger(__name__)
+
+#: A recording whose files have not changed for this long is not being written (the
+#: recorder logs its progress every second).
+STALE_S = 30.0
 
 
 @dataclass
@@ -88,6 +94,7 @@ class SessionBundle:
         except OSError as exc:
             problems.append(f"{EVENTS_FILE} cannot be read ({exc.strerror})")
         bundle = cls(folder, info, events, problems, log)
+        bundle._remove_stale_reserve()
         if info.status == "recording":
             problems.append(
                 "the recording did not end cleanly (the app or computer stopped while "
@@ -96,6 +103,22 @@ class SessionBundle:
         elif info.status == "failed":
             problems.append(f"the recording stopped early: {info.stop_reason}")
         return bundle
+
+    def _remove_stale_reserve(self) -> None:
+        """The recorder holds a small ``.reserve`` file (room for its last lines on a full
+        disk) and deletes it when it stops; a crash leaves it behind. Once nothing has
+        been written for :data:`STALE_S`, it is the crash's, and goes."""
+        reserve = self.folder / RESERVE_FILE
+        if not reserve.exists():
+            return
+        written = [self.folder / n for n in (EVENTS_FILE, SESSION_FILE)]
+        newest = max((p.stat().st_mtime for p in written if p.exists()), default=0.0)
+        if self.info.status != "recording" or time.time() - newest > STALE_S:
+            try:
+                reserve.unlink()
+                logger.info("removed %s left by a recording that stopped abruptly", reserve)
+            except OSError:
+                pass  # a read-only copy: harmless, and not ours to change
 
     # --- video ---------------------------------------------------------------------------
 

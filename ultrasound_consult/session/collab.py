@@ -92,6 +92,10 @@ POINTER_HZ = 60.0
 #: Snapshots kept for the snapshot panel, and the memory their pixels may take.
 SNAPSHOTS_KEPT = 12
 SNAPSHOT_BYTES_KEPT = 48 * 1024 * 1024
+#: Points of drawing one author, and the whole call, may hold at the station: each is
+#: kept, recorded and re-sent to every viewer (at most about 1 MB of events per author).
+MAX_POINTS_PER_AUTHOR = 50_000
+MAX_POINTS_PER_CALL = 150_000
 #: Cues (with their outcome) sent to a viewer that (re)connects.
 CUES_RESENT = 20
 
@@ -175,14 +179,16 @@ class Collaboration:
         media_ts: float | None = None,
     ) -> str:
         """Draw an annotation for everyone; returns its id. Raises :class:`CallError`."""
+        seen_ts = media_ts if media_ts is not None else self.call.last_remote_media_ts
         try:
+            # Rounded as the wire rounds them, so every side holds the very same annotation.
             ann = Annotation(
                 id=f"a-{self._prefix()}-{next(self._ids)}",
                 kind=kind,
-                points=tuple(_clamp(p) for p in points),
+                points=tuple((round(x, 5), round(y, 5)) for x, y in map(_clamp, points)),
                 author=self.call.author,
                 color=color,
-                media_ts=media_ts if media_ts is not None else self.call.last_remote_media_ts,
+                media_ts=None if seen_ts is None else round(seen_ts, 6),
                 created_ms=_now_ms(),
                 lifetime_s=lifetime_s,
                 label=label,
@@ -734,6 +740,11 @@ class Collaboration:
             self._publish_cues(changes)
             reply(Ack(op.op))
             return
+        refusal = self._over_drawing_budget(op, _name_of(peer))
+        if refusal is not None:
+            reply(Ack(op.op, ok=False, reason=refusal))
+            self.stats.rejected += 1
+            return
         try:
             if self.scene.apply(op):
                 self._record(op, peer.name)
@@ -744,6 +755,28 @@ class Collaboration:
             self.stats.rejected += 1
             return
         reply(Ack(op.op))
+
+    def _over_drawing_budget(self, op: ViewerOp, name: str) -> str | None:
+        """Why ``op`` would take the drawing past its author's or the call's point budget
+        (each point is kept, recorded and sent to every viewer); None if it fits."""
+        if isinstance(op, AnnotationAdd):
+            adding = len(op.ann.points)
+        elif isinstance(op, AnnotationExtend | AnnotationUpdate):
+            adding = len(op.points or ())
+        else:
+            return None
+        if adding == 0 or self.scene.seen(op.op):
+            return None
+        annotations = self.scene.annotations()
+        mine = sum(len(a.points) for a in annotations if a.author == name)
+        if mine + adding > MAX_POINTS_PER_AUTHOR:
+            return (
+                f"your drawings already hold {mine} points, the most one person may have is "
+                f"{MAX_POINTS_PER_AUTHOR}; clear some first"
+            )
+        if sum(len(a.points) for a in annotations) + adding > MAX_POINTS_PER_CALL:
+            return f"the drawings of this call hold {MAX_POINTS_PER_CALL} points; clear some first"
+        return None
 
     def _broadcast(self, msg: ChannelMessage, *, but: str | None = None) -> None:
         """To every viewer (but one): data channel, or the server if it is down."""
