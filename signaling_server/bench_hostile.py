@@ -70,6 +70,8 @@ class Tally:
     join_ms: list[float] = field(default_factory=list)
     join_errors: Counter[str] = field(default_factory=Counter)
     rss_samples: list[float] = field(default_factory=list)
+    #: What the server answered: error codes, and pongs.
+    answers: Counter[str] = field(default_factory=Counter)
 
 
 async def hostile_connection(url: str, kinds: list[str], flood: bool, tally: Tally) -> None:
@@ -82,7 +84,7 @@ async def hostile_connection(url: str, kinds: list[str], flood: bool, tally: Tal
         tally.refused_connections[type(exc).__name__] += 1
         return
     pong = asyncio.Event()
-    reader = asyncio.create_task(_drain(ws, pong))
+    reader = asyncio.create_task(_drain(ws, pong, tally))
     try:
         if flood:
             for _ in range(FLOOD):
@@ -108,11 +110,15 @@ async def hostile_connection(url: str, kinds: list[str], flood: bool, tally: Tal
         tally.closes[str(code)] += 1
 
 
-async def _drain(ws: ClientConnection, pong: asyncio.Event) -> None:
+async def _drain(ws: ClientConnection, pong: asyncio.Event, tally: Tally) -> None:
     with contextlib.suppress(ConnectionClosed):
         async for text in ws:
-            if isinstance(text, str) and '"pong"' in text:
+            msg = json.loads(text)
+            if msg.get("type") == "pong":
+                tally.answers["pong"] += 1
                 pong.set()
+            else:
+                tally.answers[f"{msg.get('type')}:{msg.get('code', '')}"] += 1
     pong.set()  # closed by the server: nothing more will be answered
 
 
@@ -203,6 +209,7 @@ async def attack(url: str, signer: InviteSigner, messages: int, per_connection: 
         "messages_per_s": round(tally.sent / attack_s, 1) if attack_s else None,
         "by_kind": dict(sorted(tally.by_kind.items())),
         "closes_by_code": dict(sorted(tally.closes.items())),
+        "answers": dict(sorted(tally.answers.items())),
         "refused_connections": dict(tally.refused_connections),
         "server_rss_mb": {
             "before": rss_before,
