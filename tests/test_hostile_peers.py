@@ -145,7 +145,9 @@ async def test_a_hostile_expert_is_refused_every_time_and_the_consult_goes_on(
     assert report["ok"], report["problems"]
 
 
-async def test_a_hostile_observer_is_refused_every_time(signaling_url, invite, room):
+async def test_a_hostile_observer_is_refused_every_time(
+    signaling_url, invite, room, tmp_path, bombs
+):
     async with (
         party(signaling_url, invite("station"), "Clinic", open_source(SOURCE)) as st,
         party(signaling_url, invite("expert"), "Dr Honest") as ex,
@@ -153,6 +155,14 @@ async def test_a_hostile_observer_is_refused_every_time(signaling_url, invite, r
     ):
         await connected_with_frames(ex, 10)
         await bad.channels_open()
+        st.call.start_recording(tmp_path / "rec")
+        await st.obs.wait_for(lambda: st.obs.recorders, what="recording on")
+        rss_before, frames_before = rss_mb(), recorded_frames(st)
+        # Bad text and a bomb: refused whoever sends them, the role before anything else.
+        bad.send(OPS_CHANNEL, r'{"type":"cue.cancel","op":"o-0","seq":1,"id":"c\ud800"}')
+        assert "id" in await bad.refusal("o-0")
+        send_snapshot(bad, snapshot_blob("o-bomb", bombs["jpeg"], 8192, 8192))
+        assert "observer" in await bad.refusal("o-bomb")
         bad.send(
             OPS_CHANNEL,
             {
@@ -174,6 +184,9 @@ async def test_a_hostile_observer_is_refused_every_time(signaling_url, invite, r
         assert "observer" in await bad.refusal("o-snap")
         assert not st.obs.snapshots and not st.call.scene.annotations()
         assert await honest_fps(ex) >= 25.0
+        assert rss_mb() - rss_before < RSS_BOUND_MB
+        assert recorded_frames(st) > frames_before, "the recording goes on"
+        await st.call.stop_recording()
 
 
 async def test_a_hostile_expert_cannot_speak_for_another(signaling_url, invite, room, tmp_path):
