@@ -19,6 +19,8 @@ from dataclasses import fields
 from pathlib import Path
 
 from signaling_server.config import ConfigError, ServerSettings, default_secret_file, read_secret
+from signaling_server.guard import connection_budget, fds_needed, raise_fd_limit
+from signaling_server.logfilter import configure_logging
 from signaling_server.tokens import InviteSigner
 from ultrasound_consult import __version__
 from ultrasound_consult.protocol.invite import join_link
@@ -71,7 +73,30 @@ def serve_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-experts", type=int, help="experts and trainers per room (default 4)")
     p.add_argument("--max-observers", type=int, help="observers per room (default 16)")
     p.add_argument(
-        "--max-connections", type=int, help="open connections per process (default 20000)"
+        "--max-connections",
+        type=int,
+        help="open connections per process (default 20000, less if the open-file limit "
+        "is lower: headroom is kept)",
+    )
+    p.add_argument(
+        "--max-connections-per-address",
+        type=int,
+        help="open connections one client address may hold (default 200; 0: no limit)",
+    )
+    p.add_argument(
+        "--max-handshakes-per-address",
+        type=int,
+        help="connections one address may have still opening (default 50; 0: no limit)",
+    )
+    p.add_argument(
+        "--metrics",
+        choices=["loopback", "open", "token"],
+        help="who may read /metrics: this host only (default), anyone, or with a token",
+    )
+    p.add_argument(
+        "--metrics-token-file",
+        type=Path,
+        help="with --metrics token: a file holding the token (Authorization: Bearer TOKEN)",
     )
     p.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -108,17 +133,25 @@ def settings_from(args: argparse.Namespace) -> ServerSettings:
     return ServerSettings(**values)
 
 
-def raise_fd_limit() -> None:
-    """Many connections need many file descriptors; take what the system allows."""
-    try:
-        import resource
-
-        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-        target = hard if hard != resource.RLIM_INFINITY else 1 << 20
-        if soft < target:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-    except (ImportError, ValueError, OSError):
-        pass
+def fit_to_fd_limit(settings: ServerSettings) -> None:
+    """Raise the open-file limit, and keep ``max_connections`` with headroom below it:
+    at the limit itself ``accept`` fails (EMFILE) and no 503 can be sent."""
+    fd_limit = raise_fd_limit()
+    budget = connection_budget(fd_limit)
+    if settings.max_connections > budget:
+        logging.getLogger("signaling_server").warning(
+            "the open-file limit (%d) leaves room for %d connections, not %d: using %d. "
+            "For %d, raise it to %d (systemd: LimitNOFILE=%d; shell: ulimit -n %d)",
+            fd_limit,
+            budget,
+            settings.max_connections,
+            budget,
+            settings.max_connections,
+            fds_needed(settings.max_connections),
+            fds_needed(settings.max_connections),
+            fds_needed(settings.max_connections),
+        )
+        settings.max_connections = budget
 
 
 async def run(settings: ServerSettings, secret: bytes) -> None:
@@ -158,17 +191,14 @@ def serve(argv: list[str]) -> int:
     try:
         settings = settings_from(args)
         settings.check()
-        logging.basicConfig(
-            level=settings.log_level,
-            stream=sys.stderr,
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        )
+        configure_logging(settings.log_level, sys.stderr)
         secret = read_secret(settings.secret_file, create=True)
         settings.turn_config()
+        settings.metrics_token()
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    raise_fd_limit()
+    fit_to_fd_limit(settings)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run(settings, secret))
     return 0

@@ -4,6 +4,7 @@
     python -m signaling_server.bench --clients 2000 --rooms 1000 --rate 200 --json
     python -m signaling_server.bench --clients 2000 --rooms 1000 --processes 2 \
         --redis redis://127.0.0.1:6379/0 --json
+    python -m signaling_server.bench --hostile --messages 100000 --json
 
 Starts the server process(es) itself (or uses ``--url`` with ``--secret-file``). Each
 room gets a station and the rest of its clients as experts; with several processes
@@ -299,16 +300,34 @@ def main() -> None:
         default=0.0,
         help="joins started per second (0: as fast as --concurrency allows)",
     )
+    parser.add_argument(
+        "--hostile",
+        action="store_true",
+        help="instead: a hostile flood (--messages) while valid clients keep joining",
+    )
+    parser.add_argument("--messages", type=int, default=100_000, help="with --hostile")
+    parser.add_argument(
+        "--per-connection", type=int, default=19, help="with --hostile: messages per connection"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON (the only output format)")
     args = parser.parse_args()
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    if args.hostile:
+        from signaling_server.bench_hostile import run_hostile
+
+        url = args.url[0] if args.url else None
+        result = run_hostile(
+            args.messages, args.per_connection, min(args.concurrency, 50), url, args.secret_file
+        )
+        print(json.dumps(asyncio.run(result)))
+        return
     if args.processes > 1 and not args.redis and not args.url:
         parser.error("several processes need --redis to act as one")
     if args.url and not args.secret_file:
         parser.error("--url needs --secret-file to mint invites")
     if args.rooms > args.clients:
         parser.error("need at least one client per room")
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     print(json.dumps(asyncio.run(run(args))))
 
 

@@ -76,6 +76,14 @@ class ServerSettings:
     max_experts: int = Limits.max_experts
     max_observers: int = Limits.max_observers
     max_connections: int = 20_000
+    #: Open sockets one client address may hold, and of those still in their opening
+    #: handshake (slowloris); 0 for no limit. A clinic behind one NAT address needs a few.
+    max_connections_per_address: int = 200
+    max_handshakes_per_address: int = 50
+    #: Who may read /metrics: "loopback" (this host only), "open" (anyone who reaches
+    #: the port), or "token" (anyone presenting metrics_token_file's token).
+    metrics: str = "loopback"
+    metrics_token_file: Path | None = None
     log_level: str = "INFO"
 
     @classmethod
@@ -88,7 +96,7 @@ class ServerSettings:
         unknown = set(data) - known
         if unknown:
             raise ConfigError(f"{path}: unknown settings {sorted(unknown)}; known: {sorted(known)}")
-        for key in ("secret_file", "tls_cert", "tls_key", "turn_secret_file"):
+        for key in ("secret_file", "tls_cert", "tls_key", "turn_secret_file", "metrics_token_file"):
             if data.get(key):
                 data[key] = Path(data[key])
         return data
@@ -100,6 +108,17 @@ class ServerSettings:
             max_experts=self.max_experts,
             max_observers=self.max_observers,
         )
+
+    def metrics_token(self) -> str | None:
+        if self.metrics != "token" or self.metrics_token_file is None:
+            return None
+        try:
+            token = self.metrics_token_file.read_text().strip()
+        except OSError as exc:
+            raise ConfigError(f"cannot read the metrics token: {exc}") from None
+        if len(token) < 16:
+            raise ConfigError(f"{self.metrics_token_file}: the token must be 16 characters or more")
+        return token
 
     def turn_config(self) -> TurnConfig | None:
         if not self.turn:
@@ -113,6 +132,14 @@ class ServerSettings:
         return TurnConfig(urls=tuple(self.turn), secret=secret, ttl_s=self.turn_ttl_s)
 
     def check(self) -> None:
+        if self.metrics not in ("loopback", "open", "token"):
+            raise ConfigError("metrics must be loopback, open or token")
+        if self.metrics == "token" and self.metrics_token_file is None:
+            raise ConfigError("--metrics token needs --metrics-token-file")
+        limits = ("max_connections", "max_connections_per_address", "max_handshakes_per_address")
+        for name in limits:
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must be 0 or more")
         if (self.tls_cert is None) != (self.tls_key is None):
             raise ConfigError("TLS needs both --tls-cert and --tls-key")
         for url in [*self.stun, *self.turn]:

@@ -131,8 +131,12 @@ class InviteSignerLike(Protocol):
     def verify(
         self, token: str, *, room: str, role: Role, now: float, allow_expired: bool = False
     ) -> object: ...
-    def resume_key(self, room: str, peer_id: str, role: Role, *, now: float) -> str: ...
-    def resume_ok(self, room: str, peer_id: str, role: Role, key: str, *, now: float) -> bool: ...
+    def resume_key(
+        self, room: str, peer_id: str, role: Role, *, now: float, name: str = ""
+    ) -> str: ...
+    def resume_ok(
+        self, room: str, peer_id: str, role: Role, key: str, *, now: float, name: str = ""
+    ) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -325,7 +329,9 @@ class SignalingCore:
             role=claim.peer.role,
             peers=result.members,
             ice_servers=self._ice_servers(claim.peer.id, now),
-            resume_key=self.signer.resume_key(claim.room, claim.peer.id, claim.peer.role, now=now),
+            resume_key=self.signer.resume_key(
+                claim.room, claim.peer.id, claim.peer.role, now=now, name=claim.peer.name
+            ),
         )
         return [
             Send(conn.id, encode_server(welcome)),
@@ -375,8 +381,10 @@ class SignalingCore:
             raise ProtocolError(ErrorCode.ALREADY_JOINED, "already in a room")
         if not msg.token:
             raise ProtocolError(ErrorCode.UNAUTHORIZED, "joining needs an invite code; ask for one")
+        # The key binds the name of the first admission: with another name it is refused
+        # (and the join goes ahead as a new peer), so a replayed key cannot rename a peer.
         resuming = msg.resume is not None and self.signer.resume_ok(
-            msg.room, msg.resume.peer_id, msg.role, msg.resume.key, now=now
+            msg.room, msg.resume.peer_id, msg.role, msg.resume.key, now=now, name=msg.name
         )
         if msg.resume is not None and not resuming:
             self.rejects["resume_refused"] += 1  # join afresh under a new id instead

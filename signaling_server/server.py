@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
+import ipaddress
 import logging
 import ssl
 import time
@@ -32,6 +34,8 @@ from signaling_server.core import (
     SignalingCore,
 )
 from signaling_server.directory import Directory, InMemoryDirectory
+from signaling_server.guard import ConnectionGuard, guarded_connection
+from signaling_server.logfilter import flush_repeats
 from signaling_server.metrics import render_metrics
 from signaling_server.tokens import InviteSigner, turn_credentials
 from ultrasound_consult.protocol.signaling import MAX_SIGNAL_BYTES, IceServer
@@ -71,7 +75,12 @@ class _Outbox:
             while True:
                 effect = await self.queue.get()
                 if isinstance(effect, Send):
-                    await self.ws.send(effect.text)
+                    try:
+                        await self.ws.send(effect.text)
+                    except UnicodeEncodeError:
+                        # The decoders refuse such text; should one slip through, it
+                        # costs this one frame, not every later frame of the connection.
+                        logger.error("dropped a frame that is not UTF-8 text")
                 else:
                     await self.ws.close(effect.code, effect.reason)
                     return
@@ -83,10 +92,17 @@ class SignalingServer:
         self.settings = settings
         self.signer = InviteSigner(secret)
         self._turn = settings.turn_config()
+        self._metrics_token = settings.metrics_token()
         self.core = SignalingCore(
             self.signer, limits=settings.limits(), ice_servers=self._ice_servers
         )
         self.directory: Directory = InMemoryDirectory(self.core.limits, self._deliver, self._kick)
+        self.guard = ConnectionGuard(
+            max_connections=settings.max_connections,
+            per_address=settings.max_connections_per_address,
+            handshakes_per_address=settings.max_handshakes_per_address,
+            refused=self.core.rejects,
+        )
         self._outboxes: dict[ConnId, _Outbox] = {}
         self._closing: set[asyncio.Task[None]] = set()
         self._server: Server | None = None
@@ -137,6 +153,7 @@ class SignalingServer:
             ping_interval=20,
             ping_timeout=20,
             compression=COMPRESSION,
+            create_connection=guarded_connection(self.guard),
         )
         self._ticker = asyncio.create_task(self._tick_forever(), name="signaling-tick")
 
@@ -154,6 +171,9 @@ class SignalingServer:
         if request.path == "/healthz":
             return connection.respond(HTTPStatus.OK, "ok\n")
         if request.path == "/metrics":
+            if not self._metrics_allowed(connection, request):
+                self.core.rejects["metrics_refused"] += 1
+                return connection.respond(HTTPStatus.FORBIDDEN, "metrics are not public here\n")
             body = render_metrics(self)
             return Response(
                 HTTPStatus.OK.value,
@@ -170,9 +190,30 @@ class SignalingServer:
             )
         return None
 
+    def _metrics_allowed(self, connection: ServerConnection, request: Request) -> bool:
+        mode = self.settings.metrics
+        if mode == "open":
+            return True
+        if mode == "token":
+            given = request.headers.get("Authorization", "")
+            expected = f"Bearer {self._metrics_token}"
+            return hmac.compare_digest(given.encode(), expected.encode())
+        address = connection.remote_address
+        host = address[0] if isinstance(address, tuple) and address else ""
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        return ip.is_loopback
+
     # --- connections -----------------------------------------------------------
 
     async def _handle(self, ws: ServerConnection) -> None:
+        mark_established = getattr(ws, "mark_established", None)
+        if mark_established is not None:
+            mark_established()
         self.active_handlers += 1
         try:
             await self._serve(ws)
@@ -250,5 +291,6 @@ class SignalingServer:
             await asyncio.sleep(TICK_S)
             try:
                 await self._perform(self.core.tick(time.time()))
+                flush_repeats()
             except Exception:
                 logger.exception("housekeeping failed")

@@ -76,12 +76,16 @@ class InviteSigner:
             )
         return invite
 
-    def resume_key(self, room: str, peer_id: str, role: Role, *, now: float) -> str:
-        """A key to come back as ``peer_id`` within :data:`RESUME_VALID_S`."""
+    def resume_key(self, room: str, peer_id: str, role: Role, *, now: float, name: str = "") -> str:
+        """A key to come back as ``peer_id`` within :data:`RESUME_VALID_S`, under the
+        name it was first admitted with (a replayed key cannot bring a new name)."""
         expires_min = math.ceil((now + RESUME_VALID_S) / 60)
-        return f"{b32encode(expires_min, 7)}.{self._resume_mac(room, peer_id, role, expires_min)}"
+        mac = self._resume_mac(room, peer_id, role, expires_min, name)
+        return f"{b32encode(expires_min, 7)}.{mac}"
 
-    def resume_ok(self, room: str, peer_id: str, role: Role, key: str, *, now: float) -> bool:
+    def resume_ok(
+        self, room: str, peer_id: str, role: Role, key: str, *, now: float, name: str = ""
+    ) -> bool:
         expiry, _, mac = key.partition(".")
         try:
             expires_min = b32decode(expiry)
@@ -90,15 +94,18 @@ class InviteSigner:
             return False
         if now >= expires_min * 60:
             return False
-        return hmac.compare_digest(self._resume_mac(room, peer_id, role, expires_min), mac)
+        return hmac.compare_digest(self._resume_mac(room, peer_id, role, expires_min, name), mac)
 
-    def _resume_mac(self, room: str, peer_id: str, role: Role, expires_min: int) -> str:
+    def _resume_mac(
+        self, room: str, peer_id: str, role: Role, expires_min: int, name: str = ""
+    ) -> str:
         parts = (
-            b"uc-resume-v1",
+            b"uc-resume-v2",
             room.encode(),
             peer_id.encode(),
             role.value.encode(),
             str(expires_min).encode(),
+            name.encode("utf-8"),
         )
         return _mac(self._secret, b"\0".join(parts))
 

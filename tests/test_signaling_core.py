@@ -281,6 +281,33 @@ async def test_resume_with_a_bad_key_joins_afresh_and_resume_outlives_the_invite
     assert stranger["code"] == "token_expired"
 
 
+async def test_a_replayed_resume_key_cannot_bring_a_new_name():
+    """The key binds the name of the first admission: replayed with another name from a
+    second connection, it is refused (a fresh join, a new id) and takes nobody over."""
+    h = Harness()
+    a, victim, thief = h.connect(), h.connect(), h.connect()
+    await h.join(a, "r", "station")
+    first = await h.join(victim, "r", "expert", "Dr Honest")
+    h.inbox(a)
+    stolen = await h.join(
+        thief, "r", "expert", "Dr Mallory", resume=Resume(first["peer_id"], first["resume_key"])
+    )
+    assert stolen["type"] == "welcome" and stolen["peer_id"] != first["peer_id"]
+    assert not any(m[0] == "close" for m in h.inbox(victim) if isinstance(m, tuple))
+    joined = h.inbox(a)[-1]
+    assert joined["type"] == "peer_joined" and joined["peer"]["name"] == "Dr Mallory"
+    assert h.core.rejects["resume_refused"] == 1
+    # The same key with the same name still brings the peer back (a reconnect).
+    back = await h.join(
+        h.connect(),
+        "r",
+        "expert",
+        "Dr Honest",
+        resume=Resume(first["peer_id"], first["resume_key"]),
+    )
+    assert back["peer_id"] == first["peer_id"]
+
+
 async def test_unsupported_version_gets_an_error_and_a_close():
     h = Harness()
     a = h.connect()

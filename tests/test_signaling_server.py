@@ -25,10 +25,7 @@ from websockets.exceptions import InvalidStatus
 from signaling_server.config import ServerSettings
 from signaling_server.process import SignalingServerProcess
 from signaling_server.server import SignalingServer
-
-
-def http_url(ws_url: str, path: str) -> str:
-    return ws_url.replace("ws://", "http://").rstrip("/") + path
+from tests.support.signaling import http_url, joined
 
 
 def metrics(url: str) -> dict[str, float]:
@@ -41,18 +38,6 @@ def metrics(url: str) -> dict[str, float]:
             name, value = line.rsplit(" ", 1)
             values[name] = float(value)
     return values
-
-
-async def joined(url: str, room: str, role: str, code: str, name: str = "", **kw):
-    ws = await connect(url, **kw)
-    await ws.send(
-        json.dumps(
-            {"type": "join", "v": 1, "room": room, "role": role, "name": name, "token": code}
-        )
-    )
-    welcome = json.loads(await asyncio.wait_for(ws.recv(), 5))
-    assert welcome["type"] == "welcome", welcome
-    return ws, welcome
 
 
 def test_first_stdout_line_is_the_listening_url(tmp_path):

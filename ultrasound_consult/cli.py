@@ -238,6 +238,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _private_by_default() -> None:
+    """Settings, masks, logs and recordings are owner-only (they hold invite codes and
+    clinical data); files an older version left readable are fixed here."""
+    from ultrasound_consult.logs import LOG_NAME, log_dir, quiet_libraries
+    from ultrasound_consult.media.mask_store import config_dir
+    from ultrasound_consult.private_files import private_umask, tighten
+
+    private_umask()
+    quiet_libraries()
+    tighten(config_dir(), ("settings.ini", "masks.json"))
+    tighten(log_dir(), (LOG_NAME, *(f"{LOG_NAME}.{i}" for i in range(1, 4))))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -245,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    _private_by_default()
     if args.reset_settings:
         from ultrasound_consult.ui.settings import reset_settings
 

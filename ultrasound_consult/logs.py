@@ -16,6 +16,8 @@ import re
 import sys
 from pathlib import Path
 
+from ultrasound_consult.private_files import make_private, private_dir
+
 LOG_NAME = "ultrasound-consult.log"
 MAX_BYTES = 2_000_000
 BACKUPS = 3
@@ -51,6 +53,17 @@ def log_dir() -> Path:
 
 _handler: logging.Handler | None = None
 
+#: Loggers of libraries that print secrets at DEBUG (websockets: every frame, invite
+#: codes and keys with them): never below INFO, whatever the program's level.
+CHATTY = ("websockets", "websockets.client", "websockets.server")
+
+
+def quiet_libraries() -> None:
+    for name in CHATTY:
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < logging.INFO:
+            logger.setLevel(logging.INFO)
+
 
 def log_file() -> Path:
     return log_dir() / LOG_NAME
@@ -63,10 +76,11 @@ def start_file_log(level: int = logging.INFO) -> Path | None:
     if _handler is not None:
         return path
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         handler = logging.handlers.RotatingFileHandler(
             path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
         )
+        make_private(path)
     except OSError as exc:
         logging.getLogger(__name__).warning("no log file (%s): logging to the console only", exc)
         return None

@@ -561,6 +561,8 @@ def rejected_op(data: str | bytes) -> tuple[str, int] | None:
     or a message that is not an operation (answering an ``ack`` could loop).
     ``seq`` is 0 when missing or not a positive integer.
     """
+    if not isinstance(data, str) or len(data) > MAX_CHANNEL_BYTES:
+        return None
     try:
         obj = json.loads(data)
     except (ValueError, RecursionError):
@@ -581,7 +583,11 @@ def rejected_op(data: str | bytes) -> tuple[str, int] | None:
 
 def encode_channel(msg: ChannelMessage) -> str:
     text = encode_object(msg.to_wire())
-    if len(text.encode("utf-8")) > MAX_CHANNEL_BYTES:
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise bad(f"{msg.TYPE} holds a lone UTF-16 surrogate, which is not text") from None
+    if size > MAX_CHANNEL_BYTES:
         raise ProtocolError(
             ErrorCode.MESSAGE_TOO_LARGE, f"{msg.TYPE} is larger than {MAX_CHANNEL_BYTES} bytes"
         )

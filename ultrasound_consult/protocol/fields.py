@@ -19,6 +19,19 @@ E = TypeVar("E", bound=StrEnum)
 
 _ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 _COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+#: Text that has no business in a message: UTF-16 surrogates (they cannot be encoded as
+#: UTF-8, so re-sending such a string fails for every receiver) and Unicode
+#: non-characters (reserved for a program's internal use, never for interchange).
+_NOT_TEXT_RE = re.compile(
+    r"[\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
+    + "".join(rf"\U{p:04x}fffe\U{p:04x}ffff" for p in range(1, 17))
+    + "]"
+)
+#: A JSON ``\uD800``-``\uDFFF`` escape: the only way a surrogate reaches a decoded object
+#: from a UTF-8 wire, so objects without one need no walk.
+_SURROGATE_ESCAPE_RE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+#: Objects and lists nested deeper than this are refused (the wire formats need 4).
+MAX_DEPTH = 16
 
 
 def bad(reason: str) -> ProtocolError:
@@ -37,12 +50,16 @@ def decode_object(data: str | bytes, *, max_bytes: int) -> dict[str, Any]:
             ErrorCode.MESSAGE_TOO_LARGE,
             f"message of {len(data)} characters exceeds the limit of {max_bytes} bytes",
         )
-    if len(data.encode("utf-8", "surrogatepass")) > max_bytes:
+    try:
+        size = len(data.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise bad("message holds a lone UTF-16 surrogate, which is not text") from None
+    if size > max_bytes:
         raise ProtocolError(
             ErrorCode.MESSAGE_TOO_LARGE, f"message exceeds the limit of {max_bytes} bytes"
         )
     try:
-        obj = json.loads(data, parse_constant=_reject_constant)
+        obj = json.loads(data, parse_constant=_reject_constant, parse_int=_parse_int)
     except ProtocolError:
         raise
     except (ValueError, RecursionError) as exc:
@@ -51,7 +68,46 @@ def decode_object(data: str | bytes, *, max_bytes: int) -> dict[str, Any]:
         raise ProtocolError(
             ErrorCode.BAD_MESSAGE, f"expected a JSON object, got {type(obj).__name__}"
         )
+    if _SURROGATE_ESCAPE_RE.search(data):
+        check_text_tree(obj)
     return obj
+
+
+def _parse_int(text: str) -> int:
+    # Python refuses ints over 4,300 digits with a ValueError; no field needs more than 20.
+    if len(text.lstrip("-")) > 20:
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, "an integer in the message has too many digits")
+    return int(text)
+
+
+def check_text_tree(obj: Any, where: str = "") -> None:
+    """Refuse an object holding, anywhere (keys included), a string that is not UTF-8 text,
+    or nested deeper than :data:`MAX_DEPTH`. Iterative: depth cannot exhaust the stack."""
+    stack: list[tuple[Any, str, int]] = [(obj, where, 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if isinstance(value, str):
+            check_text(value, path)
+        elif isinstance(value, dict | list):
+            if depth >= MAX_DEPTH:
+                raise bad(f"'{path}' is nested more than {MAX_DEPTH} levels deep")
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                if isinstance(key, str):
+                    check_text(key, f"a key of {path or 'the message'}")
+                    name = f"{path}.{key}" if path else key
+                else:
+                    name = f"{path}[{key}]"
+                stack.append((item, name[:80], depth + 1))
+
+
+def check_text(value: str, name: str) -> str:
+    """``value`` if it is UTF-8-encodable text without non-characters, else a refusal."""
+    found = _NOT_TEXT_RE.search(value)
+    if found is not None:
+        kind = "UTF-16 surrogate" if 0xD800 <= ord(found.group()) <= 0xDFFF else "non-character"
+        raise bad(f"'{name}' holds U+{ord(found.group()):04X}, a {kind}, which is not text")
+    return value
 
 
 def _reject_constant(name: str) -> Any:
@@ -79,7 +135,7 @@ def req_str(
         raise bad(f"'{key}' must not be empty")
     if len(value) > max_len:
         raise bad(f"'{key}' is longer than {max_len} characters")
-    return value
+    return check_text(value, key)
 
 
 def opt_str(

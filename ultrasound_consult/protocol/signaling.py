@@ -27,6 +27,8 @@ from typing import Any, ClassVar
 from ultrasound_consult.protocol.errors import ErrorCode, ProtocolError
 from ultrasound_consult.protocol.fields import (
     bad,
+    check_text,
+    check_text_tree,
     decode_object,
     encode_object,
     message_type,
@@ -116,6 +118,8 @@ class IceServer:
         urls = req_list(obj, "urls", max_len=8)
         if not urls or not all(isinstance(u, str) and 0 < len(u) <= 256 for u in urls):
             raise bad("'urls' must be a non-empty list of STUN/TURN URLs")
+        for url in urls:
+            check_text(url, "urls")
         return cls(
             urls=tuple(urls),
             username=opt_str(obj, "username"),
@@ -270,7 +274,9 @@ class App:
         kind = data.get("type")
         if not isinstance(kind, str) or not kind:
             raise bad("'data.type' must be a non-empty string")
-        if len(encode_object(data).encode()) > MAX_APP_BYTES:
+        # Relayed as it is: the server checks its text so no receiver gets what it refuses.
+        check_text_tree(data, "data")
+        if len(encode_object(data).encode("utf-8", "surrogatepass")) > MAX_APP_BYTES:
             raise ProtocolError(
                 ErrorCode.MESSAGE_TOO_LARGE, f"'data' is over {MAX_APP_BYTES} bytes"
             )

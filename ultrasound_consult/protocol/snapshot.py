@@ -13,6 +13,7 @@ cannot make the station hold more than a few megabytes.
 
 from __future__ import annotations
 
+import json
 import os
 import struct
 from dataclasses import dataclass, field
@@ -46,7 +47,10 @@ MAX_SNAPSHOT_ANNOTATIONS = 200
 #: Transfers one peer may have half-done at once, and how long one may take.
 MAX_OPEN_TRANSFERS = 3
 TRANSFER_TIMEOUT_S = 30.0
-FORMATS = ("jpeg", "png")
+#: The app sends JPEG only (8-bit, grey or colour); nothing else is decoded.
+FORMATS = ("jpeg",)
+#: The largest snapshot a station decodes when it does not know its stream's size.
+MAX_SNAPSHOT_SIDE = 4096
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,16 @@ def unpack_snapshot(blob: bytes) -> tuple[SnapshotHeader, bytes]:
     return header, image
 
 
+def peek_snapshot_id(blob: bytes) -> str | None:
+    """The id in a snapshot's header even if the rest is refused, to answer its sender."""
+    try:
+        (n,) = struct.unpack(">I", blob[:4])
+        obj = json.loads(blob[4 : 4 + min(n, MAX_HEADER_BYTES)].decode("utf-8"))
+        return req_id(obj, "id") if isinstance(obj, dict) else None
+    except (struct.error, ValueError, RecursionError, ProtocolError):
+        return None
+
+
 def chunk_snapshot(blob: bytes, transfer_id: bytes | None = None) -> list[bytes]:
     tid = transfer_id or os.urandom(8)
     parts = [blob[i : i + CHUNK_PAYLOAD] for i in range(0, len(blob), CHUNK_PAYLOAD)] or [b""]
@@ -188,3 +202,76 @@ class Reassembler:
     @property
     def in_flight(self) -> int:
         return len(self._open)
+
+
+_SOF_MARKERS = frozenset(
+    {*range(0xC0, 0xC4), *range(0xC5, 0xC8), *range(0xC9, 0xCC), 0xCD, 0xCE, 0xCF}
+)
+_STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
+
+
+@dataclass(frozen=True)
+class JpegInfo:
+    width: int
+    height: int
+    components: int
+    precision: int
+
+
+def jpeg_info(data: bytes) -> JpegInfo:
+    """The size of a JPEG read from its frame header, without decoding a pixel.
+
+    A decoder allocates what the header says; reading it first lets a receiver refuse a
+    decompression bomb (a small file claiming a huge picture) before any allocation.
+    """
+    if data[:3] != b"\xff\xd8\xff":
+        raise bad("the snapshot image is not a JPEG")
+    pos, end = 2, len(data)
+    while pos + 4 <= end:
+        if data[pos] != 0xFF:
+            raise bad("the snapshot JPEG is damaged")
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker in _STANDALONE:
+            pos += 2
+            continue
+        if marker in (0xD9, 0xDA):  # end of image / start of scan before any frame header
+            break
+        length = int.from_bytes(data[pos + 2 : pos + 4], "big")
+        if length < 2:
+            raise bad("the snapshot JPEG is damaged")
+        if marker in _SOF_MARKERS:
+            if pos + 10 > end:
+                break
+            precision = data[pos + 4]
+            height = int.from_bytes(data[pos + 5 : pos + 7], "big")
+            width = int.from_bytes(data[pos + 7 : pos + 9], "big")
+            return JpegInfo(width, height, data[pos + 9], precision)
+        pos += 2 + length
+    raise bad("the snapshot JPEG has no frame header")
+
+
+def check_snapshot_image(
+    header: SnapshotHeader, image: bytes, *, max_size: tuple[int, int] | None
+) -> None:
+    """Refuse, before decoding, an image that is not what the app sends or is too large.
+
+    ``max_size`` is the (width, height) of the stream the snapshot was taken from, when the
+    receiver knows it; otherwise :data:`MAX_SNAPSHOT_SIDE` bounds each side.
+    """
+    limit_w, limit_h = max_size or (MAX_SNAPSHOT_SIDE, MAX_SNAPSHOT_SIDE)
+    if header.width > limit_w or header.height > limit_h:
+        raise bad(
+            f"the snapshot is {header.width}x{header.height}, larger than the "
+            f"{limit_w}x{limit_h} picture it was taken from"
+        )
+    info = jpeg_info(image)
+    if (info.width, info.height) != (header.width, header.height):
+        raise bad(
+            f"the snapshot image is {info.width}x{info.height}, "
+            f"not the {header.width}x{header.height} its header says"
+        )
+    if info.precision != 8 or info.components not in (1, 3):
+        raise bad("the snapshot JPEG must be 8-bit grey or colour")

@@ -23,6 +23,9 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from ultrasound_consult.protocol.errors import ErrorCode, ProtocolError
+from ultrasound_consult.protocol.fields import check_text_tree
+
 SCHEMA_VERSION = 1
 SESSION_FILE = "session.json"
 EVENTS_FILE = "events.jsonl"
@@ -38,6 +41,54 @@ MAX_EVENT_LINE = 64 * 1024
 
 class BundleError(Exception):
     """The folder is not a readable bundle; the message says why and what to do."""
+
+
+#: A bundle's files are untrusted input (copied around, possibly damaged or forged):
+#: they are read with the limits of the wire decoders.
+MAX_SESSION_BYTES = 4 * 1024 * 1024
+MAX_EVENTS_BYTES = 512 * 1024 * 1024
+MAX_PARTICIPANTS = 1000
+
+
+def load_json(text: str, what: str) -> Any:
+    """Parse ``text`` as the wire decoders do: no NaN/Infinity, no 20+ digit integers,
+    at most :data:`MAX_DEPTH` levels, text only; a refusal is a :class:`BundleError`."""
+    try:
+        obj = json.loads(text, parse_constant=_no_constant, parse_int=_small_int)
+        check_text_tree(obj)
+    except ProtocolError as exc:
+        raise BundleError(f"{what}: {exc.reason}") from None
+    except RecursionError:
+        raise BundleError(f"{what}: nested too deeply") from None
+    except ValueError as exc:
+        raise BundleError(f"{what}: not JSON ({getattr(exc, 'msg', exc)})") from None
+    return obj
+
+
+def _no_constant(name: str) -> Any:
+    raise ProtocolError(ErrorCode.BAD_MESSAGE, f"{name} is not a number JSON allows")
+
+
+def _small_int(text: str) -> int:
+    if len(text.lstrip("-")) > 20:
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, "an integer has too many digits")
+    return int(text)
+
+
+def confined_file(folder: Path, name: Any) -> Path:
+    """``folder / name`` for a plain file name of the bundle; anything that could point
+    elsewhere (``../x``, ``/etc/x``, ``a/b``) is refused."""
+    if (
+        not isinstance(name, str)
+        or not name
+        or name in (".", "..")
+        or "/" in name
+        or "\\" in name
+        or "\0" in name
+        or Path(name).is_absolute()
+    ):
+        raise BundleError(f"{name!r} is not a file name inside the recording's folder")
+    return Path(folder) / name
 
 
 def video_file(track: str) -> str:
@@ -118,22 +169,101 @@ class SessionInfo:
                 f"{SCHEMA_VERSION}. Update ultrasound-consult to open it."
             )
         try:
-            known = {f.name for f in fields(cls)}
-            data = {k: v for k, v in obj.items() if k in known}
+            data = _typed(cls, obj, _SESSION_TYPES)
+            participants = _list(obj.get("participants", []), "participants")
+            tracks = _list(obj.get("tracks", []), "tracks")
+            if len(participants) > MAX_PARTICIPANTS or len(tracks) > len(TRACKS):
+                raise TypeError("too many participants or tracks")
             data["participants"] = [
-                Participant(**_known(Participant, p)) for p in obj.get("participants", [])
+                Participant(**_typed(Participant, p, _PARTICIPANT_TYPES)) for p in participants
             ]
-            data["tracks"] = [TrackInfo(**_known(TrackInfo, t)) for t in obj.get("tracks", [])]
+            data["tracks"] = [TrackInfo(**_typed(TrackInfo, t, _TRACK_TYPES)) for t in tracks]
+            for track in data["tracks"]:
+                if track.name not in TRACKS:
+                    raise TypeError(f"unknown track {track.name[:40]!r}")
+                confined_file(Path("."), track.file)
             return cls(**data)
         except (TypeError, AttributeError) as exc:
             raise BundleError(f"session.json is malformed: {exc}") from None
+        except BundleError as exc:
+            raise BundleError(f"session.json is malformed: {exc}") from None
 
 
-def _known(cls: type, obj: Any) -> dict[str, Any]:
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _opt(check: Any) -> Any:
+    return lambda v: v is None or check(v)
+
+
+def _is_str(v: Any) -> bool:
+    return isinstance(v, str) and len(v) <= 4096
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 1_000_000
+
+
+def _is_str_map(v: Any) -> bool:
+    return isinstance(v, dict) and all(_is_str(k) and _is_str(x) for k, x in v.items())
+
+
+#: The type each field of session.json must have (anything else is refused, never used).
+_SESSION_TYPES: dict[str, Any] = {
+    "room": _is_str,
+    "recorded_by": _is_str,
+    "recorder_role": _is_str,
+    "app_version": _is_str,
+    "schema": _is_int,
+    "status": _is_str,
+    "stop_reason": _is_str,
+    "started_wall": _number,
+    "ended_wall": _opt(_number),
+    "source": _is_str,
+    "calibration": _opt(lambda v: isinstance(v, dict)),
+    "clock_media_ts": _opt(_number),
+    "clock_wall": _opt(_number),
+}
+_PARTICIPANT_TYPES: dict[str, Any] = {
+    "id": _is_str,
+    "name": _is_str,
+    "role": _is_str,
+    "joined_wall": _opt(_number),
+    "left_wall": _opt(_number),
+}
+_TRACK_TYPES: dict[str, Any] = {
+    "name": _is_str,
+    "file": _is_str,
+    "codec": _is_str,
+    "width": _is_int,
+    "height": _is_int,
+    "fps": lambda v: _number(v) and 0 <= v <= 1000,
+    "t0": _opt(_number),
+    "settings": _is_str_map,
+}
+
+
+def _list(value: Any, name: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise TypeError(f"'{name}' is not a list")
+    return value
+
+
+def _typed(cls: type, obj: Any, types: dict[str, Any]) -> dict[str, Any]:
+    """The fields of ``cls`` found in ``obj``, each checked against ``types``."""
     if not isinstance(obj, dict):
         raise TypeError(f"expected an object, got {type(obj).__name__}")
     names = {f.name for f in fields(cls)}
-    return {k: v for k, v in obj.items() if k in names}
+    out = {}
+    for key, value in obj.items():
+        if key not in names or key in ("participants", "tracks"):
+            continue
+        check = types.get(key)
+        if check is not None and not check(value):
+            raise TypeError(f"'{key}' has the wrong type or range")
+        out[key] = value
+    return out
 
 
 @dataclass(frozen=True)
@@ -173,10 +303,7 @@ class Event:
     def from_line(cls, line: str) -> Event:
         if len(line) > MAX_EVENT_LINE:
             raise BundleError("line too long")
-        try:
-            obj = json.loads(line)
-        except ValueError as exc:
-            raise BundleError(f"not JSON ({exc.msg})") from None
+        obj = load_json(line, "line")
         if not isinstance(obj, dict):
             raise BundleError("not a JSON object")
         t, wall, anchor = obj.get("t"), obj.get("wall"), obj.get("anchor")
@@ -199,10 +326,6 @@ class Event:
             data=data,
             anchor=None if anchor is None else float(anchor),
         )
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 #: Event types the recorder writes itself (the rest are data-channel messages).
@@ -253,7 +376,10 @@ def read_events(path: Path) -> EventLog:
     bad: list[tuple[int, str]] = []
     truncated = False
     with open(path, "rb") as fh:
-        raw = fh.read()
+        raw = fh.read(MAX_EVENTS_BYTES + 1)
+    if len(raw) > MAX_EVENTS_BYTES:
+        raw = raw[:MAX_EVENTS_BYTES]
+        bad.append((0, f"the file is over {MAX_EVENTS_BYTES >> 20} MB; the rest is not read"))
     lines = raw.split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()
@@ -276,7 +402,13 @@ def read_events(path: Path) -> EventLog:
 def read_session(folder: Path) -> SessionInfo:
     path = Path(folder) / SESSION_FILE
     try:
+        if path.stat().st_size > MAX_SESSION_BYTES:
+            raise BundleError(f"{SESSION_FILE} is over {MAX_SESSION_BYTES >> 20} MB: not ours")
         text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise BundleError(
+            f"{SESSION_FILE} is damaged (not UTF-8); the video may still play"
+        ) from None
     except FileNotFoundError:
         raise BundleError(
             f"{folder} has no {SESSION_FILE}: it is not a recording made by ultrasound-consult"
@@ -284,11 +416,9 @@ def read_session(folder: Path) -> SessionInfo:
     except OSError as exc:
         raise BundleError(f"cannot read {path}: {exc.strerror}") from None
     try:
-        obj = json.loads(text)
-    except ValueError as exc:
-        raise BundleError(
-            f"{SESSION_FILE} is damaged ({exc.msg}); the video may still play"
-        ) from None
+        obj = load_json(text, SESSION_FILE)
+    except BundleError as exc:
+        raise BundleError(f"{exc}: damaged; the video may still play") from None
     return SessionInfo.from_json(obj)
 
 
@@ -297,7 +427,8 @@ def write_json_atomic(path: Path, obj: Any) -> None:
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the bundle is meant to be shared
+        # mkstemp makes it owner-only (0600), as every file of a recording is: clinical
+        # data is shared on purpose (README), not by default.
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(obj, fh, ensure_ascii=False, indent=2, allow_nan=False)
             fh.write("\n")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,8 @@ from ultrasound_consult.record.export import (
 from ultrasound_consult.record.player import VideoReadError
 from ultrasound_consult.record.review import load_reviews
 from ultrasound_consult.record.session_bundle import SessionBundle
+
+logger = logging.getLogger(__name__)
 
 
 def add_export_arguments(p: argparse.ArgumentParser) -> None:
@@ -53,14 +57,42 @@ def _fail(message: str, code: int = 1) -> int:
     return code
 
 
+def _json_line(obj: Any) -> str:
+    """Strict JSON (a NaN from a damaged file must not make the output invalid JSON)."""
+    try:
+        return json.dumps(obj, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(obj), ensure_ascii=False, allow_nan=False)
+
+
+def _finite(obj: Any) -> Any:
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def _unreadable(exc: Exception) -> str:
+    # Last line of defence for damaged input the readers did not foresee: a report,
+    # never a traceback. The readers' own checks give the specific reasons.
+    logger.debug("unreadable recording", exc_info=exc)
+    return f"the recording is damaged in a way it cannot be read ({type(exc).__name__}: {exc})"
+
+
 def check_command(folder: Path) -> int:
     try:
         bundle = SessionBundle.open(folder)
+        report = bundle.check()
     except BundleError as exc:
-        print(json.dumps({"bundle": str(folder), "ok": False, "problems": [str(exc)]}))
+        print(_json_line({"bundle": str(folder), "ok": False, "problems": [str(exc)]}))
         return 2
-    report = bundle.check()
-    print(json.dumps(report, ensure_ascii=False))
+    except Exception as exc:
+        print(_json_line({"bundle": str(folder), "ok": False, "problems": [_unreadable(exc)]}))
+        return 2
+    print(_json_line(report))
     return 0 if report["ok"] else 1
 
 
@@ -69,6 +101,8 @@ def export_command(args: argparse.Namespace, caption: CueCaption = plain_caption
         bundle = SessionBundle.open(args.bundle)
     except BundleError as exc:
         return _fail(str(exc), 2)
+    except Exception as exc:
+        return _fail(_unreadable(exc), 2)
     result: dict[str, Any] = {"bundle": str(args.bundle)}
     try:
         if args.mp4:
@@ -110,7 +144,9 @@ def export_command(args: argparse.Namespace, caption: CueCaption = plain_caption
         return _fail(str(exc))
     except OSError as exc:
         return _fail(f"could not write the export: {exc}")
+    except Exception as exc:
+        return _fail(_unreadable(exc))
     if bundle.problems:
         result["problems"] = bundle.problems
-    print(json.dumps(result, ensure_ascii=False))
+    print(_json_line(result))
     return 0

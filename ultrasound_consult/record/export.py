@@ -20,6 +20,7 @@ import numpy as np
 from ultrasound_consult.annotate.calibration import calibration_of
 from ultrasound_consult.annotate.render import draw_label, render_annotations
 from ultrasound_consult.annotate.shapes import Label, unit_for
+from ultrasound_consult.protocol.errors import ProtocolError
 from ultrasound_consult.protocol.guidance import Cue, CueStatus
 from ultrasound_consult.record.bundle import MARKER, ULTRASOUND
 from ultrasound_consult.record.review import Review
@@ -183,11 +184,15 @@ def vtt_text(
             continue
         t = event.t - origin
         if event.type == "cue":
-            cue = Cue.from_wire(event.data["cue"]) if "cue" in event.data else None
-            if cue is not None:
-                cues[cue.id] = cue
+            try:  # the events file is untrusted input: a malformed cue is skipped
+                cue = Cue.from_wire(event.data.get("cue"))
+            except ProtocolError:
+                continue
+            cues[cue.id] = cue
         elif event.type == "cue.state":
             cue_id, status = event.data.get("id"), event.data.get("status")
+            if not isinstance(cue_id, str) or not isinstance(status, str):
+                continue
             if status == CueStatus.SHOWN.value and cue_id in cues:
                 shown[cue_id] = (t, cues[cue_id])
             elif cue_id in shown:
@@ -196,7 +201,8 @@ def vtt_text(
                 outcome = f" → {status}" + (f" ({by})" if by else "")
                 items.append((start, max(t, start + 0.5), f"{caption(cue)}{outcome}"))
         elif event.type == MARKER:
-            label = event.data.get("label") or "marker"
+            label = event.data.get("label")
+            label = label if isinstance(label, str) and label else "marker"
             items.append((t, t + 3.0, f"★ {label} ({event.by})" if event.by else f"★ {label}"))
     for start, cue in shown.values():  # still on screen when the recording ended
         items.append((start, max(end, start + 0.5), caption(cue)))

@@ -32,6 +32,7 @@ import cv2
 import numpy as np
 
 from ultrasound_consult.media.convert import VIDEO_CLOCK_RATE, VIDEO_TIME_BASE, to_video_frame
+from ultrasound_consult.private_files import make_private, private_dir
 from ultrasound_consult.record.bundle import (
     EVENTS_FILE,
     REC_PROBLEM,
@@ -162,6 +163,7 @@ class _TrackWriter:
         fps = self.info.fps or 30.0
         # buffering=0: every write reaches the OS at once; fsync is ours to call.
         self._fh = open(self.path, "wb", buffering=0)  # noqa: SIM115
+        make_private(self.path)  # clinical data: owner-only
         self._container = av.open(
             self._fh,
             "w",
@@ -265,7 +267,7 @@ class BundleRecorder:
     def start(self) -> None:
         """Create the folder and files; raises :class:`RecordingFailed` with a reason."""
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            private_dir(self.folder)
             if any(self.folder.iterdir()):
                 raise RecordingFailed(f"{self.folder} is not empty; choose a new folder")
             self.info.started_wall = self._clock()
@@ -273,6 +275,7 @@ class BundleRecorder:
                 fh.write(b"\0" * RESERVE_BYTES)
             write_json_atomic(self.folder / SESSION_FILE, self.info.to_json())
             self._events_fh = open(self.folder / EVENTS_FILE, "a", encoding="utf-8")  # noqa: SIM115
+            make_private(self.folder / EVENTS_FILE)
         except OSError as exc:
             raise RecordingFailed(_describe(exc, self.folder)) from None
         self.event(REC_START, data={"folder": str(self.folder)})
@@ -434,7 +437,7 @@ class BundleRecorder:
 
     def _write_blob(self, relative: str, produce: Callable[[], bytes]) -> None:
         path = self.folder / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         try:
             data = produce()
         except Exception:
@@ -442,6 +445,7 @@ class BundleRecorder:
             return
         with open(path, "wb") as fh:
             fh.write(data)
+        make_private(path)
 
     def _write_session(self) -> None:
         with self._cond:

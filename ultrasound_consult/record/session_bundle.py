@@ -9,6 +9,7 @@ becomes a sentence in :attr:`SessionBundle.problems` rather than an exception.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,8 @@ from typing import Any
 from ultrasound_consult.record.bundle import (
     EVENTS_FILE,
     REC_PROGRESS,
+    REC_START,
+    REC_STOP,
     SESSION_FILE,
     TRACKS,
     ULTRASOUND,
@@ -29,10 +32,20 @@ from ultrasound_consult.record.bundle import (
     read_session,
     video_file,
 )
-from ultrasound_consult.record.player import VideoReadError, VideoTrackReader, index_video
+from ultrasound_consult.record.player import (
+    VideoReadError,
+    VideoTrackReader,
+    decode_check,
+    index_video,
+)
+from ultrasound_consult.record.recorder import RESERVE_FILE
 from ultrasound_consult.record.timeline import Timeline
 
 logger = logging.getLogger(__name__)
+
+#: A recording whose files have not changed for this long is not being written (the
+#: recorder logs its progress every second).
+STALE_S = 30.0
 
 
 @dataclass
@@ -81,6 +94,7 @@ class SessionBundle:
         except OSError as exc:
             problems.append(f"{EVENTS_FILE} cannot be read ({exc.strerror})")
         bundle = cls(folder, info, events, problems, log)
+        bundle._remove_stale_reserve()
         if info.status == "recording":
             problems.append(
                 "the recording did not end cleanly (the app or computer stopped while "
@@ -89,6 +103,22 @@ class SessionBundle:
         elif info.status == "failed":
             problems.append(f"the recording stopped early: {info.stop_reason}")
         return bundle
+
+    def _remove_stale_reserve(self) -> None:
+        """The recorder holds a small ``.reserve`` file (room for its last lines on a full
+        disk) and deletes it when it stops; a crash leaves it behind. Once nothing has
+        been written for :data:`STALE_S`, it is the crash's, and goes."""
+        reserve = self.folder / RESERVE_FILE
+        if not reserve.exists():
+            return
+        written = [self.folder / n for n in (EVENTS_FILE, SESSION_FILE)]
+        newest = max((p.stat().st_mtime for p in written if p.exists()), default=0.0)
+        if self.info.status != "recording" or time.time() - newest > STALE_S:
+            try:
+                reserve.unlink()
+                logger.info("removed %s left by a recording that stopped abruptly", reserve)
+            except OSError:
+                pass  # a read-only copy: harmless, and not ours to change
 
     # --- video ---------------------------------------------------------------------------
 
@@ -143,6 +173,12 @@ class SessionBundle:
                 continue
             if index.problem:
                 problems.append(f"{track.file}: {index.problem}")
+            decoded = decode_check(self.folder / track.file)
+            if decoded.errors:
+                problems.append(
+                    f"{track.file}: {decoded.errors} decoding error(s) in {decoded.frames} "
+                    f"frames: the video is damaged (first: {decoded.first_error})"
+                )
             t0 = track.t0 or 0.0
             first = t0 + index.pts[0] * index.time_base if index.pts else None
             last = t0 + index.pts[-1] * index.time_base if index.pts else None
@@ -154,10 +190,18 @@ class SessionBundle:
                 "duration_s": _r(last - first) if first is not None and last is not None else 0,
                 "size": [track.width, track.height],
                 "bytes": index.total_bytes,
+                "decoded_frames": decoded.frames,
+                "decode_errors": decoded.errors,
             }
         for name in TRACKS:
             if self.info.track(name) is not None and name not in tracks:
                 problems.append(f"{video_file(name)} is missing")
+        if self.event_log is not None and not any(e.type == REC_START for e in self.events):
+            problems.append(
+                f"{EVENTS_FILE} has no '{REC_START}' line: it was emptied or cut at its start"
+            )
+        if self.info.status == "complete" and not any(e.type == REC_STOP for e in self.events):
+            problems.append(f"{EVENTS_FILE} has no '{REC_STOP}' line though the recording ended")
         timed = [e.t for e in self.events if e.t is not None]
         by_type = Counter(e.type for e in self.events)
         lost = self._loss_estimate(tracks)

@@ -28,6 +28,7 @@ from ultrasound_consult.protocol.annotation import AnnotationKind, Point
 from ultrasound_consult.protocol.channel import (
     OPS_CHANNEL,
     SNAPSHOT_CHANNEL,
+    Ack,
     ChannelMessage,
     MediaRequest,
     Probe,
@@ -71,11 +72,18 @@ from ultrasound_consult.session.observer import CallObserver, CallState
 from ultrasound_consult.session.peer_link import PeerLink, candidate_count
 from ultrasound_consult.session.recording import CallRecording, RecordingFailed
 from ultrasound_consult.session.signaling_client import SignalingClient, SignalingError, tls_context
+from ultrasound_consult.session.source_label import source_label
 from ultrasound_consult.session.stats import CallStats
 
 if TYPE_CHECKING:
     from ultrasound_consult.media.pipeline import StationPipeline
 
+
+#: A viewer's keyframe requests are carried out at most once a second each; preset
+#: changes asked by viewers at most once every 10 s for the whole call (each one
+#: changes the picture for everyone).
+KEYFRAME_GAP_S = 1.0
+PRESET_GAP_S = 10.0
 logger = logging.getLogger(__name__)
 
 #: A peer connection not connected this long after the offer counts as failed.
@@ -118,6 +126,10 @@ class ConsultCall:
         self.stats = CallStats(role=config.role.value)
         self.collab = Collaboration(self)
         self.stream_info: StreamInfo | None = None
+        #: When each viewer last had a keyframe, and when a viewer last changed the preset:
+        #: requests beyond KEYFRAME_GAP_S / PRESET_GAP_S are not carried out.
+        self._keyframe_at: dict[str, float] = {}
+        self._preset_at = -PRESET_GAP_S
         self.last_remote_media_ts: float | None = None
         self._signaling: SignalingClient | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -238,13 +250,22 @@ class ConsultCall:
     def _media_request(self, link: PeerLink, msg: MediaRequest) -> None:
         if self.role is not Role.STATION or link.remote.role not in ANNOTATING_ROLES:
             return
+        now = time.monotonic()
         if msg.keyframe and link.outgoing is not None:
             encoder = link.outgoing.encoder
-            if isinstance(encoder, PresetVp8Encoder):
+            last = self._keyframe_at.get(link.remote.id, -KEYFRAME_GAP_S)
+            if isinstance(encoder, PresetVp8Encoder) and now - last >= KEYFRAME_GAP_S:
+                self._keyframe_at[link.remote.id] = now
                 encoder.request_keyframe()
         if msg.preset and msg.preset != self.media.config.quality:
+            if now - self._preset_at < PRESET_GAP_S:
+                # Flipping presets for everyone is not something a viewer may do at will.
+                self.stats.rejected += 1
+                logger.info("a quality request from %s came too soon", link.remote.id)
+                return
+            self._preset_at = now
             try:
-                self.set_quality(msg.preset, by=msg.by or link.remote.name)
+                self.set_quality(msg.preset, by=link.remote.name or link.remote.id)
             except ValueError as exc:
                 logger.warning("ignored a quality request from %s: %s", link.remote.id, exc)
 
@@ -647,7 +668,7 @@ class ConsultCall:
                     width=info.width,
                     height=info.height,
                     fps=info.fps,
-                    source=info.description,
+                    source=source_label(self.media.source),  # never the file's name
                     rtp_origin=origin,
                     preset=self.media.config.quality,
                 )

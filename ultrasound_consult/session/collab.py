@@ -69,12 +69,14 @@ from ultrasound_consult.protocol.guidance import (
     CueStatus,
     Direction,
 )
-from ultrasound_consult.protocol.signaling import PeerInfo, Role
+from ultrasound_consult.protocol.signaling import ANNOTATING_ROLES, PeerInfo, Role
 from ultrasound_consult.protocol.snapshot import (
     Reassembler,
     SnapshotHeader,
+    check_snapshot_image,
     chunk_snapshot,
     pack_snapshot,
+    peek_snapshot_id,
     unpack_snapshot,
 )
 from ultrasound_consult.session.config import CallError
@@ -88,8 +90,13 @@ logger = logging.getLogger(__name__)
 DEFAULT_COLOR = "#ffd400"
 #: Live pointer updates are coalesced to at most this rate.
 POINTER_HZ = 60.0
-#: Snapshots kept for the snapshot panel.
+#: Snapshots kept for the snapshot panel, and the memory their pixels may take.
 SNAPSHOTS_KEPT = 12
+SNAPSHOT_BYTES_KEPT = 48 * 1024 * 1024
+#: Points of drawing one author, and the whole call, may hold at the station: each is
+#: kept, recorded and re-sent to every viewer (at most about 1 MB of events per author).
+MAX_POINTS_PER_AUTHOR = 50_000
+MAX_POINTS_PER_CALL = 150_000
 #: Cues (with their outcome) sent to a viewer that (re)connects.
 CUES_RESENT = 20
 
@@ -142,6 +149,8 @@ class Collaboration:
         self._sequencer: OpSequencer[tuple[ViewerOp | Ack, Reply]] = OpSequencer()
         self._gap_timer: asyncio.TimerHandle | None = None
         self._reassembly: dict[str, Reassembler] = {}
+        #: Peers whose last snapshot is being decoded (one at a time each).
+        self._decoding: set[str] = set()
         self._sync_epoch: str | None = None
         self._pointer = _Pointer()
         self._strokes: dict[str, str] = {}
@@ -171,14 +180,16 @@ class Collaboration:
         media_ts: float | None = None,
     ) -> str:
         """Draw an annotation for everyone; returns its id. Raises :class:`CallError`."""
+        seen_ts = media_ts if media_ts is not None else self.call.last_remote_media_ts
         try:
+            # Rounded as the wire rounds them, so every side holds the very same annotation.
             ann = Annotation(
                 id=f"a-{self._prefix()}-{next(self._ids)}",
                 kind=kind,
-                points=tuple(_clamp(p) for p in points),
+                points=tuple((round(x, 5), round(y, 5)) for x, y in map(_clamp, points)),
                 author=self.call.author,
                 color=color,
-                media_ts=media_ts if media_ts is not None else self.call.last_remote_media_ts,
+                media_ts=None if seen_ts is None else round(seen_ts, 6),
                 created_ms=_now_ms(),
                 lifetime_s=lifetime_s,
                 label=label,
@@ -503,6 +514,10 @@ class Collaboration:
     def on_message(self, peer: PeerInfo, msg: ChannelMessage, reply: Reply) -> None:
         """A message from ``peer`` (data channel or server); ``reply`` answers the same way."""
         if isinstance(msg, Pointer):
+            if self.role is Role.STATION and peer.role not in ANNOTATING_ROLES:
+                self.stats.rejected += 1  # observers watch; a pointer has no op to refuse
+                return
+            msg = replace(msg, author=_name_of(peer))  # who sent it, never who it claims
             if self.pointers.update(msg):
                 self.stats.pointer_received += 1
                 self._record(msg, msg.author)
@@ -517,22 +532,58 @@ class Collaboration:
             self._viewer_receive(msg)
 
     def on_snapshot_chunk(self, link: PeerLink, data: bytes) -> None:
+        """A chunk of a snapshot. A whole one is checked cheaply on the loop (sender's
+        role, image header against the stream's size) and only then decoded, off the
+        loop: a small file claiming a huge picture is refused before any allocation."""
         reassembler = self._reassembly.setdefault(link.remote.id, Reassembler())
         try:
             blob = reassembler.push(data, time.monotonic())
-            if blob is None:
-                return
-            header, image_bytes = unpack_snapshot(blob)
-            image = decode_image(image_bytes, header.width, header.height)
-        except (ProtocolError, SnapshotImageError) as exc:
-            reason = exc.reason if isinstance(exc, ProtocolError) else str(exc)
-            self.stats.rejected += 1
-            logger.warning("rejected a snapshot from %s: %s", link.remote.id, reason)
+        except ProtocolError as exc:
+            self._refuse_snapshot(link, None, exc.reason)
             return
+        if blob is None:
+            return
+        try:
+            header, image_bytes = unpack_snapshot(blob)
+        except ProtocolError as exc:
+            self._refuse_snapshot(link, peek_snapshot_id(blob), exc.reason)
+            return
+        sender = link.remote.role
+        if self.role is Role.STATION and sender not in ANNOTATING_ROLES:
+            self._refuse_snapshot(link, header.id, f"a {sender.value} may not send snapshots")
+            return
+        if self.role is not Role.STATION and sender is not Role.STATION:
+            self._refuse_snapshot(link, header.id, "snapshots come from the station only")
+            return
+        if link.remote.id in self._decoding:
+            self._refuse_snapshot(link, header.id, "the last snapshot is still being opened")
+            return
+        try:
+            check_snapshot_image(header, image_bytes, max_size=self.call.frame_size())
+            if self.role is Role.STATION and header.author != _name_of(link.remote):
+                # Recorded and passed on under the sender's admitted name, not its claim.
+                header = replace(header, author=_name_of(link.remote))
+                blob = pack_snapshot(header, image_bytes)
+        except ProtocolError as exc:
+            self._refuse_snapshot(link, header.id, exc.reason)
+            return
+        self._decoding.add(link.remote.id)
+        self.call._spawn(self._open_snapshot(link, blob, header, image_bytes))
+
+    async def _open_snapshot(
+        self, link: PeerLink, blob: bytes, header: SnapshotHeader, image_bytes: bytes
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            image = await loop.run_in_executor(
+                None, decode_image, image_bytes, header.width, header.height
+            )
+        except SnapshotImageError as exc:
+            self._refuse_snapshot(link, header.id, str(exc))
+            return
+        finally:
+            self._decoding.discard(link.remote.id)
         if self.role is Role.STATION:
-            if link.remote.role is Role.OBSERVER:
-                self.stats.rejected += 1
-                return
             link.send(OPS_CHANNEL, encode_channel(Ack(header.id)))
             for other in self._viewer_links():  # trainees watching see it too
                 if other is not link and other.channel_open(SNAPSHOT_CHANNEL):
@@ -540,9 +591,23 @@ class Collaboration:
                         other.send(SNAPSHOT_CHANNEL, chunk)
         self.stats.snapshots_received += 1
         self._record_snapshot(header, image)
-        snap = Snapshot(header, image, time.time())
+        self._keep_snapshot(Snapshot(header, image, time.time()))
+
+    def _keep_snapshot(self, snap: Snapshot) -> None:
+        """Keep it for the panel, within a count and a byte budget (oldest go first)."""
         self.snapshots.append(snap)
+        while (
+            len(self.snapshots) > 1
+            and sum(s.image.nbytes for s in self.snapshots) > SNAPSHOT_BYTES_KEPT
+        ):
+            self.snapshots.popleft()
         self.call.observer.on_snapshot(snap)
+
+    def _refuse_snapshot(self, link: PeerLink, snapshot_id: str | None, reason: str) -> None:
+        self.stats.rejected += 1
+        logger.warning("refused a snapshot from %s: %s", link.remote.id, reason)
+        if snapshot_id is not None:
+            link.send(OPS_CHANNEL, encode_channel(Ack(snapshot_id, ok=False, reason=reason)))
 
     def forget(self, peer: PeerInfo) -> None:
         if self.recorders.pop(peer.id, None) is not None:
@@ -684,6 +749,7 @@ class Collaboration:
             self.stats.refusals_sent += 1
             return
         self.stats.annotations_received += 1
+        op = _authored(op, _name_of(peer))
         if isinstance(op, CalibrationSet):
             refusal = self._station_calibration(op)
             if refusal is None:
@@ -706,6 +772,11 @@ class Collaboration:
             self._publish_cues(changes)
             reply(Ack(op.op))
             return
+        refusal = self._over_drawing_budget(op, _name_of(peer))
+        if refusal is not None:
+            reply(Ack(op.op, ok=False, reason=refusal))
+            self.stats.rejected += 1
+            return
         try:
             if self.scene.apply(op):
                 self._record(op, peer.name)
@@ -716,6 +787,28 @@ class Collaboration:
             self.stats.rejected += 1
             return
         reply(Ack(op.op))
+
+    def _over_drawing_budget(self, op: ViewerOp, name: str) -> str | None:
+        """Why ``op`` would take the drawing past its author's or the call's point budget
+        (each point is kept, recorded and sent to every viewer); None if it fits."""
+        if isinstance(op, AnnotationAdd):
+            adding = len(op.ann.points)
+        elif isinstance(op, AnnotationExtend | AnnotationUpdate):
+            adding = len(op.points or ())
+        else:
+            return None
+        if adding == 0 or self.scene.seen(op.op):
+            return None
+        annotations = self.scene.annotations()
+        mine = sum(len(a.points) for a in annotations if a.author == name)
+        if mine + adding > MAX_POINTS_PER_AUTHOR:
+            return (
+                f"your drawings already hold {mine} points, the most one person may have is "
+                f"{MAX_POINTS_PER_AUTHOR}; clear some first"
+            )
+        if sum(len(a.points) for a in annotations) + adding > MAX_POINTS_PER_CALL:
+            return f"the drawings of this call hold {MAX_POINTS_PER_CALL} points; clear some first"
+        return None
 
     def _broadcast(self, msg: ChannelMessage, *, but: str | None = None) -> None:
         """To every viewer (but one): data channel, or the server if it is down."""
@@ -847,7 +940,7 @@ class Collaboration:
 
     def _recording_notice(self, peer: PeerInfo, msg: RecordingNotice) -> None:
         if self.role is Role.STATION:
-            key, name = peer.id, peer.name or msg.by  # the server's name, not a claim
+            key, name = peer.id, _name_of(peer)  # the server's name, not a claim
             self._broadcast(RecordingNotice(name, msg.on), but=peer.id)
         elif peer.role is Role.STATION:
             key, name = f"by:{msg.by}", msg.by
@@ -857,7 +950,7 @@ class Collaboration:
             self.recorders[key] = name
         else:
             self.recorders.pop(key, None)
-        self._record(msg, name)
+        self._record(replace(msg, by=name), name)
         self._notify_recorders()
 
     def _notify_recorders(self) -> None:
@@ -868,6 +961,22 @@ class Collaboration:
             self._pointer.timer.cancel()
         if self._gap_timer is not None:
             self._gap_timer.cancel()
+
+
+def _name_of(peer: PeerInfo) -> str:
+    """A peer's name as the server admitted it (its id if it gave none)."""
+    return peer.name or peer.id
+
+
+def _authored(op: ViewerOp, name: str) -> ViewerOp:
+    """``op`` with every author field set to ``name``: a viewer cannot speak for another."""
+    if isinstance(op, AnnotationAdd) and op.ann.author != name:
+        return replace(op, ann=replace(op.ann, author=name))
+    if isinstance(op, CueSend) and op.cue.author != name:
+        return replace(op, cue=replace(op.cue, author=name))
+    if isinstance(op, CalibrationSet) and op.by != name:
+        return replace(op, by=name)
+    return op
 
 
 def _author_of(msg: ChannelMessage) -> str:

@@ -34,6 +34,7 @@ from ultrasound_consult.record.recorder import (
     jpeg_of,
     snapshot_path,
 )
+from ultrasound_consult.session.source_label import source_label
 
 if TYPE_CHECKING:
     import numpy as np
@@ -92,8 +93,8 @@ class CallRecording:
         self._people: dict[str, Participant] = {}
 
     def _source_description(self) -> str:
-        if self.call.pipeline is not None:
-            return self.call.pipeline.info.description
+        if self.call.pipeline is not None:  # a neutral label: no file name, no path
+            return source_label(self.call.media.source)
         return self.call.stream_info.source if self.call.stream_info is not None else ""
 
     @property

@@ -80,12 +80,15 @@ def describe_server(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname}"
 
 
-def tls_context(ca_file: str | Path | None) -> ssl.SSLContext | None:
-    """Trust the system's CAs, plus ``ca_file`` (a clinic's own CA or self-signed cert)."""
-    if ca_file is None:
-        return None
+def tls_context(ca_file: str | Path | None = None) -> ssl.SSLContext:
+    """Trust the system's CAs, plus ``ca_file`` (a clinic's own CA or self-signed cert).
+
+    The system trust store is always in: a server with a certificate from a public CA
+    (Let's Encrypt, say) needs no option at all.
+    """
     context = ssl.create_default_context()
-    context.load_verify_locations(cafile=str(ca_file))
+    if ca_file is not None:
+        context.load_verify_locations(cafile=str(ca_file))
     return context
 
 
@@ -94,9 +97,12 @@ async def open_socket(
 ) -> ClientConnection:
     """A WebSocket to the signalling server; raises :class:`SignalingError` saying what to do."""
     where = describe_server(url)
+    # websockets wants a context for wss:// and none for ws:// (it raises otherwise).
+    secure = urlsplit(url).scheme.lower() == "wss"
+    tls = (ssl_context or tls_context()) if secure else None
     try:
         ws = await asyncio.wait_for(
-            connect(url, max_size=2 * MAX_SIGNAL_BYTES, open_timeout=timeout, ssl=ssl_context),
+            connect(url, max_size=2 * MAX_SIGNAL_BYTES, open_timeout=timeout, ssl=tls),
             timeout=timeout + 1,
         )
     except InvalidURI:
@@ -108,7 +114,9 @@ async def open_socket(
         raise SignalingError(
             "tls_untrusted",
             f"The server at {where} presented a certificate this computer does not trust "
-            f"({exc.verify_message}). Ask your IT contact for the server's CA certificate.",
+            f"({exc.verify_message}). Ask your IT contact for the server's CA certificate "
+            "and either install it among this computer's trusted certificates or give it "
+            "to the app with --ca-file.",
         ) from None
     except InvalidStatus as exc:
         status = exc.response.status_code

@@ -24,6 +24,7 @@ from PySide6.QtCore import QSettings
 
 from ultrasound_consult.media.mask_store import config_dir
 from ultrasound_consult.media.quality import DEFAULT_PRESET, PRESETS
+from ultrasound_consult.private_files import make_private, private_dir
 from ultrasound_consult.protocol.errors import ProtocolError
 from ultrasound_consult.protocol.invite import parse_invite
 from ultrasound_consult.ui.i18n import LANGUAGES
@@ -76,7 +77,7 @@ class AppSettings:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or settings_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)  # invite codes live here: owner-only
         self.q = QSettings(str(self.path), QSettings.IniFormat)
 
     # --- plain values ------------------------------------------------------------
@@ -88,6 +89,7 @@ class AppSettings:
     def _set(self, key: str, value: object) -> None:
         self.q.setValue(key, value)
         self.q.sync()
+        make_private(self.path)
         if self.q.status() != QSettings.NoError:
             logger.warning("settings could not be saved to %s", self.path)
 
