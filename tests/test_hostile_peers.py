@@ -160,7 +160,7 @@ async def test_a_hostile_observer_is_refused_every_time(
         rss_before, frames_before = rss_mb(), recorded_frames(st)
         # Bad text and a bomb: refused whoever sends them, the role before anything else.
         bad.send(OPS_CHANNEL, r'{"type":"cue.cancel","op":"o-0","seq":1,"id":"c\ud800"}')
-        assert "id" in await bad.refusal("o-0")
+        assert "observer" in await bad.refusal("o-0"), "the role is checked first"
         send_snapshot(bad, snapshot_blob("o-bomb", bombs["jpeg"], 8192, 8192))
         assert "observer" in await bad.refusal("o-bomb")
         bad.send(

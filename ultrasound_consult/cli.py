@@ -224,6 +224,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="instead of a call: record a bundle this long, then time opening and seeking it",
     )
     bench.add_argument(
+        "--weak-networks",
+        action="store_true",
+        help="every named link profile (4g, township, capacity steps...), ours and stock "
+        "aiortc in the same run; with --plot DIR, a PNG per profile",
+    )
+    bench.add_argument(
         "--ladder",
         action="store_true",
         help="instead of a call: SSIM inside the image per bitrate for each step of the "
@@ -233,6 +239,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--record",
         action="store_true",
         help="run the call again with both sides recording and compare frame rate and latency",
+    )
+    bench.add_argument(
+        "--plot",
+        default=None,
+        metavar="PNG",
+        help="also draw the per-second series (rate, latency, frame rate) to this PNG",
     )
     bench.add_argument("--json", action="store_true", help="print JSON (the only output format)")
     return parser
@@ -449,6 +461,22 @@ def _bench(args: argparse.Namespace) -> int:
 
     from ultrasound_consult.benchmark.runner import BenchOptions, machine, run_bench
 
+    if args.weak_networks:
+        from ultrasound_consult.benchmark.weak import run_weak_networks
+
+        source = args.source
+        if source == "synthetic":
+            source = f"synthetic:{args.resolution}@{args.fps:g}"
+
+        def plot(name: str, result: dict) -> None:  # type: ignore[type-arg]
+            if args.plot:
+                from ultrasound_consult.ui.bench_plot import plot_series
+
+                result["plot"] = str(plot_series(result, Path(args.plot) / f"{name}.png"))
+
+        result = run_weak_networks(source, compare_stock=not args.no_stock, on_result=plot)
+        print(json.dumps(result))
+        return 0
     if args.ladder:
         from ultrasound_consult.benchmark.ladder import run_ladder_bench
 
@@ -481,7 +509,12 @@ def _bench(args: argparse.Namespace) -> int:
         record=args.record,
     )
     try:
-        print(json.dumps(run_bench(options)))
+        result = run_bench(options)
+        if args.plot:
+            from ultrasound_consult.ui.bench_plot import plot_series
+
+            result["plot"] = str(plot_series(result, Path(args.plot)))
+        print(json.dumps(result))
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -28,7 +28,6 @@ from ultrasound_consult.protocol.annotation import AnnotationKind, Point
 from ultrasound_consult.protocol.channel import (
     OPS_CHANNEL,
     SNAPSHOT_CHANNEL,
-    Ack,
     ChannelMessage,
     MediaRequest,
     Probe,
