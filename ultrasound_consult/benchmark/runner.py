@@ -136,7 +136,8 @@ def run_variant(
         ),
     }
     timeout = opts.warmup + opts.duration + 90
-    errors = []
+    errors: list[str] = []
+    logged: list[str] = []  # tracebacks a process logged and survived
     for role, proc in procs.items():
         try:
             _, err = proc.communicate(timeout=timeout)
@@ -145,11 +146,15 @@ def run_variant(
             _, err = proc.communicate()
         if proc.returncode != 0 or not outs[role].exists():
             errors.append(f"{role} process failed ({proc.returncode}): {err[-800:]}")
+        elif "Traceback" in err:
+            logged.append(f"{role}: {err[err.index('Traceback') :][:1500]}")
     if errors:
         return {"errors": errors}
     station = json.loads(outs["station"].read_text())
     expert = json.loads(outs["expert"].read_text())
     result = analyse(station, expert, outs["expert"].with_suffix(".npz"), opts)
+    if logged:
+        result["logged_errors"] = logged
     if record:
         result["recorded"] = {
             r: side.get("recording") for r, side in (("station", station), ("expert", expert))

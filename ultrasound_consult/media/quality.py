@@ -109,9 +109,11 @@ class RateLadder:
         Rung(540, 2, 600_000),
         Rung(432, 2, 0),
     )
-    #: Climb a rung only this far above its threshold, and not sooner than UP_HOLD_S.
-    UP_MARGIN = 1.2
-    UP_HOLD_S = 4.0
+    #: Climb a rung only this far above its threshold, and not sooner than UP_HOLD_S
+    #: after the last change (a rung that flips every few seconds, each flip a keyframe
+    #: or a change of frame rate the sonographer is told about, is worse than either).
+    UP_MARGIN = 1.25
+    UP_HOLD_S = 10.0
 
     def __init__(self, rungs: tuple[Rung, ...] = DEFAULT) -> None:
         self.rungs = rungs

@@ -292,6 +292,10 @@ class PeerLink:
         async def report() -> None:
             while True:
                 await asyncio.sleep(REPORT_INTERVAL_S)
+                if self.backlog(CC_CHANNEL) > 0:
+                    # The association is backed up: wait, so that annotations never queue
+                    # behind reports (the next report covers these packets too).
+                    continue
                 batch = log.report()
                 if batch is not None:
                     self.send(CC_CHANNEL, batch.pack())
