@@ -53,3 +53,33 @@ def test_bench_refuses_a_bad_network_profile():
         timeout=60,
     )
     assert out.returncode == 2 and "delay=20ms" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_the_per_second_series_plots_to_a_png(tmp_path, qapp):
+    from ultrasound_consult.ui.bench_plot import plot_series
+
+    series = [
+        {"t": t, "fps_painted": 30 - (t > 5) * 12, "latency_ms": {"p50": 60 + t, "max": 90},
+         "sent_mbps": 5.0 if t < 5 else 1.2, "target_mbps": 5.0 if t < 5 else 1.3}
+        for t in range(-3, 12)
+    ]  # fmt: skip
+    result = {"source": "phantom", "network": "4g-step", "series": series,
+              "capacity_steps": [{"at_s": 5.0, "from_mbit": 8, "to_mbit": 1.5}]}  # fmt: skip
+    png = plot_series(result, tmp_path / "step.png")
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(png))
+    assert image.width() == 1100 and image.height() > 400
+
+    def count(near: tuple[int, int, int]) -> int:
+        hits = 0
+        for x in range(0, image.width(), 2):
+            for y in range(0, image.height(), 2):
+                c = image.pixelColor(x, y)
+                hits += (
+                    abs(c.red() - near[0]) + abs(c.green() - near[1]) + abs(c.blue() - near[2]) < 60
+                )
+        return hits
+
+    assert count((0x1F, 0x77, 0xB4)) > 50, "the rate sent is drawn"
+    assert count((0xD6, 0x27, 0x28)) > 50, "the latency's maximum is drawn"

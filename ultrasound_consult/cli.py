@@ -513,7 +513,10 @@ def _bench(args: argparse.Namespace) -> int:
         if args.plot:
             from ultrasound_consult.ui.bench_plot import plot_series
 
-            result["plot"] = str(plot_series(result, Path(args.plot)))
+            try:
+                result["plot"] = str(plot_series(result, Path(args.plot)))
+            except Exception as exc:  # the figures matter more than their picture
+                result["plot_error"] = repr(exc)
         print(json.dumps(result))
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)

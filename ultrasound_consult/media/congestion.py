@@ -60,7 +60,7 @@ SLOW_MIN_PACKETS = 12
 #: drop from 8 to 1.5 Mbit went unseen for 0.8 s).
 FAST_PACKETS = 6
 #: At a decrease, the delivery rate is read over this much of the newest arrivals.
-DECREASE_DELIVERY_WINDOW_S = 0.25
+DECREASE_DELIVERY_WINDOW_S = 0.12
 OVERUSE_S = 0.030
 OVERUSE_FAST_S = 0.080
 #: A queue both standing (slow above NORMAL_S) and growing (fast above this) is over-use
@@ -78,6 +78,8 @@ MIN_BACKOFF = 0.35
 #: Growth per second while far below the capacity last seen, and near it.
 FAST_GROWTH = 0.25
 NEAR_GROWTH = 0.05
+#: Far below the capacity last seen (under half of it), climb back this fast.
+RECOVERY_GROWTH = 0.6
 #: Past this multiple of the capacity last seen, with no queue, that capacity is stale.
 FORGET_CAPACITY = 1.1
 #: Never ask for more than this times the rate the link is delivering (+ a margin).
@@ -198,10 +200,12 @@ class DelayController:
         return self._delivery(DELIVERY_WINDOW_S)
 
     def _delivery(self, window: float) -> float | None:
+        """Bits per second that arrived over the newest ``window`` of arrival time
+        (reports may come out of order: by arrival time, not by report)."""
         if len(self._delivered) < 4:
             return None
-        newest = self._delivered[-1][0]
-        recent = [(t, size) for t, size in self._delivered if newest - t <= window]
+        newest = max(t for t, _ in self._delivered)
+        recent = sorted((t, size) for t, size in self._delivered if newest - t <= window)
         if len(recent) < 4:
             return None
         span = newest - recent[0][0]
@@ -236,7 +240,7 @@ class DelayController:
         while self._base and bucket - self._base[0][0] >= BASE_WINDOW_S:
             self._base.popleft()
         self._delivered.append((arrival, size))
-        while self._delivered and arrival - self._delivered[0][0] > DELIVERY_WINDOW_S:
+        while self._delivered and arrival - self._delivered[0][0] > 2 * DELIVERY_WINDOW_S:
             self._delivered.popleft()
 
     def _queue(self, since: float, min_packets: int, base: float) -> float | None:
@@ -262,19 +266,24 @@ class DelayController:
         delivery = self.delivery_bps
         settling = newest < self._settled_after
         own_burst = newest <= self._burst_until
+        # While a decrease drains the queue, packets sent before it still show that queue
+        # (and its losses): they say nothing of the new rate. A second cut on them took
+        # the rate to its floor after a drop from 8 to 1.5 Mbit (measured).
         building = (
             not own_burst
+            and not settling
             and fast is not None
-            and fast > OVERUSE_FAST_S * (2 if settling else 1) + noise
+            and fast > OVERUSE_FAST_S + noise
         )
         growing = (
             not own_burst
+            and not settling
             and fast is not None
             and slow is not None
             and fast > GROWING_S + noise
             and slow > NORMAL_S + noise
         )
-        standing = slow is not None and slow > OVERUSE_S + noise
+        standing = not settling and slow is not None and slow > OVERUSE_S + noise
         if building or growing or standing:
             if now - self._last_decrease >= max(DECREASE_HOLD_S, self.rtt):
                 queuing = min(q for q in (slow, fast) if q is not None)
@@ -284,7 +293,11 @@ class DelayController:
                 self._decrease(queuing, self._delivery(DECREASE_DELIVERY_WINDOW_S), now, real)
         elif slow is not None and slow < NORMAL_S + noise and self.loss < HEAVY_LOSS:
             self._increase(dt, delivery)
-        if self.loss >= HEAVY_LOSS and now - self._last_decrease >= max(DECREASE_HOLD_S, self.rtt):
+        if (
+            self.loss >= HEAVY_LOSS
+            and not settling
+            and now - self._last_decrease >= max(DECREASE_HOLD_S, self.rtt)
+        ):
             self._rate *= 1 - 0.5 * self.loss
             self._last_decrease = now
         self._rate = min(max(self._rate, self.min_bps), self.max_bps)
@@ -308,7 +321,8 @@ class DelayController:
         if self._capacity is not None and self._rate > FORGET_CAPACITY * self._capacity:
             self._capacity = None  # carried well past it without a queue: the link grew
         near = self._capacity is not None and self._rate > 0.8 * self._capacity
-        growth = NEAR_GROWTH if near else FAST_GROWTH
+        far = self._capacity is not None and self._rate < 0.5 * self._capacity
+        growth = NEAR_GROWTH if near else RECOVERY_GROWTH if far else FAST_GROWTH
         rate = self._rate * (1 + growth * dt)
         if delivery is not None:
             ceiling = MAX_OVER_DELIVERED * delivery + OVER_DELIVERED_MARGIN_BPS

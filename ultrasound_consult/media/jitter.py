@@ -63,6 +63,9 @@ NACK_MAX_TRIES = 8
 #: longer): ask for a keyframe instead.
 FRAME_DEADLINE_S = 0.25
 DEADLINE_RTTS = 2.2
+#: ... but never longer than this: behind a bloated queue the round trip measured
+#: 0.6 s, and frames waited 1.3 s for repairs instead of a keyframe (measured).
+MAX_FRAME_DEADLINE_S = 0.4
 #: Retry a NACK once this many round trips have passed without its packet.
 RETRY_RTTS = 1.2
 #: A gap is asked for after this long, unless the packet came meanwhile (reordering).
@@ -97,7 +100,7 @@ class MarkerJitterBuffer(JitterBuffer):
         rtt = self.round_trip
         if rtt is None:
             return FRAME_DEADLINE_S
-        return max(FRAME_DEADLINE_S, DEADLINE_RTTS * rtt)
+        return min(MAX_FRAME_DEADLINE_S, max(FRAME_DEADLINE_S, DEADLINE_RTTS * rtt))
 
     def add(self, packet: RtpPacket) -> tuple[bool, JitterFrame | None]:
         self.last_ssrc = packet.ssrc

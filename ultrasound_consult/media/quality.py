@@ -114,6 +114,8 @@ class RateLadder:
     #: or a change of frame rate the sonographer is told about, is worse than either).
     UP_MARGIN = 1.25
     UP_HOLD_S = 10.0
+    #: After climbing, the next rung up may follow this soon (back up after a crash).
+    NEXT_UP_HOLD_S = 3.0
 
     def __init__(self, rungs: tuple[Rung, ...] = DEFAULT) -> None:
         self.rungs = rungs
@@ -203,6 +205,7 @@ class BitratePolicy:
         self.ladder = RateLadder()
         self.rung_index = 0
         self._rung_changed_at = self._created_at
+        self._last_rung_move_up = False
         #: True once the delay-based controller drives the rate (REMB is then ignored).
         self.controlled = False
 
@@ -234,13 +237,15 @@ class BitratePolicy:
         now = self._clock()
         self.controlled = True
         rate = min(max(int(bps), self.ladder_floor), self.target)
+        hold = RateLadder.NEXT_UP_HOLD_S if self._last_rung_move_up else RateLadder.UP_HOLD_S
         index = self.ladder.index_for(
             rate,
             self._pixel_scale,
             self.rung_index,
-            may_climb=now - self._rung_changed_at >= RateLadder.UP_HOLD_S,
+            may_climb=now - self._rung_changed_at >= hold,
         )
         if index != self.rung_index:
+            self._last_rung_move_up = index < self.rung_index
             self.rung_index, self._rung_changed_at = index, now
         if rate != self._rate:
             self._rate = rate

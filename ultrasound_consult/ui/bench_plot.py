@@ -18,6 +18,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 def plot_series(result: dict[str, Any], path: Path) -> Path:
     import pyqtgraph as pg
     import pyqtgraph.exporters
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
@@ -39,7 +40,8 @@ def plot_series(result: dict[str, Any], path: Path) -> Path:
             ys = [_value(r, key) for r in series if _value(r, key) is not None]
             plot.plot(xs, ys, pen=pg.mkPen(colour, width=2), name=name)
         for step in result.get("capacity_steps", []):
-            plot.addItem(pg.InfiniteLine(step["at_s"], pen=pg.mkPen("#888", style=2)))
+            dashed = pg.mkPen("#888", style=Qt.PenStyle.DashLine)
+            plot.addItem(pg.InfiniteLine(step["at_s"], pen=dashed))
         return plot
 
     panel(1, "Mbit/s", [("sent_mbps", "sent", "#1f77b4"), ("target_mbps", "target", "#ff7f0e")])
