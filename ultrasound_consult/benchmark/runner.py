@@ -259,6 +259,27 @@ def per_second(station: dict[str, Any], expert: dict[str, Any]) -> list[dict[str
     return [rows[k] for k in sorted(rows)]
 
 
+def settled_after(
+    painted: dict[str, float], captured: dict[str, float], t_step: float, t_end: float
+) -> float | None:
+    """Seconds from ``t_step`` until latency stays under STEP_LATENCY_MS for SETTLE_S:
+    a late frame after that (a keyframe at a change of rung) is counted apart."""
+    frames = sorted(
+        (t, (t - captured[k]) * 1000)
+        for k, t in painted.items()
+        if t_step <= t < t_end and k in captured
+    )
+    for i, (t, _) in enumerate(frames):
+        window = [ms for u, ms in frames[i:] if u < t + SETTLE_S]
+        if frames[-1][0] >= t + SETTLE_S and all(ms <= STEP_LATENCY_MS for ms in window):
+            return round(t - t_step, 2)
+    return None
+
+
+#: How long latency must stay down to count as settled.
+SETTLE_S = 3.0
+
+
 def step_figures(
     station: dict[str, Any],
     expert: dict[str, Any],
@@ -290,6 +311,9 @@ def step_figures(
                 and (t - captured[k]) * 1000 > STEP_LATENCY_MS
             ]
             figure["latency_back_under_250ms_s"] = round(max(late) - t_step, 2) if late else 0.0
+            figure["latency_settled_under_250ms_s"] = settled_after(
+                expert["painted"], captured, t_step, t_next
+            )
         else:
             reach = 0.75 * bps / 1e6
             hit = [

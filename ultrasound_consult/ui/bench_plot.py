@@ -52,6 +52,7 @@ def plot_series(result: dict[str, Any], path: Path) -> Path:
     )
     bottom = panel(3, "frames/s", [("fps_painted", "painted", "#9467bd")])
     bottom.setLabel("bottom", "seconds from the start of the measured window")
+    layout.show()  # offscreen: lays the plots out over the whole size
     app.processEvents()
     exporter = pyqtgraph.exporters.ImageExporter(layout.scene())
     exporter.parameters()["width"] = 1100
