@@ -70,6 +70,9 @@ def test_an_overdue_frame_is_dropped_and_inter_frames_wait_for_a_keyframe():
     assert pli and frame is None and jb.frames_abandoned == 1 and jb.awaiting_keyframe
     # The inter frame after the hole refers to what was lost: not decoded.
     assert jb.add(packet(45, 7000, marker=True))[1] is None
+    clock.t += 0.6  # the keyframe is late (lost too?): ask again, not forever once
+    pli, _ = jb.add(packet(45, 7000, marker=True))
+    assert pli and jb.keyframe_requests == 2
     _, key = jb.add(packet(46, 10000, marker=True, data=KEY))
     assert key is not None and key.timestamp == 10000 and not jb.awaiting_keyframe
     _, after = jb.add(packet(47, 13000, marker=True))

@@ -224,6 +224,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="instead of a call: record a bundle this long, then time opening and seeking it",
     )
     bench.add_argument(
+        "--audio",
+        action="store_true",
+        help="voice both ways (a tone each way) and count the playback's underruns",
+    )
+    bench.add_argument(
         "--weak-networks",
         action="store_true",
         help="every named link profile (4g, township, capacity steps...), ours and stock "
@@ -507,6 +512,7 @@ def _bench(args: argparse.Namespace) -> int:
         compare_stock=not args.no_stock,
         hands=args.hands,
         record=args.record,
+        audio=args.audio,
     )
     try:
         result = run_bench(options)

@@ -59,6 +59,8 @@ class BenchOptions:
     hands: bool = False
     #: Run the call a second time with both sides recording, and compare.
     record: bool = False
+    #: Voice both ways (a tone each way), with the playback's underruns counted.
+    audio: bool = False
     quality_samples: int = 40
 
 
@@ -88,6 +90,7 @@ def run_variant(
         "--codec",
         opts.codec,
         *(["--hands"] if opts.hands else []),
+        *(["--audio"] if opts.audio else []),
     ]
     if opts.bitrate_mbps:
         common += ["--bitrate", str(opts.bitrate_mbps)]
@@ -223,6 +226,11 @@ def analyse(
     profile = netem.parse_profile(opts.network)
     if profile.down_s:
         result["recovery_s"] = recovery_after_outage(expert, profile, captured)
+    if opts.audio:
+        result["audio"] = {
+            side: data.get("stats", {}).get("audio")
+            for side, data in (("station", station), ("expert", expert))
+        }
     result["series"] = per_second(station, expert)
     if profile.rate_steps:
         result["capacity_steps"] = step_figures(station, expert, profile, result["series"])

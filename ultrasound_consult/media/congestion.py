@@ -77,12 +77,15 @@ BACKOFF = 0.85
 MIN_BACKOFF = 0.35
 #: Growth per second while far below the capacity last seen, and near it.
 FAST_GROWTH = 0.25
-NEAR_GROWTH = 0.05
+NEAR_GROWTH = 0.08
 #: Far below the capacity last seen (under half of it), climb back this fast.
 RECOVERY_GROWTH = 0.6
 #: At or past the capacity last seen, only probe: each probe past it is a queue
-#: (measured on the township link: a 300-400 ms latency peak every 5 s at 5%/s).
+#: (measured on the township link: a 300-400 ms latency peak every 5 s at 5%/s). The
+#: probe doubles every PROBE_DOUBLING_S without a queue, so that a link that grew is
+#: found (1.5 -> 4 Mbit: 3 Mbps in about 8 s).
 PROBE_GROWTH = 0.015
+PROBE_DOUBLING_S = 1.5
 #: Past this multiple of the capacity last seen, with no queue, that capacity is stale.
 FORGET_CAPACITY = 1.1
 #: Never ask for more than this times the rate the link is delivering (+ a margin).
@@ -144,6 +147,8 @@ class DelayController:
         #: Packets sent until then belong to (or queue behind) a burst of our own.
         self._burst_until = -math.inf
         self.bursts = 0
+        #: Since when the rate has been probing past the capacity last seen.
+        self._probe_since: float | None = None
 
     # --- inputs -------------------------------------------------------------------
 
@@ -310,6 +315,7 @@ class DelayController:
     ) -> None:
         self.overuses += 1
         self._last_decrease = now
+        self._probe_since = None
         reference = delivery if delivery is not None else self._rate
         # Below the delivery rate by enough to empty the queue within DRAIN_S.
         factor = max(MIN_BACKOFF, BACKOFF - queuing / DRAIN_S)
@@ -327,8 +333,14 @@ class DelayController:
         probing = capacity is not None and self._rate > 0.95 * capacity
         near = capacity is not None and self._rate > 0.8 * capacity
         far = capacity is not None and self._rate < 0.5 * capacity
+        if not probing:
+            self._probe_since = None
         if probing:
-            growth = PROBE_GROWTH
+            now = self._last_update or 0.0
+            if self._probe_since is None:
+                self._probe_since = now
+            quiet = now - self._probe_since
+            growth = min(FAST_GROWTH, PROBE_GROWTH * 2 ** (quiet / PROBE_DOUBLING_S))
         elif near:
             growth = NEAR_GROWTH
         else:

@@ -29,6 +29,7 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer
 
 from ultrasound_consult.benchmark import frame_counter, netem
+from ultrasound_consult.media.audio import open_capture, open_output
 from ultrasound_consult.media.camera import open_camera
 from ultrasound_consult.media.convert import i420_planes
 from ultrasound_consult.media.privacy import PrivacyMask
@@ -179,7 +180,21 @@ def run(args: argparse.Namespace) -> int:
     )
     source = open_source(args.source) if args.role == "station" else None
     camera = open_camera(args.camera) if args.role == "station" and args.camera else None
-    opened = open_call(engine, config, source=source, mask=PrivacyMask(), camera=camera)
+    audio = speaker = None
+    if args.audio:
+        # Voice both ways: a tone stands for each microphone, a file for each speaker
+        # (the same playback path, with its underrun count).
+        audio = open_capture("tone:440" if args.role == "station" else "tone:880")
+        speaker = open_output(f"record:{Path(args.out).with_suffix('.wav')}")
+    opened = open_call(
+        engine,
+        config,
+        source=source,
+        mask=PrivacyMask(),
+        camera=camera,
+        audio=audio,
+        speaker=speaker,
+    )
     window, bridge, call = opened.window, opened.bridge, opened.call
     window.resize(1100, 860)
     window.show()
@@ -446,6 +461,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--duration", type=float, default=20.0)
     p.add_argument("--source", default="synthetic:1024x768@30")
     p.add_argument("--camera", default=None)
+    p.add_argument("--audio", action="store_true", help="voice both ways (tones)")
     p.add_argument("--quality", default="diagnostic")
     p.add_argument("--stock", action="store_true")
     p.add_argument("--codec", default="vp8", choices=["vp8", "h264"])
