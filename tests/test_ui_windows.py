@@ -129,6 +129,20 @@ def test_clear_my_marks_button(qtbot, consult):
     qtbot.waitUntil(lambda: len(expert.window.view._annotations) == 0, timeout=10_000)
 
 
+def test_the_station_clears_the_overlay_whoever_drew(qtbot, consult):
+    """Issue 15, item 2: the sonographer owns the live image."""
+    station, expert = consult
+    assert station.window.clear_marks_button.isHidden(), "nothing to clear yet"
+    expert.window.add_mark(0.5, 0.5)
+    expert.window.add_arrow(0.2, 0.2, 0.4, 0.4)
+    qtbot.waitUntil(lambda: len(station.window.view._annotations) == 2, timeout=10_000)
+    assert station.window.clear_marks_button.isVisible()
+    qtbot.mouseClick(station.window.clear_marks_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: len(station.window.view._annotations) == 0, timeout=10_000)
+    qtbot.waitUntil(lambda: len(expert.window.view._annotations) == 0, timeout=10_000)
+    assert station.window.clear_marks_button.isHidden()
+
+
 def test_the_microphone_button_mutes_for_everyone(qtbot, consult, artifacts):
     station, expert = consult
     expert_ear = expert.call.media.player.output

@@ -47,6 +47,12 @@ class StationWindow(CallWindow):
         )
         self.switch_button.clicked.connect(self.choose_source)
         self.statusBar().insertPermanentWidget(1, self.switch_button)
+        # The sonographer owns the live image: whoever drew, the station can clear it.
+        self.clear_marks_button = QPushButton(tr("Clear marks"), objectName="plain")
+        self.clear_marks_button.setToolTip(tr("Take every mark off the image, for everyone"))
+        self.clear_marks_button.clicked.connect(self.clear_marks)
+        self.clear_marks_button.hide()
+        self.statusBar().insertPermanentWidget(2, self.clear_marks_button)
         bridge.local_frame_ready.connect(self._show_local_frame)
         answers = QWidget(objectName="answers")
         row = QHBoxLayout(answers)
@@ -84,6 +90,13 @@ class StationWindow(CallWindow):
             self._cue_timer.start()
         else:
             self._cue_timer.stop()
+
+    def _on_annotations(self, payload: object) -> None:
+        super()._on_annotations(payload)
+        self.clear_marks_button.setVisible(bool(payload[0]))  # type: ignore[index]
+
+    def clear_marks(self) -> None:
+        self.bridge.call(self.call.collab.station_clear)
 
     def _animate_cue(self) -> None:
         """Keep the cue moving when the picture stalls; frames repaint it otherwise."""
