@@ -179,22 +179,28 @@ def test_caliper_tool_measures_on_both_screens(qtbot, consult, artifacts):  # no
 def test_freeze_draw_and_send_a_frame(qtbot, consult, artifacts):  # noqa: F811
     station, expert = consult
     window = expert.window
+    live = window.view
+    window.add_mark(0.7, 0.7)  # a live mark on screen when freezing (issue 15, item 3)
+    qtbot.waitUntil(lambda: len(station.window.view._annotations) == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: not expert.call.pending_annotation_ids(), timeout=10_000)
     with qtbot.waitActive(window):
         window.activateWindow()
     qtbot.keyClick(window, Qt.Key_F)
     assert window.frozen is not None and window.palette_.send_button.isEnabled()
+    assert [a.points for a in live._annotations] == [((0.7, 0.7),)], "live mark kept frozen"
     frozen_tag = window.view._tag
     qtbot.wait(200)  # frames keep arriving; the frozen view must not move
     assert window.view._tag == frozen_tag
     view = window.view
     qtbot.mouseClick(view, Qt.LeftButton, pos=widget_point(view, 0.4, 0.4))
     assert len(window.drafts) == 1, "drawn on the frozen frame, kept here until sent"
-    assert not station.window.view._annotations, "nothing reached the live image"
+    assert len(live._annotations) == 2, "the live mark and the draft, both on the frozen frame"
+    assert len(station.window.view._annotations) == 1, "the draft did not reach the live image"
     qtbot.keyClick(window, Qt.Key_Return)
     panel = station.window.snapshot_panel
     qtbot.waitUntil(panel.isVisible, timeout=10_000)
     (snap,) = panel.snapshots
-    assert snap.header.author == "Dr. Wang" and len(snap.header.annotations) == 1
+    assert snap.header.author == "Dr. Wang" and len(snap.header.annotations) == 2
     assert snap.image.shape[:2] == (480, 640)
     assert window.frozen is None, "sending unfreezes"
     station.window.grab().save(str(artifacts / "station-snapshot.png"))

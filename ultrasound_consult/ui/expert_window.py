@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from ultrasound_consult.annotate.guidance import CueEntry
 from ultrasound_consult.protocol.annotation import Annotation, AnnotationKind
 from ultrasound_consult.protocol.signaling import ANNOTATING_ROLES
+from ultrasound_consult.protocol.snapshot import MAX_SNAPSHOT_ANNOTATIONS
 from ultrasound_consult.session.call import ConsultCall
 from ultrasound_consult.ui.bridge import EngineBridge
 from ultrasound_consult.ui.call_window import CallWindow
@@ -80,6 +81,8 @@ class ExpertWindow(CallWindow):
         self.color = "#ffd400"
         self.frozen: tuple[object, float | None] | None = None
         self.drafts: list[Annotation] = []
+        #: The live marks on screen when the frame was frozen: shown on it, sent with it.
+        self.frozen_marks: tuple[Annotation, ...] = ()
         self._draft_ids = itertools.count(1)
         self._stroke_key: str | None = None
         self._stroke_keys = itertools.count(1)
@@ -176,7 +179,7 @@ class ExpertWindow(CallWindow):
                     label=label,
                 )
             )
-            self.view.set_annotations(tuple(self.drafts))
+            self._show_frozen()
             return
         self.bridge.call(
             self.call.collab.add_annotation, kind, points, color=self.color, label=label
@@ -222,7 +225,7 @@ class ExpertWindow(CallWindow):
             elif points and self.drafts:
                 last = self.drafts[-1]
                 self.drafts[-1] = last.with_points(last.points + points)
-                self.view.set_annotations(tuple(self.drafts))
+                self._show_frozen()
         elif points:
             if self._stroke_key is None:
                 self._stroke_key = f"k{next(self._stroke_keys)}"
@@ -238,7 +241,7 @@ class ExpertWindow(CallWindow):
         if self.frozen is not None:
             if self.drafts:
                 self.drafts.pop()
-                self.view.set_annotations(tuple(self.drafts))
+                self._show_frozen()
             return
         self.bridge.call(self.call.collab.undo)
 
@@ -249,7 +252,7 @@ class ExpertWindow(CallWindow):
     def clear_mine(self) -> None:
         if self.frozen is not None:
             self.drafts.clear()
-            self.view.set_annotations(())
+            self._show_frozen()
             return
         self.bridge.call(self.call.clear_annotations, mine_only=True)
 
@@ -260,18 +263,21 @@ class ExpertWindow(CallWindow):
     # --- freeze and send ----------------------------------------------------------
 
     def set_frozen(self, frozen: bool) -> None:
-        """Hold the current frame to draw on it; drawings stay here until sent."""
+        """Hold the current frame to draw on it; drawings stay here until sent. The live
+        marks on screen when freezing stay on the frozen frame (and go with it)."""
         if frozen:
             array = self.view._array
             if array is None:
                 self.palette_.freeze_button.setChecked(False)
                 return
             self.frozen = (array.copy(), self.view._tag)
+            self.frozen_marks = self.call.scene.annotations()
             self.drafts = []
-            self.view.set_annotations(())
+            self._show_frozen()
             self.hint.setText(tr("Frozen: draw on this frame, then Send frame (Enter)"))
         else:
             self.frozen = None
+            self.frozen_marks = ()
             self.drafts = []
             self.view.set_annotations(
                 self.call.scene.annotations(), self.call.pending_annotation_ids()
@@ -279,12 +285,19 @@ class ExpertWindow(CallWindow):
             self._tool_changed(self.palette_.tool)
         self.palette_.send_button.setEnabled(frozen)
 
+    def _show_frozen(self) -> None:
+        self.view.set_annotations(self.frozen_marks + tuple(self.drafts))
+
     def send_frame(self) -> None:
         if self.frozen is None:
             return
         array, media_ts = self.frozen
         self.bridge.call(
-            self.call.collab.send_snapshot, array, tuple(self.drafts), media_ts=media_ts
+            self.call.collab.send_snapshot,
+            array,
+            # The newest fit a snapshot (the drafts are last, so they always go).
+            (self.frozen_marks + tuple(self.drafts))[-MAX_SNAPSHOT_ANNOTATIONS:],
+            media_ts=media_ts,
         )
         self.palette_.freeze_button.setChecked(False)
 
