@@ -89,6 +89,7 @@ class CallWindow(QMainWindow):
         self.notice = QLabel(objectName="notice")
         self.notice.setWordWrap(True)
         self.notice.hide()
+        self.notice_kind = ""
         self._notice_timer = QTimer(self, singleShot=True, timeout=self.notice.hide)
         self.view = VideoView(interactive=interactive)
         self.layout_.addWidget(self.banner)
@@ -214,9 +215,11 @@ class CallWindow(QMainWindow):
                 )
             self.show_notice(text.format(name=name))
 
-    def show_notice(self, text: str) -> None:
-        """Something passing the user should know (not an error): shown for a while."""
+    def show_notice(self, text: str, *, kind: str = "") -> None:
+        """Something passing the user should know (not an error): shown for a while.
+        ``kind`` names a network notice, which goes when the link is good again."""
         self.notice.setText(text)
+        self.notice_kind = kind
         self.notice.show()
         self._notice_timer.start(NOTICE_S * 1000)
 
@@ -270,11 +273,20 @@ class CallWindow(QMainWindow):
 
     def _on_stats(self, stats: tuple[LinkStats, ...]) -> None:
         self.latest_stats = stats
-        self.status_button.show_stats(worst(stats))
+        judged = worst(stats)
+        self.status_button.show_stats(judged)
         sample = self.history.add(stats)
         kind = self.notices.update(sample)
         if kind is not None:
-            self.show_notice(notice_text(kind, sending=self.call.role is Role.STATION))
+            self.show_notice(notice_text(kind, sending=self.call.role is Role.STATION), kind=kind)
+        elif (
+            judged is not None
+            and judged.quality == "good"
+            and self.notice_kind in ("weak", "lowered")
+        ):
+            # One judgement: the button says Good, so no "Network weak" beside it.
+            self.notice.hide()
+            self.notice_kind = ""
         if self.stats_panel.isVisible():
             self.stats_panel.refresh()
 
