@@ -69,8 +69,11 @@ def open_call(
     camera: VideoSource | None = None,
     shortcuts: dict[str, str] | None = None,
     source_spec: str = "",
+    start: bool = True,
 ) -> OpenCall:
-    """Create the call on the engine thread and its window on this (GUI) thread, then start it."""
+    """Create the call on the engine thread and its window on this (GUI) thread, then
+    start it (``start=False``: the caller connects its slots first, then starts it with
+    ``bridge.submit(call.start())``; a signal emitted before a slot is connected is lost)."""
     bridge = EngineBridge(engine)
 
     async def build() -> ConsultCall:
@@ -84,7 +87,8 @@ def open_call(
         window = StationWindow(bridge, call, shortcuts=shortcuts, source_spec=source_spec)
     else:
         window = ExpertWindow(bridge, call, shortcuts=shortcuts)
-    bridge.submit(call.start())
+    if start:
+        bridge.submit(call.start())
     return OpenCall(window, call, bridge)
 
 

@@ -46,6 +46,7 @@ from ultrasound_consult.ui.call_status import (
 from ultrasound_consult.ui.i18n import tr
 from ultrasound_consult.ui.messages import error_headline, preset_text, state_text
 from ultrasound_consult.ui.pip import CameraInset
+from ultrasound_consult.ui.screen_fit import place
 from ultrasound_consult.ui.settings import DEFAULT_SHORTCUTS
 from ultrasound_consult.ui.snapshot_panel import SnapshotPanel
 from ultrasound_consult.ui.video_view import VideoView
@@ -120,7 +121,8 @@ class CallWindow(QMainWindow):
         self.mic_button.toggled.connect(self.set_muted)
         self.statusBar().addWidget(self.state_label, 1)
         self.statusBar().addPermanentWidget(self.status_button)
-        self.statusBar().addPermanentWidget(self.video_label)
+        # Size and frame rate live in the connection button's tooltip and its panel: at
+        # 1366 wide the status bar has no room for what is not essential.
         self.statusBar().addPermanentWidget(self.scale_label)
         self.statusBar().addPermanentWidget(self.mic_button)
         self.camera_inset = CameraInset(self.view)
@@ -158,7 +160,7 @@ class CallWindow(QMainWindow):
         self.bind("record", self.record_button.toggle)
         self.bind("mute", self.mic_button.toggle)
         self.bind("end_call", self.close)
-        self.resize(1366, 768)
+        place(self)  # the whole screen it opens on, frame and taskbar left free
 
         bridge.state_changed.connect(self._on_state)
         bridge.server_changed.connect(self._on_server)
@@ -380,6 +382,11 @@ class CallWindow(QMainWindow):
             return
         self.video_label.setText(
             tr("{w}×{h} · {fps:.0f} fps").format(w=size[0], h=size[1], fps=self.view.display_fps)
+        )
+        self.status_button.setToolTip(
+            self.video_label.text()
+            + "\n"
+            + tr("Connection details and graphs over the last minutes")
         )
 
     # --- lifecycle ------------------------------------------------------------

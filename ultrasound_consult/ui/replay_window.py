@@ -41,6 +41,7 @@ from ultrasound_consult.record.session_bundle import SessionBundle
 from ultrasound_consult.ui.cue_text import cue_text, status_text
 from ultrasound_consult.ui.i18n import tr
 from ultrasound_consult.ui.review_form import ReviewForm, clock_text
+from ultrasound_consult.ui.screen_fit import place
 from ultrasound_consult.ui.video_view import VideoView
 
 logger = logging.getLogger(__name__)
@@ -491,6 +492,6 @@ def run_replay_window(folder: Path, *, language: str | None = None) -> int:
     window = open_replay(Path(folder))
     if window is None:
         return 2
-    window.resize(1366, 768)
+    place(window)
     window.show()
     return app.exec()

@@ -42,6 +42,7 @@ from ultrasound_consult.ui.devices import chosen_spec, source_choices
 from ultrasound_consult.ui.i18n import LANGUAGES, tr
 from ultrasound_consult.ui.messages import error_headline, role_text
 from ultrasound_consult.ui.precheck import MicMeter, NetworkTest, SourcePreview
+from ultrasound_consult.ui.screen_fit import parse_geometry, place
 from ultrasound_consult.ui.settings import AppSettings, RecentRoom
 from ultrasound_consult.ui.video_view import VideoView
 
@@ -96,7 +97,8 @@ class StartWindow(QMainWindow):
         self.name.returnPressed.connect(self.join)
         QShortcut(QKeySequence("Ctrl+O"), self, activated=self.open_recording)
         self._load()
-        self.resize(1366, 768)
+        # Where it was last, fitted to the screen it opens on now (which may be smaller).
+        place(self, parse_geometry(settings.window_geometry))
 
     # --- layout -------------------------------------------------------------------
 

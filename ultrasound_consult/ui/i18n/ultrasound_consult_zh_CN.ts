@@ -66,7 +66,7 @@
     </message>
     <message>
         <source>Network weak: lowering quality to keep the image moving.</source>
-        <extracomment>How much history the panel keeps and plots. A drop must last this long before the user is told (a one-second blip is noise) ... ... and a recovery this long before the all-clear. The sender&apos;s encoder target this far below the best it had is &quot;lowering quality&quot;.</extracomment>
+        <extracomment>How much history the panel keeps and plots. A drop must last this long before the user is told (a one-second blip is noise) ... ... and a recovery this long before the all-clear.</extracomment>
         <translation>网络较弱：正在降低画质，以保证图像流畅。</translation>
     </message>
     <message>
@@ -190,6 +190,14 @@
         <translation>改用其他视频来源，会诊不中断</translation>
     </message>
     <message>
+        <source>Clear marks</source>
+        <translation>清除标注</translation>
+    </message>
+    <message>
+        <source>Take every mark off the image, for everyone</source>
+        <translation>清除图像上的所有标注（所有人可见）</translation>
+    </message>
+    <message>
         <source>Done ✓  (Space)</source>
         <translation>已完成 ✓（空格）</translation>
     </message>
@@ -219,6 +227,7 @@
     </message>
     <message>
         <source>Watching (observers cannot draw)</source>
+        <extracomment>The live marks on screen when the frame was frozen: shown on it, sent with it.</extracomment>
         <translation>观看中（观摩者不能标注）</translation>
     </message>
     <message>
