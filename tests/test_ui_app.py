@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import Qt
 
+from tests.test_ui_windows import answer_end_question
 from ultrasound_consult.media.source import SourceError, SourceFrame, SourceInfo, VideoSource
 from ultrasound_consult.media.source_spec import open_source
 from ultrasound_consult.protocol.guidance import Action, CueStatus, Direction
@@ -156,7 +157,9 @@ def test_whole_consult_from_the_first_screen(
     assert not st.window.banner.isVisible()
     assert st.call.pipeline is not None and st.call.pipeline.switches == 1
 
-    # End the call: the first screen comes back, the room is in the recent list.
+    # End the call (it asks first): the first screen comes back, the room is in the
+    # recent list.
+    answer_end_question(st.window, end=True)
     qtbot.mouseClick(st.window.end_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: station.current is None and station.start.isVisible(), timeout=10_000)
     assert "Call ended" in station.start.info.text()

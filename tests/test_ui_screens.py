@@ -45,6 +45,8 @@ def available_on(w: int, h: int) -> QRect:
 def cut_or_off_screen(window, widgets, available: QRect) -> list[str]:
     """Each widget that lies (partly) outside ``available`` with the window's frame, or
     is narrower than its text needs (truncated); empty when all is well."""
+    # Twice: a status that changed text in the first pass lays out in the second.
+    QApplication.processEvents()
     QApplication.processEvents()
     problems = []
     frame = window.geometry().marginsAdded(DEFAULT_FRAME)

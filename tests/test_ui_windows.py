@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
 
 from ultrasound_consult.media.audio import RecordingOutput, SyntheticCapture
 from ultrasound_consult.media.privacy import PrivacyMask
@@ -243,6 +243,72 @@ def test_recording_from_the_window_shows_everyone_an_indicator(qtbot, consult, t
     qtbot.waitUntil(lambda: not station.window.rec_label.isVisible(), timeout=10_000)
     (folder,) = list(tmp_path.iterdir())
     qtbot.waitUntil(lambda: (folder / "session.json").read_text().count('"complete"') == 1)
+    # The person who recorded is told where it went (issue 15, item 13).
+    qtbot.waitUntil(lambda: expert.window.saved_folder == str(folder), timeout=10_000)
+    assert "Recording saved to" in expert.window.notice.text()
+    assert str(folder) in expert.window.notice.text() and expert.window.notice.isVisible()
     from ultrasound_consult.record.session_bundle import SessionBundle
 
     assert SessionBundle.open(folder).check()["ok"]
+
+
+def answer_end_question(window, end: bool) -> None:
+    """Answer the "End the call?" question once it is up (it runs its own event loop,
+    in which this timer fires)."""
+
+    def answer() -> None:
+        box = window.end_question
+        if box is None:
+            QTimer.singleShot(20, answer)
+            return
+        for button in box.buttons():
+            if (box.buttonRole(button) == box.ButtonRole.AcceptRole) == end:
+                button.click()
+                return
+
+    QTimer.singleShot(20, answer)
+
+
+def test_roles_people_and_ending_a_call(qtbot, consult, engine, signaling_url, invite):
+    """Issue 15, item 13: a trainer's window says Trainer; a trainer leaving is news,
+    not a wait; everyone can see who is in the call; End call and Ctrl+W ask first."""
+    station, expert = consult
+    trainer = open_call(
+        engine,
+        CallConfig.from_invite(signaling_url, invite("trainer"), "Teacher"),
+        speaker=RecordingOutput(),
+    )
+    qtbot.addWidget(trainer.window)
+    trainer.window.show()
+    assert (
+        "Trainer" in trainer.window.windowTitle() and "Expert" not in trainer.window.windowTitle()
+    )
+    assert "Expert" in expert.window.windowTitle()
+    qtbot.waitUntil(lambda: trainer.window.state == "connected", timeout=20_000)
+    qtbot.waitUntil(lambda: len(station.window.latest_stats) == 2, timeout=15_000)
+    people = station.window.people()
+    assert people[0].startswith("Township clinic (Station)")
+    assert any(p.startswith("Teacher (Trainer) · ● ") for p in people), people
+    assert any(p.startswith("Dr. Wang (Expert) · ● ") for p in people), people
+    assert "Teacher (Trainer)" in station.window.state_label.toolTip()
+    station.window.status_button.setChecked(True)
+    assert "Teacher (Trainer)" in station.window.stats_panel.people.text()
+
+    trainer.window.end_call()  # the trainer leaves; the expert stays
+    qtbot.waitUntil(lambda: "Teacher" in station.window.notice.text(), timeout=15_000)
+    assert station.window.notice.text() == "Teacher (Trainer) left the call."
+    qtbot.waitUntil(lambda: "Teacher" in expert.window.notice.text(), timeout=15_000)
+    assert "Waiting" not in expert.window.notice.text()
+
+    # End call asks; "Stay in the call" keeps it.
+    answer_end_question(expert.window, end=False)
+    qtbot.mouseClick(expert.window.end_button, Qt.LeftButton)
+    assert expert.window.isVisible() and expert.call.state.value == "connected"
+    # Ctrl+W asks too; "End call" ends it, and the station waits for the expert.
+    answer_end_question(expert.window, end=True)
+    with qtbot.waitActive(expert.window):
+        expert.window.activateWindow()
+    qtbot.keyClick(expert.window, Qt.Key_W, Qt.ControlModifier)
+    assert not expert.window.isVisible()
+    qtbot.waitUntil(lambda: "Dr. Wang" in station.window.notice.text(), timeout=15_000)
+    assert "Waiting for them to come back" in station.window.notice.text()

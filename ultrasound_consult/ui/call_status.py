@@ -186,9 +186,13 @@ class StatsPanel(QWidget):
         close.clicked.connect(self.closed.emit)
         top.addWidget(close)
         layout.addLayout(top)
+        #: Who is in the call, with role and link quality (see CallWindow.people).
+        self.people = QLabel(objectName="hint")
+        self.people.setWordWrap(True)
+        layout.addWidget(self.people)
         self.graphs = pg.GraphicsLayoutWidget()
         self.graphs.setBackground("#15171a")
-        self.graphs.setMinimumHeight(120)
+        self.graphs.setMinimumHeight(100)
         layout.addWidget(self.graphs, 1)
         self.curves: dict[str, pg.PlotDataItem] = {}
         specs = (
@@ -215,6 +219,9 @@ class StatsPanel(QWidget):
                     pen=pg.mkPen("#9aa0a6", width=1, style=Qt.DashLine)
                 )
         self.refresh()
+
+    def show_people(self, lines: list[str]) -> None:
+        self.people.setText(tr("In the call:") + " " + ";  ".join(lines))
 
     def refresh(self) -> None:
         for field, curve in self.curves.items():

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -44,7 +45,13 @@ from ultrasound_consult.ui.call_status import (
     worst,
 )
 from ultrasound_consult.ui.i18n import tr
-from ultrasound_consult.ui.messages import error_headline, preset_text, state_text
+from ultrasound_consult.ui.messages import (
+    error_headline,
+    left_text,
+    preset_text,
+    role_text,
+    state_text,
+)
 from ultrasound_consult.ui.pip import CameraInset
 from ultrasound_consult.ui.screen_fit import place
 from ultrasound_consult.ui.settings import DEFAULT_SHORTCUTS
@@ -64,6 +71,8 @@ class CallWindow(QMainWindow):
 
     #: The call has ended and the window closed (the app shows its first screen again).
     ended = Signal()
+    #: A recording this side stopped is on disk (its folder), from the engine thread.
+    recording_saved = Signal(str)
 
     def __init__(
         self,
@@ -80,6 +89,9 @@ class CallWindow(QMainWindow):
         self.latest_stats: tuple[LinkStats, ...] = ()
         self.state = "idle"
         self._closing = False
+        self._confirmed = False
+        #: The "End the call?" question while it is open (tests answer it).
+        self.end_question: QMessageBox | None = None
         central = QWidget(objectName="central")
         self.layout_ = QVBoxLayout(central)
         self.layout_.setContentsMargins(0, 0, 0, 0)
@@ -152,14 +164,16 @@ class CallWindow(QMainWindow):
         )
         self.statusBar().addPermanentWidget(self.quality_box)
         self.end_button = QPushButton(tr("End call"), objectName="endcall")
-        self.end_button.clicked.connect(self.close)
+        self.end_button.clicked.connect(self.request_end)
         self.statusBar().addPermanentWidget(self.end_button)
         self.recordings_root = recordings_root()
+        self.saved_folder = ""
+        self.recording_saved.connect(self._on_recording_saved)
         self._mic_problem = "" if call.media.audio_capture else tr("No microphone in this call")
         self._show_mic()
         self.bind("record", self.record_button.toggle)
         self.bind("mute", self.mic_button.toggle)
-        self.bind("end_call", self.close)
+        self.bind("end_call", self.request_end)
         place(self)  # the whole screen it opens on, frame and taskbar left free
 
         bridge.state_changed.connect(self._on_state)
@@ -207,15 +221,42 @@ class CallWindow(QMainWindow):
             gone.pop(p.id, None)
         self.peers = peers
         self._on_state(self.state, "")
+        # The call waits only for what it needs: the station, or (at the station) its
+        # last viewer who draws; a trainee or a second expert leaving is just news.
+        if self.call.role is Role.STATION:
+            still = [p for p in peers if p.role is not Role.OBSERVER]
+        else:
+            still = [p for p in peers if p.role is Role.STATION]
         for peer in gone.values():
             name = peer.name or peer.role.value
-            if peer.role is Role.STATION:
-                text = tr("{name} left the call. Waiting for the station to come back.")
-            else:
-                text = tr(
-                    "{name} left the call. Waiting for them to come back; you can end the call."
-                )
-            self.show_notice(text.format(name=name))
+            needed = peer.role is Role.STATION or (self.call.role is Role.STATION and not still)
+            self.show_notice(left_text(name, peer.role.value, needed=needed))
+        self._show_people()
+
+    def people(self) -> list[str]:
+        """Who is in the call, with their role and (where this side has a link to them)
+        the link's quality: one line each, this side first."""
+        quality = {s.peer_id: s for s in self.latest_stats}
+        words = {"good": tr("Good"), "fair": tr("Fair"), "poor": tr("Poor")}
+        lines = [
+            tr("{name} ({role}) — you").format(
+                name=self.call.author, role=role_text(self.call.role.value)
+            )
+        ]
+        for peer in self.peers:
+            line = f"{peer.name or '?'} ({role_text(peer.role.value)})"
+            stats = quality.get(peer.id)
+            if stats is not None:
+                line += " · ● " + words.get(stats.quality, stats.quality)
+                if stats.rtt_ms is not None:
+                    line += " · " + tr("{ms:.0f} ms").format(ms=stats.rtt_ms)
+            lines.append(line)
+        return lines
+
+    def _show_people(self) -> None:
+        lines = self.people()
+        self.state_label.setToolTip("\n".join(lines))
+        self.stats_panel.show_people(lines)
 
     def show_notice(self, text: str, *, kind: str = "") -> None:
         """Something passing the user should know (not an error): shown for a while.
@@ -275,6 +316,7 @@ class CallWindow(QMainWindow):
 
     def _on_stats(self, stats: tuple[LinkStats, ...]) -> None:
         self.latest_stats = stats
+        self._show_people()
         judged = worst(stats)
         self.status_button.show_stats(judged)
         sample = self.history.add(stats)
@@ -324,7 +366,18 @@ class CallWindow(QMainWindow):
             )
             self.bridge.call(self.call.start_recording, folder)
         elif not on and self.call.recording is not None:
-            self.bridge.submit(self.call.stop_recording())
+            future = self.bridge.submit(self.call.stop_recording())
+            # Done on the engine thread; the signal brings it to this (GUI) thread.
+            future.add_done_callback(
+                lambda f: self.recording_saved.emit(
+                    "" if f.cancelled() or f.exception() or f.result() is None else str(f.result())
+                )
+            )
+
+    def _on_recording_saved(self, folder: str) -> None:
+        if folder:
+            self.saved_folder = folder
+            self.show_notice(tr("Recording saved to {folder}").format(folder=folder))
 
     def _on_recording(self, recorders: tuple[str, ...]) -> None:
         """Someone (maybe this side) records: a red indicator everyone can see."""
@@ -391,7 +444,35 @@ class CallWindow(QMainWindow):
 
     # --- lifecycle ------------------------------------------------------------
 
+    def confirm_end(self) -> bool:
+        """Ask before ending a call others are in (a stray Ctrl+W must not hang up)."""
+        if self.state != "connected" and self.call.recording is None:
+            return True
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Question)
+        box.setWindowTitle(tr("End call"))
+        box.setText(tr("End the call? The others stay in the room and can wait for you."))
+        end = box.addButton(tr("End call"), QMessageBox.AcceptRole)
+        box.addButton(tr("Stay in the call"), QMessageBox.RejectRole)
+        box.setDefaultButton(end)
+        self.end_question = box
+        try:
+            box.exec()
+        finally:
+            self.end_question = None
+        return box.clickedButton() is end
+
+    def request_end(self) -> None:
+        """End call (button or Ctrl+W): ask, then close."""
+        if self.confirm_end():
+            self._confirmed = True
+            self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        # The window manager's close button asks too; a close from the program does not.
+        if event.spontaneous() and not self._confirmed and not self.confirm_end():
+            event.ignore()
+            return
         self.end_call()
         super().closeEvent(event)
 

@@ -33,6 +33,7 @@ from ultrasound_consult.ui.bridge import EngineBridge
 from ultrasound_consult.ui.call_window import CallWindow
 from ultrasound_consult.ui.cue_panel import CuePanel
 from ultrasound_consult.ui.i18n import tr
+from ultrasound_consult.ui.messages import window_title
 from ultrasound_consult.ui.tools import ToolPalette
 from ultrasound_consult.ui.video_view import ZOOM_STEP
 
@@ -46,7 +47,7 @@ class ExpertWindow(CallWindow):
         super().__init__(
             bridge, call, interactive=call.role in ANNOTATING_ROLES, shortcuts=shortcuts
         )
-        self.setWindowTitle(tr("Expert — ultrasound-consult"))
+        self.setWindowTitle(window_title(call.role.value))
         self.view.zoomable = True
         # A thin row under the palette: what the tool does, the station's confirmation,
         # the zoom, and "Refresh picture" (the status bar is full at 1366 wide).

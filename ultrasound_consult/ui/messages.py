@@ -79,3 +79,25 @@ def role_text(role: str) -> str:
         "trainer": tr("Trainer"),
         "observer": tr("Observer"),
     }.get(role, role)
+
+
+def window_title(role: str) -> str:
+    """The call window's title: who this window is (a trainer's is not "Expert")."""
+    return {
+        "station": tr("Station — ultrasound-consult"),
+        "expert": tr("Expert — ultrasound-consult"),
+        "trainer": tr("Trainer — ultrasound-consult"),
+        "observer": tr("Observer — ultrasound-consult"),
+    }.get(role, "ultrasound-consult")
+
+
+def left_text(name: str, role: str, *, needed: bool) -> str:
+    """What the others read when someone leaves. Only a departure the call depends on
+    (the station, or the last person this side is in the call with) says it waits."""
+    if role == "station":
+        return tr("{name} left the call. Waiting for the station to come back.").format(name=name)
+    if needed:
+        return tr(
+            "{name} left the call. Waiting for them to come back; you can end the call."
+        ).format(name=name)
+    return tr("{name} ({role}) left the call.").format(name=name, role=role_text(role))

@@ -24,6 +24,7 @@ from ultrasound_consult.ui.call_window import CallWindow
 from ultrasound_consult.ui.devices import remembered_mask, source_choices
 from ultrasound_consult.ui.guidance_view import is_live
 from ultrasound_consult.ui.i18n import tr
+from ultrasound_consult.ui.messages import window_title
 from ultrasound_consult.ui.theme import restyle
 
 logger = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ class StationWindow(CallWindow):
         source_spec: str = "",
     ) -> None:
         super().__init__(bridge, call, interactive=False, shortcuts=shortcuts)
-        self.setWindowTitle(tr("Station — ultrasound-consult"))
+        self.setWindowTitle(window_title("station"))
         self.source_spec = source_spec
         self.switch_button = QPushButton(tr("Switch source…"), objectName="plain")
         self.switch_button.setToolTip(

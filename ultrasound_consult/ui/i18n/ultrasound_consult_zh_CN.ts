@@ -5,7 +5,7 @@
     <name></name>
     <message>
         <source>Camera</source>
-        <extracomment>A notice (not an error) stays this long. The call has ended and the window closed (the app shows its first screen again).</extracomment>
+        <extracomment>A notice (not an error) stays this long. The call has ended and the window closed (the app shows its first screen again). A recording this side stopped is on disk (its folder), from the engine thread. The &quot;End the call?&quot; question while it is open (tests answer it).</extracomment>
         <translation>摄像头</translation>
     </message>
     <message>
@@ -111,6 +111,7 @@
     </message>
     <message>
         <source>Round trip (ms)</source>
+        <extracomment>Who is in the call, with role and link quality (see CallWindow.people).</extracomment>
         <translation>往返时延（毫秒）</translation>
     </message>
     <message>
@@ -130,6 +131,10 @@
         <translation>秒前</translation>
     </message>
     <message>
+        <source>In the call:</source>
+        <translation>会诊中：</translation>
+    </message>
+    <message>
         <source>Round trip {ms:.0f} ms</source>
         <translation>往返时延 {ms:.0f} 毫秒</translation>
     </message>
@@ -144,6 +149,14 @@
     <message>
         <source>marks confirmed in {ms:.0f} ms</source>
         <translation>标注确认用时 {ms:.0f} 毫秒</translation>
+    </message>
+    <message>
+        <source>{name} ({role}) — you</source>
+        <translation>{name}（{role}）— 您</translation>
+    </message>
+    <message>
+        <source>Recording saved to {folder}</source>
+        <translation>录制已保存到 {folder}</translation>
     </message>
     <message>
         <source>REC: {names}</source>
@@ -176,6 +189,14 @@
     <message>
         <source>{w}×{h} · {fps:.0f} fps</source>
         <translation>{w}×{h} · {fps:.0f} 帧/秒</translation>
+    </message>
+    <message>
+        <source>End the call? The others stay in the room and can wait for you.</source>
+        <translation>结束会诊？其他人仍留在房间内，可以等待您回来。</translation>
+    </message>
+    <message>
+        <source>Stay in the call</source>
+        <translation>留在会诊中</translation>
     </message>
     <message>
         <source>Station — ultrasound-consult</source>
@@ -706,6 +727,18 @@
     <message>
         <source>Something went wrong. The details are in the log file (see About).</source>
         <translation>出现错误。详细信息在日志文件中（见“关于”）。</translation>
+    </message>
+    <message>
+        <source>Trainer — ultrasound-consult</source>
+        <translation>带教老师 — 超声远程会诊</translation>
+    </message>
+    <message>
+        <source>Observer — ultrasound-consult</source>
+        <translation>观摩者 — 超声远程会诊</translation>
+    </message>
+    <message>
+        <source>{name} ({role}) left the call.</source>
+        <translation>{name}（{role}）已离开会诊。</translation>
     </message>
     <message>
         <source>The video source is in use by another program. Close it and try again.</source>
