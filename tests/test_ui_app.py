@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from tests.test_ui_windows import answer_end_question
 from ultrasound_consult.media.source import SourceError, SourceFrame, SourceInfo, VideoSource
@@ -202,6 +203,9 @@ def test_server_down_is_explained(qtbot, engine, tmp_path, invite):
     assert join(qtbot, app, "expert", invite("expert"), "Dr. Li", "ws://127.0.0.1:9/") is not None
     qtbot.waitUntil(lambda: app.current is None and app.start.isVisible(), timeout=20_000)
     assert "Cannot reach the server" in app.start.error.text()
+    # What happened and what to do; the socket's errno only in the log (item 9).
+    assert "ask your IT contact" in app.start.error.text()
+    assert "Errno" not in app.start.error.text() and "Connect call" not in app.start.error.text()
     # The network test says the same before anyone tries to join.
     app.start.server.setText("ws://127.0.0.1:9/")
     app.start.test_network()
@@ -232,3 +236,43 @@ def test_language_switch_rebuilds_the_first_screen(qtbot, engine, tmp_path):
     qtbot.addWidget(app.start)
     app.set_language("en")
     assert app.start.join_button.text() == "Join"
+
+
+class UnopenableSource(UnpluggableSource):
+    """A capture device that is not there (``device:7`` on a machine with one card)."""
+
+    async def start(self) -> None:
+        raise SourceError("cannot open capture device 7 ([Errno 2] No such file or directory)")
+
+
+def test_errors_read_as_what_happened_and_what_to_do(qtbot, engine, signaling_url, invite):
+    """Issue 15, item 9: a source that cannot open says so once, with what to do, not
+    "That cannot be done right now"; a microphone error is not "Error querying device"."""
+    from ultrasound_consult.media.audio import RecordingOutput
+    from ultrasound_consult.session.call import CallConfig
+    from ultrasound_consult.ui.app import open_call
+
+    application("en")
+    opened = open_call(
+        engine,
+        CallConfig.from_invite(signaling_url, invite("station"), "Clinic"),
+        source=UnopenableSource(open_source("synthetic:320x240@15")),
+        speaker=RecordingOutput(),
+    )
+    window = opened.window
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.state == "failed", timeout=10_000)
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=5_000)
+    # A second, vaguer report would come from the start's failure callback, queued on the
+    # engine before this no-op; once the no-op is done, its signal is in Qt's queue.
+    engine.submit(asyncio.sleep(0)).result(5)
+    QApplication.processEvents()
+    text = window.banner.text()
+    assert "The video source cannot be opened" in text and "capture card" in text
+    assert "cannot be done right now" not in text and "Errno" not in text
+    window.show_error("microphone_unavailable", "Error querying device -1")
+    assert "querying" not in window.banner.text() and "microphone" in window.banner.text()
+    assert window.mic_button.text() == "No microphone"
+    assert "querying" not in window.mic_button.toolTip()
+    window.end_call()

@@ -169,6 +169,25 @@ def test_the_weak_notice_goes_when_the_button_says_good(qtbot, engine, signaling
     window.end_call()
 
 
+def test_error_details_are_plain_or_left_to_the_log():
+    from ultrasound_consult.ui.messages import error_html, plain_detail
+
+    down = (
+        "Cannot reach the signalling server at ws://h:9 ([Errno 111] Connect call failed "
+        "('127.0.0.1', 9)). Check the address."
+    )
+    assert (
+        plain_detail(down) == "Cannot reach the signalling server at ws://h:9. Check the address."
+    )
+    assert plain_detail("Error querying device -1") == ""
+    ours = "not connected to the station yet; annotations are sent once it is"
+    assert plain_detail(ours) == ours
+    assert ours in error_html("action_refused", ours)
+    shown = error_html("server_unreachable", down)
+    assert "Errno" not in shown and "IT contact" in shown
+    assert error_html("token_invalid", "x", advice="<check>").endswith("&lt;check&gt;")
+
+
 def frame_with_grid() -> np.ndarray:
     return np.full((480, 640), 60, np.uint8)
 

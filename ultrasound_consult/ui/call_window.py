@@ -47,6 +47,7 @@ from ultrasound_consult.ui.call_status import (
 from ultrasound_consult.ui.i18n import tr
 from ultrasound_consult.ui.messages import (
     error_headline,
+    error_html,
     left_text,
     preset_text,
     role_text,
@@ -309,9 +310,9 @@ class CallWindow(QMainWindow):
     def show_error(self, code: str, message: str) -> None:
         self._sync_record_button()  # a recording that failed to start or stopped on its own
         if code == "microphone_unavailable":
-            self._mic_problem = message
+            self._mic_problem = error_headline(code)
             self._show_mic()
-        self.banner.setText(f"<b>{error_headline(code)}</b><br>{message}")
+        self.banner.setText(error_html(code, message))
         self.banner.show()
 
     def _on_stats(self, stats: tuple[LinkStats, ...]) -> None:

@@ -22,7 +22,7 @@ from ultrasound_consult.media.source_spec import open_source
 from ultrasound_consult.protocol.signaling import Role
 from ultrasound_consult.session.call import CallConfig, CallError
 from ultrasound_consult.session.engine_thread import EngineThread
-from ultrasound_consult.ui.app import OpenCall, application, open_call
+from ultrasound_consult.ui.app import OpenCall, application, open_call, start_call
 from ultrasound_consult.ui.devices import remembered_mask
 from ultrasound_consult.ui.i18n import install_translator, tr
 from ultrasound_consult.ui.screen_fit import geometry_text, place
@@ -148,7 +148,7 @@ class ConsultApp(QObject):
         opened.bridge.state_changed.connect(self._state)
         opened.window.ended.connect(self._ended)
         # Started only now: a server that refuses at once must still reach _state.
-        opened.bridge.submit(opened.call.start())
+        start_call(opened.bridge, opened.call)
         self.settings.remember_room(config.server_url, request.code, request.name)
         place(opened.window, self.start.geometry())
         self.start.hide()

@@ -40,7 +40,7 @@ from ultrasound_consult.session.engine_thread import EngineThread
 from ultrasound_consult.session.recording import recordings_root
 from ultrasound_consult.ui.devices import chosen_spec, source_choices
 from ultrasound_consult.ui.i18n import LANGUAGES, tr
-from ultrasound_consult.ui.messages import error_headline, role_text
+from ultrasound_consult.ui.messages import error_html, role_text
 from ultrasound_consult.ui.precheck import MicMeter, NetworkTest, SourcePreview
 from ultrasound_consult.ui.screen_fit import parse_geometry, place
 from ultrasound_consult.ui.settings import AppSettings, RecentRoom
@@ -352,7 +352,7 @@ class StartWindow(QMainWindow):
         if not room.usable:
             self.show_error(
                 "token_expired",
-                tr("The code for room {room} has expired.").format(room=room.room),
+                advice=tr("The code for room {room} has expired.").format(room=room.room),
             )
             return
         self.server.setText(room.server)
@@ -397,9 +397,10 @@ class StartWindow(QMainWindow):
 
     # --- actions -------------------------------------------------------------------------
 
-    def show_error(self, code: str, message: str) -> None:
-        headline = error_headline(code) if code != "mask" else tr("Privacy mask")
-        self.error.setText(f"<b>{headline}</b><br>{message}")
+    def show_error(self, code: str, message: str = "", *, advice: str | None = None) -> None:
+        """``message``: the engine's detail (logged; shown only if plain); ``advice``:
+        this window's own translated words."""
+        self.error.setText(error_html(code, message, advice=advice))
         self.error.show()
         self.info.hide()
 
@@ -418,16 +419,19 @@ class StartWindow(QMainWindow):
         except ProtocolError:
             self.show_error(
                 "token_invalid",
-                tr("Type or paste the invite code exactly as you were given it."),
+                advice=tr("Type or paste the invite code exactly as you were given it."),
             )
             self.code.setFocus()
             return
         if not server:
-            self.show_error("bad_url", tr("Enter the server address your IT contact gave you."))
+            self.show_error(
+                "bad_url", advice=tr("Enter the server address your IT contact gave you.")
+            )
             return
         if invite.expires_at < time.time():
             self.show_error(
-                "token_expired", tr("This code expired at {when}.").format(when=_when(invite))
+                "token_expired",
+                advice=tr("This code expired at {when}.").format(when=_when(invite)),
             )
             return
         self.hide_error()

@@ -646,6 +646,7 @@
     </message>
     <message>
         <source>Connecting to the server…</source>
+        <extracomment>What marks a detail as meant for a developer, not a clinician: errno, library and device-index wording, addresses in tuples, exception names.</extracomment>
         <translation>正在连接服务器…</translation>
     </message>
     <message>
@@ -725,6 +726,10 @@
         <translation>服务器证书不受信任。请联系信息科。</translation>
     </message>
     <message>
+        <source>Cannot rejoin the server. End the call and join again.</source>
+        <translation>无法重新连接服务器。请结束会诊后重新加入。</translation>
+    </message>
+    <message>
         <source>Something went wrong. The details are in the log file (see About).</source>
         <translation>出现错误。详细信息在日志文件中（见“关于”）。</translation>
     </message>
@@ -739,6 +744,38 @@
     <message>
         <source>{name} ({role}) left the call.</source>
         <translation>{name}（{role}）已离开会诊。</translation>
+    </message>
+    <message>
+        <source>If the address is right, ask your IT contact whether the server is running.</source>
+        <translation>如果地址正确，请询问您的信息科联系人服务器是否在运行。</translation>
+    </message>
+    <message>
+        <source>Try again; if it keeps failing, ask your IT contact.</source>
+        <translation>请重试；如果一直失败，请联系信息科。</translation>
+    </message>
+    <message>
+        <source>Check the scanner&apos;s video cable and the capture card, or choose another source (Settings).</source>
+        <translation>请检查超声设备的视频线和采集卡，或选择其他视频来源（设置）。</translation>
+    </message>
+    <message>
+        <source>Ask your IT contact whether the network needs a relay (TURN) server.</source>
+        <translation>请询问信息科，网络是否需要中继（TURN）服务器。</translation>
+    </message>
+    <message>
+        <source>Check that a microphone is plugged in, or choose another one in Settings.</source>
+        <translation>请检查麦克风是否已连接，或在设置中选择其他麦克风。</translation>
+    </message>
+    <message>
+        <source>Check that a speaker or headset is plugged in, or choose another one in Settings.</source>
+        <translation>请检查扬声器或耳机是否已连接，或在设置中选择其他设备。</translation>
+    </message>
+    <message>
+        <source>Free some space, or record to another disk.</source>
+        <translation>请释放磁盘空间，或录制到其他磁盘。</translation>
+    </message>
+    <message>
+        <source>The details are in the log file (see About).</source>
+        <translation>详细信息在日志文件中（见“关于”）。</translation>
     </message>
     <message>
         <source>The video source is in use by another program. Close it and try again.</source>
