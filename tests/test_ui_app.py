@@ -276,3 +276,60 @@ def test_errors_read_as_what_happened_and_what_to_do(qtbot, engine, signaling_ur
     assert window.mic_button.text() == "No microphone"
     assert "querying" not in window.mic_button.toolTip()
     window.end_call()
+
+
+def test_recent_rooms_keep_only_joins_that_worked_and_rejoin_on_double_click(
+    qtbot, engine, tmp_path, signaling_url, invite
+):
+    """Issue 15, item 8: a mistyped code does not replace a working one, a server that
+    is down adds nothing, and a double click joins again."""
+    application("en")
+    app = make_app(qtbot, engine, tmp_path, "expert", role="expert")
+    start = app.start
+    good = invite("expert")
+    opened = join(qtbot, app, "expert", good, "Dr. Li", signaling_url)
+    qtbot.waitUntil(lambda: opened.window.state == "waiting", timeout=15_000)
+    assert [r.code for r in app.settings.recent_rooms()] == [good]
+    opened.window.close()
+    qtbot.waitUntil(lambda: app.current is None and start.isVisible(), timeout=10_000)
+    # A mistyped code for the same room: refused, and the working code stays.
+    forged = good[:-1] + ("A" if good[-1] != "A" else "B")
+    assert join(qtbot, app, "expert", forged, "Dr. Li", signaling_url) is not None
+    qtbot.waitUntil(lambda: app.current is None and start.error.isVisible(), timeout=15_000)
+    # The server down: no second, indistinguishable entry.
+    assert join(qtbot, app, "expert", good, "Dr. Li", "ws://127.0.0.1:9/") is not None
+    qtbot.waitUntil(lambda: app.current is None and start.error.isVisible(), timeout=15_000)
+    (room,) = app.settings.recent_rooms()
+    assert room.code == good and room.server == signaling_url
+    # A double click on it joins (the tooltip says so), with its server.
+    start.server.setText("ws://127.0.0.1:9/")
+    item = start.recent.item(0)
+    start.recent.itemActivated.emit(item)
+    qtbot.waitUntil(lambda: app.current is not None, timeout=5_000)
+    qtbot.waitUntil(lambda: app.current.window.state == "waiting", timeout=15_000)
+    app.current.window.close()
+
+
+def test_a_station_cannot_join_without_a_working_source(
+    qtbot, engine, tmp_path, signaling_url, invite
+):
+    """Issue 15, item 10: Join waits for a source that opens; nothing is remembered."""
+    application("en")
+    app = make_app(qtbot, engine, tmp_path, "station", source=f"file:{tmp_path}/missing.mp4")
+    start = app.start
+    qtbot.mouseClick(start.role_buttons["station"], Qt.LeftButton)
+    qtbot.waitUntil(lambda: not start.join_button.isEnabled(), timeout=10_000)
+    assert "source" in start.join_button.toolTip()
+    assert start.error.isVisible() and "cannot be opened" in start.error.text()
+    start.code.setText(invite("station"))
+    start.server.setText(signaling_url)
+    start.join()  # Enter in the code field
+    assert app.current is None and app.settings.recent_rooms() == []
+    # Another role needs no source; a working source enables Join again.
+    qtbot.mouseClick(start.role_buttons["expert"], Qt.LeftButton)
+    assert start.join_button.isEnabled()
+    qtbot.mouseClick(start.role_buttons["station"], Qt.LeftButton)
+    qtbot.waitUntil(lambda: not start.join_button.isEnabled(), timeout=10_000)
+    start.source.setEditText("synthetic:320x240@15")
+    start._source_changed()
+    qtbot.waitUntil(lambda: start.join_button.isEnabled(), timeout=10_000)

@@ -42,6 +42,7 @@ class ConsultApp(QObject):
         self._failure: tuple[str, str] | None = None
         self._last_error: tuple[str, str] | None = None
         self._connected = False
+        self._joining: tuple[str, str, str] | None = None
         self.start = self._make_start_window()
 
     def _make_start_window(self) -> StartWindow:
@@ -149,7 +150,9 @@ class ConsultApp(QObject):
         opened.window.ended.connect(self._ended)
         # Started only now: a server that refuses at once must still reach _state.
         start_call(opened.bridge, opened.call)
-        self.settings.remember_room(config.server_url, request.code, request.name)
+        # Remembered once the server has let us in: a mistyped code or a server that is
+        # down must not replace or duplicate a room that works.
+        self._joining = (config.server_url, request.code, request.name)
         place(opened.window, self.start.geometry())
         self.start.hide()
         opened.window.show()
@@ -164,6 +167,9 @@ class ConsultApp(QObject):
         self._last_error = (code, message)
 
     def _state(self, state: str, detail: str) -> None:
+        if state in ("waiting", "negotiating", "connected") and self._joining is not None:
+            self.settings.remember_room(*self._joining)
+            self._joining = None
         if state == "connected":
             self._connected = True
         elif state == "failed" and self.current is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -74,6 +75,8 @@ class StartWindow(QMainWindow):
 
     def __init__(self, settings: AppSettings, engine: EngineThread) -> None:
         super().__init__()
+        #: The station's source opened in the pre-call check (Join waits for one that does).
+        self.source_works = True
         self.settings, self.engine = settings, engine
         self.setWindowTitle(tr("ultrasound-consult — join a consult"))
         central = QWidget(objectName="central")
@@ -149,7 +152,8 @@ class StartWindow(QMainWindow):
         col.addWidget(QLabel(tr("Recent rooms"), objectName="section"))
         self.recent = QListWidget()
         self.recent.setToolTip(tr("Double-click to join again while the code is valid"))
-        self.recent.itemActivated.connect(self._recent_chosen)
+        # A click fills the form; a double click (or Enter) joins, as the tooltip says.
+        self.recent.itemActivated.connect(lambda item: self._recent_chosen(item, join=True))
         self.recent.itemClicked.connect(self._recent_chosen)
         col.addWidget(self.recent, 1)
         return col
@@ -281,12 +285,19 @@ class StartWindow(QMainWindow):
 
     def _fill_recent(self) -> None:
         self.recent.clear()
-        for room in self.settings.recent_rooms():
+        rooms = self.settings.recent_rooms()
+        # The server's host tells apart the same room on two servers.
+        several = len({r.server for r in rooms}) > 1
+        for room in rooms:
             when = time.strftime("%Y-%m-%d %H:%M", time.localtime(room.joined_at))
             text = f"{room.room} · {role_text(room.role)} · {when}"
+            host = urlsplit(room.server).hostname or room.server
+            if several:
+                text += f" · {host}"
             if not room.usable:
                 text += "\n" + tr("code expired: ask for a new one")
             item = QListWidgetItem(text)
+            item.setToolTip(f"{room.room} · {room.server}")
             item.setData(Qt.UserRole, room)
             if not room.usable:
                 item.setForeground(Qt.gray)
@@ -321,6 +332,7 @@ class StartWindow(QMainWindow):
         self.check_grid.setRowStretch(1, 1 if station else 0)
         self.check_grid.setRowStretch(8, 0 if station else 1)
         self.hide_error()
+        self._source_ok(self.source_works or not station)
         if self.isVisible():
             self.start_checks()
 
@@ -345,7 +357,7 @@ class StartWindow(QMainWindow):
         if self.role_choice != choice:
             self.role_buttons[choice].setChecked(True)
 
-    def _recent_chosen(self, item: QListWidgetItem) -> None:
+    def _recent_chosen(self, item: QListWidgetItem, join: bool = False) -> None:
         room = item.data(Qt.UserRole)
         if not isinstance(room, RecentRoom):
             return
@@ -359,6 +371,8 @@ class StartWindow(QMainWindow):
         self.code.setText(room.code)
         if room.name and not self.name.text().strip():
             self.name.setText(room.name)
+        if join:
+            self.join()
 
     # --- checks -------------------------------------------------------------------------
 
@@ -374,7 +388,7 @@ class StartWindow(QMainWindow):
         if self.role_choice == "review":
             return
         if self.role_choice == "station":
-            self.preview.start(self.source_spec())
+            self._source_ok(self.preview.start(self.source_spec()))
         self.mic.start(self.settings.microphone)
 
     def stop_checks(self) -> None:
@@ -386,10 +400,20 @@ class StartWindow(QMainWindow):
         self.settings.source = spec
         if self.role_choice == "station" and self.isVisible():
             self.hide_error()
-            self.preview.start(spec)
+            self._source_ok(self.preview.start(spec))
 
     def _preview_failed(self, code: str, message: str) -> None:
         self.show_error(code, message)
+        if code in ("source_unavailable", "device_busy", "source_lost"):
+            self._source_ok(False)
+
+    def _source_ok(self, ok: bool) -> None:
+        """A station cannot join without a picture: Join waits for a source that opens."""
+        self.source_works = ok
+        self.join_button.setEnabled(ok or self.role_choice != "station")
+        self.join_button.setToolTip(
+            "" if self.join_button.isEnabled() else tr("Choose a video source that works first")
+        )
 
     def test_network(self) -> None:
         self.settings.server = self.server.text()
@@ -434,10 +458,13 @@ class StartWindow(QMainWindow):
                 advice=tr("This code expired at {when}.").format(when=_when(invite)),
             )
             return
+        station = invite.role is Role.STATION
+        if station and not self.source_works:
+            self.show_error("source_unavailable")
+            return
         self.hide_error()
         s = self.settings
         s.server, s.name = server, self.name.text()
-        station = invite.role is Role.STATION
         if station:
             s.source = self.source_spec()
         self.join_requested.emit(

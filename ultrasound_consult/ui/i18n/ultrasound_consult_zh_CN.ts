@@ -345,7 +345,7 @@
     </message>
     <message>
         <source>ultrasound-consult — join a consult</source>
-        <extracomment>Which first-screen choice an invite&apos;s role belongs to.</extracomment>
+        <extracomment>Which first-screen choice an invite&apos;s role belongs to. The station&apos;s source opened in the pre-call check (Join waits for one that does).</extracomment>
         <translation>超声远程会诊 — 加入会诊</translation>
     </message>
     <message>
@@ -471,6 +471,10 @@
     <message>
         <source>The code for room {room} has expired.</source>
         <translation>房间 {room} 的邀请码已过期。</translation>
+    </message>
+    <message>
+        <source>Choose a video source that works first</source>
+        <translation>请先选择一个可用的视频来源</translation>
     </message>
     <message>
         <source>Privacy mask</source>
