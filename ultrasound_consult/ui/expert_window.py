@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import time
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -31,11 +32,16 @@ from ultrasound_consult.protocol.snapshot import MAX_SNAPSHOT_ANNOTATIONS
 from ultrasound_consult.session.call import ConsultCall
 from ultrasound_consult.ui.bridge import EngineBridge
 from ultrasound_consult.ui.call_window import CallWindow
-from ultrasound_consult.ui.cue_panel import CuePanel
+from ultrasound_consult.ui.cue_panel import STATUS_COLOR, CuePanel
+from ultrasound_consult.ui.cue_text import cue_text, status_text
+from ultrasound_consult.ui.guidance_view import is_live
 from ultrasound_consult.ui.i18n import tr
 from ultrasound_consult.ui.messages import window_title
 from ultrasound_consult.ui.tools import ToolPalette
 from ultrasound_consult.ui.video_view import ZOOM_STEP
+
+#: The station's answer to a cue stays on the expert's image this long.
+BADGE_S = 10
 
 
 class ExpertWindow(CallWindow):
@@ -98,12 +104,20 @@ class ExpertWindow(CallWindow):
         self.cue_scroll.setWidgetResizable(True)
         self.cue_scroll.setFrameShape(QFrame.NoFrame)
         self.cue_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        self.cue_scroll.setFixedWidth(self.cue_panel.maximumWidth() + 14)
-        self.body.addWidget(self.cue_scroll)
+        # The live cue and its answer on top, Send at the bottom: pinned, never scrolled.
+        self.cue_column = QWidget()
+        column = QVBoxLayout(self.cue_column)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.cue_panel.header)
+        column.addWidget(self.cue_scroll, 1)
+        column.addWidget(self.cue_panel.footer)
+        self.cue_column.setFixedWidth(self.cue_panel.maximumWidth() + 14)
+        self.body.addWidget(self.cue_column)
         if not self.view.interactive:
             self.hint.setText(tr("Watching (observers cannot draw)"))
             self.palette_.hide()
-            self.cue_scroll.hide()
+            self.cue_column.hide()
         p = self.palette_
         p.tool_changed.connect(self._tool_changed)
         p.color_changed.connect(self._color_changed)
@@ -124,6 +138,7 @@ class ExpertWindow(CallWindow):
             (QKeySequence(Qt.Key_Enter), self.send_frame),
         ):
             QShortcut(keys, self, activated=slot)
+        self._badge_timer = QTimer(self, singleShot=True, timeout=lambda: self.view.set_badge(""))
         self.cue_panel.cue_requested.connect(self.send_cue)
         self.cue_panel.cancel_requested.connect(
             lambda cue_id: self.bridge.call(self.call.collab.cancel_cue, cue_id)
@@ -320,6 +335,18 @@ class ExpertWindow(CallWindow):
 
     def _on_cues(self, entries: tuple[CueEntry, ...], active: CueEntry | None) -> None:
         self.cue_panel.show_cues(entries)
+        if not entries:
+            return
+        # On the image too, where the expert looks: the cue and the station's answer,
+        # for a while after the answer, all along while it is on the station's screen.
+        last = entries[-1]
+        self.view.set_badge(
+            f"● {cue_text(last.cue)} — {status_text(last.status)}", STATUS_COLOR[last.status]
+        )
+        if is_live(last):
+            self._badge_timer.stop()
+        else:
+            self._badge_timer.start(BADGE_S * 1000)
 
     def _on_ack(self, op: str, ok: bool, rtt_ms: float, reason: str) -> None:
         self.last_rtt_ms = rtt_ms

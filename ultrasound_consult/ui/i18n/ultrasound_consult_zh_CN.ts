@@ -253,6 +253,7 @@
     </message>
     <message>
         <source>Refresh picture</source>
+        <extracomment>The station&apos;s answer to a cue stays on the expert&apos;s image this long.</extracomment>
         <translation>刷新画面</translation>
     </message>
     <message>
@@ -863,11 +864,11 @@
     </message>
     <message>
         <source>Probe guidance</source>
-        <extracomment>action, direction (or None), angle (or None), probe (or None), marker degrees</extracomment>
         <translation>探头指导</translation>
     </message>
     <message>
         <source>Angle</source>
+        <extracomment>action, direction (or None), angle (or None), probe (or None), marker degrees</extracomment>
         <translation>角度</translation>
     </message>
     <message>
@@ -877,6 +878,10 @@
     <message>
         <source>Ask for</source>
         <translation>请求</translation>
+    </message>
+    <message>
+        <source>No cue sent yet</source>
+        <translation>尚未发送指示</translation>
     </message>
     <message>
         <source>Withdraw cue</source>
@@ -1153,6 +1158,7 @@
     </message>
     <message>
         <source>from {name}</source>
+        <extracomment>Margin beside the image (each side) from which the cue goes beside it, not over it.</extracomment>
         <translation>来自 {name}</translation>
     </message>
     <message>
