@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from tests.test_ui_windows import grab_array, widget_point
 from ultrasound_consult.record.bundle import ULTRASOUND
@@ -85,6 +86,47 @@ def test_step_seek_speed_and_ab_loop(qtbot, replay):
     assert max(window.seek_ms) < 1000
 
 
+def test_the_form_shows_the_scale_in_words_and_every_fast_view(qtbot, replay, artifacts):
+    """Issue 15, items 16 and 17: ACEP choices carry the scale's words; the four FAST
+    views (and eFAST's six) are all in sight without scrolling, at 1366x768."""
+    window, _ = replay
+    form = window.form
+    window.side.setCurrentWidget(window.form_scroll)
+    QApplication.processEvents()
+    assert window.height() == 768, "the form scrolls; it does not push the window off-screen"
+    assert form.overall.itemText(form.overall.findData(3)) == "3 — Diagnostic, some flaws"
+    assert "technical flaws" in form.overall.itemData(form.overall.findData(3), Qt.ToolTipRole)
+    cell = form.views.cellWidget(0, 2)
+    assert cell.itemText(cell.findData(5)) == "5 — Excellent"
+    for preset in ("FAST", "eFAST"):
+        form.preset.setCurrentIndex(form.preset.findData(preset))
+        form._preset_changed()
+        QApplication.processEvents()
+        viewport = form.views.viewport().rect()
+        rows = form.views.rowCount()
+        assert rows == {"FAST": 4, "eFAST": 6}[preset]
+        for row in range(rows):
+            rect = form.views.visualItemRect(form.views.item(row, 0))
+            assert viewport.contains(rect), f"{preset}: view {row + 1} is scrolled out of sight"
+        form_scroll_view = window.form_scroll.viewport().rect()
+        table = form.views.geometry().translated(0, -window.form_scroll.verticalScrollBar().value())
+        assert table.height() <= form_scroll_view.height(), "the whole table fits on screen"
+    window.grab().save(str(artifacts / "replay-review-form-en.png"))
+
+
+def test_export_says_where_it_saved_beside_the_button(qtbot, replay, tmp_path, monkeypatch):
+    """Issue 15, item 18: the confirmation is in sight, not in a status bar."""
+    window, _ = replay
+    out = tmp_path / "frame-1.png"
+    monkeypatch.setattr(window, "_ask", lambda title, suffix: out)
+    window.show_frame(0)
+    window.export_png_dialog()
+    assert out.is_file()
+    assert window.export_status.isVisible() and "frame-1.png" in window.export_status.text()
+    corner = window.export_status.mapTo(window, window.export_status.rect().bottomRight())
+    assert window.rect().contains(corner)
+
+
 def test_a_review_is_saved_with_a_pinned_comment(qtbot, replay, tmp_path):
     window, _ = replay
     form = window.form
@@ -104,6 +146,7 @@ def test_a_review_is_saved_with_a_pinned_comment(qtbot, replay, tmp_path):
     assert review.overall_quality == 4 and review.views[0].obtained and review.views[0].quality == 3
     assert review.comments[0].text == "Probe pressure too light here"
     assert review.comments[0].at_s == pytest.approx(window.position_s, abs=1e-3)
+    assert review.views[0].name == "RUQ (hepatorenal)", "the file keeps the English name"
     # A name is required: nothing is saved without one.
     form.existing.setCurrentIndex(0)
     form._pick(0)
@@ -120,6 +163,11 @@ def test_replay_in_chinese(qtbot, recorded_bundle, artifacts):
         window.show()
         qtbot.waitExposed(window)
         assert window.play_button.text() == "播放"
+        # The FAST views and the ACEP scale in Chinese too (item 23).
+        names = [window.form.views.item(r, 0).text() for r in range(window.form.views.rowCount())]
+        assert all(any("\u4e00" <= ch <= "\u9fff" for ch in n) for n in names), names
+        overall = window.form.overall
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in overall.itemText(overall.findData(4)))
         window.grab().save(str(artifacts / "replay-window-zh_CN.png"))
     finally:
         install_translator(app, "en")

@@ -18,6 +18,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -152,7 +154,15 @@ class ReplayWindow(QMainWindow):
         self.form = ReviewForm(bundle.folder, lambda: self.position_s)
         self.form.seek_requested.connect(self.seek_seconds)
         self.form.saved.connect(lambda _path: self._draw_comments())
-        side.addTab(self.form, tr("Review"))
+        # The form is taller than a laptop's screen: it scrolls, the window stays on it.
+        self.form_scroll = QScrollArea()
+        self.form_scroll.setWidget(self.form)
+        self.form_scroll.setWidgetResizable(True)
+        self.form_scroll.setFrameShape(QFrame.NoFrame)
+        self.form_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.form_scroll.setMinimumWidth(max(440, self.form.minimumSizeHint().width() + 24))
+        side.addTab(self.form_scroll, tr("Review"))
+        self.side = side
         split.addWidget(side)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
@@ -194,6 +204,11 @@ class ReplayWindow(QMainWindow):
         for w in (self.play_button, back, forward, self.speed_box, self.loop_button):
             row.addWidget(w)
         row.addWidget(self.time_label, 1)
+        # Export confirmations here, beside the button that made them (the status bar
+        # is easy to miss, and used to be off a laptop's screen).
+        self.export_status = QLabel(objectName="hint")
+        self.export_status.setTextFormat(Qt.PlainText)
+        row.addWidget(self.export_status)
         row.addWidget(export)
         return row
 
@@ -422,13 +437,19 @@ class ReplayWindow(QMainWindow):
             QMessageBox.warning(self, tr("Export failed"), str(exc))
             return
         if out is not None:
+            path = Path(out)
+            self.export_status.setText(
+                "✓ " + tr("Saved {what}: {path}").format(what=what, path=path.name)
+            )
+            self.export_status.setToolTip(str(path))
             self.statusBar().showMessage(tr("Saved {what}: {path}").format(what=what, path=out))
 
     def export_png_dialog(self) -> None:
         out = self._ask(tr("Save frame"), f"-{self.index + 1}.png")
         if out is not None:
-            self._run_export("PNG", lambda: export_png(
-                self.bundle, out, self.position_s, caption=cue_text) and out)  # fmt: skip
+            # (frame index 0 is falsy: "and out" would lose the confirmation)
+            self._run_export("PNG", lambda: (export_png(
+                self.bundle, out, self.position_s, caption=cue_text), out)[1])  # fmt: skip
 
     def export_mp4_dialog(self) -> None:
         out = self._ask(tr("Save clip"), ".mp4")
@@ -444,7 +465,8 @@ class ReplayWindow(QMainWindow):
         if out is not None:
             reviews, _ = load_reviews(self.bundle.folder)
             self._run_export("WebVTT", lambda: export_vtt(
-                self.bundle, out, reviews, caption=cue_text) or out)  # fmt: skip
+                self.bundle, out, reviews, caption=cue_text, outcome=status_text
+            ) or out)  # fmt: skip
 
     def export_dicom_dialog(self) -> None:
         from ultrasound_consult.record.dicom_export import export_dicom
@@ -463,7 +485,8 @@ class ReplayWindow(QMainWindow):
         if out is not None:
             reviews, _ = load_reviews(self.bundle.folder)
             self._run_export("HTML", lambda: write_report(
-                self.bundle, out, reviews, caption=cue_text) or out)  # fmt: skip
+                self.bundle, out, reviews, caption=cue_text, outcome=status_text
+            ) or out)  # fmt: skip
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         self.pause()

@@ -1471,6 +1471,70 @@
         <translation>{folder} 无法回放：{reason}</translation>
     </message>
     <message>
+        <source>No recognisable structures; no objective data can be gathered</source>
+        <translation>无可辨认结构；无法获得客观资料</translation>
+    </message>
+    <message>
+        <source>Minimally recognisable structures but insufficient for diagnosis</source>
+        <translation>结构勉强可辨，但不足以诊断</translation>
+    </message>
+    <message>
+        <source>Minimal criteria met for diagnosis; recognisable structures with some technical flaws</source>
+        <translation>达到诊断最低标准；结构可辨，但有一些技术缺陷</translation>
+    </message>
+    <message>
+        <source>Minimal criteria met; all structures imaged well and diagnosis easily supported</source>
+        <translation>达到最低标准；所有结构显示良好，足以支持诊断</translation>
+    </message>
+    <message>
+        <source>Minimal criteria met; all structures imaged with excellent quality, diagnosis completely supported</source>
+        <translation>达到最低标准；所有结构图像质量优秀，完全支持诊断</translation>
+    </message>
+    <message>
+        <source>No recognisable structures</source>
+        <translation>无可辨认结构</translation>
+    </message>
+    <message>
+        <source>Minimally recognisable</source>
+        <translation>勉强可辨</translation>
+    </message>
+    <message>
+        <source>Diagnostic, some flaws</source>
+        <translation>可诊断，有缺陷</translation>
+    </message>
+    <message>
+        <source>All structures imaged well</source>
+        <translation>所有结构显示良好</translation>
+    </message>
+    <message>
+        <source>Excellent</source>
+        <translation>优秀</translation>
+    </message>
+    <message>
+        <source>RUQ (hepatorenal)</source>
+        <translation>右上腹（肝肾间隙）</translation>
+    </message>
+    <message>
+        <source>LUQ (splenorenal)</source>
+        <translation>左上腹（脾肾间隙）</translation>
+    </message>
+    <message>
+        <source>Pelvis (suprapubic)</source>
+        <translation>盆腔（耻骨上）</translation>
+    </message>
+    <message>
+        <source>Subxiphoid cardiac</source>
+        <translation>剑突下心脏</translation>
+    </message>
+    <message>
+        <source>Right anterior chest (lung sliding)</source>
+        <translation>右前胸（肺滑动）</translation>
+    </message>
+    <message>
+        <source>Left anterior chest (lung sliding)</source>
+        <translation>左前胸（肺滑动）</translation>
+    </message>
+    <message>
         <source>Agree</source>
         <translation>同意</translation>
     </message>
