@@ -40,7 +40,7 @@ from ultrasound_consult.protocol.signaling import Role
 from ultrasound_consult.session.engine_thread import EngineThread
 from ultrasound_consult.session.recording import recordings_root
 from ultrasound_consult.ui.devices import chosen_spec, source_choices
-from ultrasound_consult.ui.i18n import LANGUAGES, tr
+from ultrasound_consult.ui.i18n import LANGUAGES, current_language, resolve_language, tr
 from ultrasound_consult.ui.messages import error_html, role_text
 from ultrasound_consult.ui.precheck import MicMeter, NetworkTest, SourcePreview
 from ultrasound_consult.ui.screen_fit import parse_geometry, place
@@ -261,7 +261,11 @@ class StartWindow(QMainWindow):
         s = self.settings
         self.server.setText(s.server)
         self.name.setText(s.name)
-        index = self.language.findData(s.language)
+        # The language in use, when it is not what the setting says (--lang zh_CN).
+        shown = s.language
+        if resolve_language(s.language) != current_language():
+            shown = current_language()
+        index = self.language.findData(shown)
         self.language.setCurrentIndex(max(0, index))
         self.language.currentIndexChanged.connect(
             lambda i: self.language_requested.emit(self.language.itemData(i))
