@@ -230,7 +230,9 @@ def cue_layout(image: QRectF, view: QRectF | None = None) -> tuple[QRectF, QRect
     left = visible.left() - (view.left() if view is not None else visible.left())
     right = (view.right() if view is not None else visible.right()) - visible.right()
     if view is not None and min(left, right) >= BESIDE_MIN_PX:
-        text = QRectF(view.left() + 8, visible.top() + 8, left - 16, visible.height() * 0.6)
+        # The words may run down the whole margin (the image may be short when the
+        # graphs are open); the background covers only what they need.
+        text = QRectF(view.left() + 8, view.top() + 8, left - 16, view.height() - 16)
         width = min(right - 16, visible.height() * 0.3)
         picto = QRectF(
             visible.right() + 8, visible.top() + 8, width, min(width / 0.6, visible.height() - 16)
@@ -311,7 +313,7 @@ def _paint_cue_beside(
         font.setPixelSize(size)
         painter.setFont(font)
         needed = painter.boundingRect(inner, flags, text)
-        if needed.height() <= inner.height() * 0.7 or size <= 16:
+        if needed.height() <= inner.height() * 0.55 or size <= 16:
             break
         size -= 2
     small = QFont()
