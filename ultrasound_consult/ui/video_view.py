@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ultrasound_consult.annotate.calibration import Calibration
 from ultrasound_consult.annotate.guidance import CueEntry
-from ultrasound_consult.annotate.shapes import shapes_for
+from ultrasound_consult.annotate.shapes import several_authors, shapes_for
 from ultrasound_consult.protocol.annotation import Annotation, AnnotationKind
 from ultrasound_consult.protocol.channel import Pointer
 from ultrasound_consult.ui.guidance_view import paint_cue, phase_now
@@ -229,7 +229,15 @@ class VideoView(QWidget):
         hundred points per frame (:data:`LAYER_POINTS_PER_PAINT`) until complete.
         Unconfirmed items are in it too, dashed; confirmation redraws it once.
         """
-        key = (self.width(), self.height(), rect.x(), rect.y(), rect.width(), rect.height())
+        key = (
+            self.width(),
+            self.height(),
+            rect.x(),
+            rect.y(),
+            rect.width(),
+            rect.height(),
+            several_authors(self._annotations),  # a second author: every mark gets a name
+        )
         items = self._layered()
         drawn = list(self._layer_items)
         if self._layer is None or self._layer_key != key or not _continues(drawn, items):
@@ -250,6 +258,7 @@ class VideoView(QWidget):
                 calibration=self.calibration,
                 frame_size=self.frame_size,
                 labels=labels,
+                authors=several_authors(self._annotations),
             )
 
         if drawn and drawn[-1] != items[len(drawn) - 1]:  # a stroke still growing
@@ -449,6 +458,7 @@ class VideoView(QWidget):
             calibration=self.calibration,
             frame_size=self.frame_size,
             now_ms=self.now_ms if self.now_ms is not None else int(time.time() * 1000),
+            authors=several_authors(self._annotations),
         )
         self._paint_gesture(painter, rect)
         if self.cue is not None:
