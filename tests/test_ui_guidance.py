@@ -253,7 +253,10 @@ def test_caliper_tool_measures_on_both_screens(qtbot, consult, artifacts):  # no
     station.window.grab().save(str(artifacts / "station-caliper.png"))
 
 
-def test_freeze_draw_and_send_a_frame(qtbot, consult, artifacts):  # noqa: F811
+AMBER_MARK = np.array([0xFF, 0xD4, 0x00])  # the default mark colour
+
+
+def test_freeze_draw_and_send_a_frame(qtbot, consult, artifacts, tmp_path):  # noqa: F811
     station, expert = consult
     window = expert.window
     live = window.view
@@ -281,6 +284,19 @@ def test_freeze_draw_and_send_a_frame(qtbot, consult, artifacts):  # noqa: F811
     assert snap.image.shape[:2] == (480, 640)
     assert window.frozen is None, "sending unfreezes"
     station.window.grab().save(str(artifacts / "station-snapshot.png"))
+    # The station keeps it (issue 15, item 15): saved with its marks, and larger.
+    out = tmp_path / "kept.png"
+    assert panel.save_to(out) and out.is_file() and "kept.png" in panel.saved.text()
+    kept = cv2.cvtColor(cv2.imread(str(out)), cv2.COLOR_BGR2RGB)
+    assert kept.shape[:2] == (480, 640)
+    assert (np.abs(kept.astype(int) - AMBER_MARK).sum(axis=2) < 60).sum() > 20, "marks drawn in"
+    assert not panel.save_to(tmp_path / "no-such-folder" / "x.png")
+    assert "Choose another folder" in panel.saved.text()
+    viewer = panel.enlarge()
+    qtbot.addWidget(viewer)
+    assert viewer.isVisible() and viewer.view.frame_size == (640, 480)
+    assert viewer.width() > panel.width() * 2
+    viewer.close()
 
 
 def test_a_long_stroke_is_drawn_a_piece_per_frame_and_ends_whole(qtbot, monkeypatch):

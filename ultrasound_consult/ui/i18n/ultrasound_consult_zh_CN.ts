@@ -1182,6 +1182,30 @@
         <translation>较新 ▶</translation>
     </message>
     <message>
+        <source>Larger</source>
+        <translation>放大查看</translation>
+    </message>
+    <message>
+        <source>Open this frame in a window of its own</source>
+        <translation>在单独的窗口中打开此帧</translation>
+    </message>
+    <message>
+        <source>Save…</source>
+        <translation>保存…</translation>
+    </message>
+    <message>
+        <source>Keep this frame, with its marks, as a picture</source>
+        <translation>将此帧连同标注保存为图片</translation>
+    </message>
+    <message>
+        <source>Saved to {path}</source>
+        <translation>已保存到 {path}</translation>
+    </message>
+    <message>
+        <source>Could not save there. Choose another folder.</source>
+        <translation>无法保存到该位置。请选择其他文件夹。</translation>
+    </message>
+    <message>
         <source>Hide</source>
         <translation>隐藏</translation>
     </message>
