@@ -127,6 +127,15 @@ def test_export_says_where_it_saved_beside_the_button(qtbot, replay, tmp_path, m
     assert window.rect().contains(corner)
 
 
+def test_the_review_report_as_pdf(qtbot, replay, tmp_path):
+    """Issue 15, item 22: a PDF of the report, by Qt's own writer, key frames included."""
+    window, _ = replay
+    out = window.export_pdf(tmp_path / "report.pdf")
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF-") and b"/Image" in data and len(data) > 20_000
+    assert b"ultrasound-consult" in data  # the creator
+
+
 def test_a_review_is_saved_with_a_pinned_comment(qtbot, replay, tmp_path):
     window, _ = replay
     form = window.form

@@ -136,7 +136,12 @@ def burn_in(
         cv2.circle(out, centre, 1, (255, 80, 80), -1, cv2.LINE_AA)
     if state.cue is not None and state.cue.status is CueStatus.SHOWN:
         text = caption(state.cue.cue)
-        draw_label(out, Label(unit * 8, unit * 8, text, max(14.0, unit * 22)), (255, 212, 0))
+        # Readable, and on the picture whole: about 5% of its height, narrower for a
+        # long sentence (a glyph is ~0.6 of the size wide, CJK ~1.0).
+        per_char = 1.0 if not text.isascii() else 0.6
+        fits = (w - unit * 16) / max(1, len(text)) / per_char
+        size = max(12.0, min(unit * 4.5, fits))
+        draw_label(out, Label(unit * 4, unit * 4, text, size), (255, 212, 0))
     return out
 
 

@@ -422,6 +422,7 @@ class ReplayWindow(QMainWindow):
         menu.addAction(tr("Cues and comments as WebVTT…"), self.export_vtt_dialog)
         menu.addAction(tr("DICOM…"), self.export_dicom_dialog)
         menu.addAction(tr("Review report (HTML)…"), self.export_report_dialog)
+        menu.addAction(tr("Review report (PDF)…"), self.export_pdf_dialog)
         menu.exec(self.cursor().pos())
 
     def _ask(self, title: str, suffix: str) -> Path | None:
@@ -487,6 +488,20 @@ class ReplayWindow(QMainWindow):
             self._run_export("HTML", lambda: write_report(
                 self.bundle, out, reviews, caption=cue_text, outcome=status_text
             ) or out)  # fmt: skip
+
+    def export_pdf_dialog(self) -> None:
+        out = self._ask(tr("Save report"), "-report.pdf")
+        if out is not None:
+            self._run_export("PDF", lambda: self.export_pdf(out))
+
+    def export_pdf(self, out: Path) -> Path:
+        """The review report as PDF (Qt's own writer), beside the HTML one."""
+        from ultrasound_consult.record.report import report_html
+        from ultrasound_consult.ui.report_pdf import html_to_pdf
+
+        reviews, _ = load_reviews(self.bundle.folder)
+        html = report_html(self.bundle, reviews, caption=cue_text, outcome=status_text)
+        return html_to_pdf(html, out, title=f"QC review — {self.bundle.info.room}")
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         self.pause()

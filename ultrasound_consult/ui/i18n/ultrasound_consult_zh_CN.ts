@@ -1463,6 +1463,10 @@
         <translation>评审报告（HTML）…</translation>
     </message>
     <message>
+        <source>Review report (PDF)…</source>
+        <translation>评审报告（PDF）…</translation>
+    </message>
+    <message>
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
