@@ -197,3 +197,56 @@ def test_a_damaged_recording_opens_and_says_what_is_missing(qtbot, recorded_bund
     window.show_frame(len(window.reader) - 1)
     assert window.view.frame_size == (640, 480)
     assert len(window.reader) < len(SessionBundle.open(recorded_bundle[0]).reader(ULTRASOUND))
+
+
+def test_recordings_are_listed_newest_first_and_open_on_double_click(
+    qtbot, recorded_bundle, tmp_path, monkeypatch
+):
+    """Issue 15, item 21: date, room, people, length, reviewed; newest first."""
+    import json
+    import shutil
+
+    from ultrasound_consult.record.catalog import list_recordings
+    from ultrasound_consult.record.review import Review, save_review
+    from ultrasound_consult.session.engine_thread import EngineThread
+    from ultrasound_consult.ui.settings import AppSettings
+    from ultrasound_consult.ui.start_window import StartWindow
+
+    application("en")
+    root = tmp_path / "recordings"
+    root.mkdir()
+    older, newer = root / "older", root / "newer"
+    for folder, shift in ((older, -3600.0), (newer, 0.0)):
+        shutil.copytree(recorded_bundle[0], folder)
+        info = json.loads((folder / "session.json").read_text())
+        info["started_wall"] += shift
+        if info.get("ended_wall"):
+            info["ended_wall"] += shift
+        (folder / "session.json").write_text(json.dumps(info))
+    shutil.rmtree(older / "reviews", ignore_errors=True)
+    shutil.rmtree(newer / "reviews", ignore_errors=True)
+    save_review(older, Review.new("Dr Chen"))
+    (root / "not-a-recording").mkdir()
+    entries = list_recordings(root)
+    assert [e.folder.name for e in entries] == ["newer", "older"]
+    assert [e.reviewed for e in entries] == [False, True]
+    assert entries[0].length_s is not None and entries[0].length_s > 0
+    assert any("(station)" in p for p in entries[0].people)
+
+    monkeypatch.setenv("ULTRASOUND_CONSULT_RECORDINGS", str(root))
+    engine = EngineThread().start()
+    try:
+        start = StartWindow(AppSettings(tmp_path / "s.ini"), engine)
+        qtbot.addWidget(start)
+        start.role_buttons["review"].setChecked(True)
+        tree = start.recordings
+        assert tree.topLevelItemCount() == 2 and start.recordings.isVisibleTo(start)
+        first = tree.topLevelItem(0)
+        assert first.text(3) == "no" and tree.topLevelItem(1).text(3) == "yes"
+        assert "People:" in first.toolTip(0)
+        opened = []
+        start.recording_requested.connect(opened.append)
+        tree.itemActivated.emit(first, 0)
+        assert opened == [str(newer)]
+    finally:
+        engine.stop()

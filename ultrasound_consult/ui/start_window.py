@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QProgressBar,
     QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -37,6 +39,7 @@ from PySide6.QtWidgets import (
 from ultrasound_consult.protocol.errors import ProtocolError
 from ultrasound_consult.protocol.invite import parse_invite, split_join_text
 from ultrasound_consult.protocol.signaling import Role
+from ultrasound_consult.record.catalog import list_recordings
 from ultrasound_consult.session.engine_thread import EngineThread
 from ultrasound_consult.session.recording import recordings_root
 from ultrasound_consult.ui.devices import chosen_spec, source_choices
@@ -204,12 +207,43 @@ class StartWindow(QMainWindow):
         self.open_button.clicked.connect(lambda: self.open_recording())
         self.recordings_label = QLabel(objectName="subtitle")
         self.recordings_label.setWordWrap(True)
+        # The recordings themselves, newest first: double click (or Enter) opens one.
+        self.recordings = QTreeWidget()
+        self.recordings.setRootIsDecorated(False)
+        self.recordings.setHeaderLabels([tr("Date"), tr("Room"), tr("Length"), tr("Reviewed")])
+        self.recordings.setToolTip(tr("Double-click to open"))
+        self.recordings.header().setMinimumSectionSize(90)
+        self.recordings.itemActivated.connect(
+            lambda item, _col: self.open_recording(item.data(0, Qt.UserRole))
+        )
         review.addWidget(self.review_hint)
+        review.addWidget(self.recordings, 1)
         review.addWidget(self.open_button)
         review.addWidget(self.recordings_label)
-        col.addWidget(self.review_box)
+        col.addWidget(self.review_box, 1)
         col.addStretch(1)
         return col
+
+    def fill_recordings(self) -> None:
+        """The recordings folder's bundles: date, room, length, reviewed; people in the
+        tooltip; newest first."""
+        self.recordings.clear()
+        for entry in list_recordings(recordings_root()):
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.started_wall))
+            length = "—" if entry.length_s is None else _duration(entry.length_s)
+            item = QTreeWidgetItem(
+                [when, entry.room, length, tr("yes") if entry.reviewed else tr("no")]
+            )
+            item.setData(0, Qt.UserRole, str(entry.folder))
+            people = ", ".join(entry.people) or "—"
+            tip = tr("People: {people}").format(people=people)
+            if not entry.complete:
+                tip += "\n" + tr("Not closed properly (the app or the computer stopped)")
+            for column in range(4):
+                item.setToolTip(column, tip)
+            self.recordings.addTopLevelItem(item)
+        for column in range(3):
+            self.recordings.resizeColumnToContents(column)
 
     def _check_column(self) -> QWidget:
         box = QWidget(objectName="sidepanel")
@@ -328,6 +362,8 @@ class StartWindow(QMainWindow):
         self.join_form.setVisible(not review)
         self.join_button.setVisible(not review)
         self.review_box.setVisible(review)
+        if review:
+            self.fill_recordings()
         self.check_box.setVisible(not review)
         self.join_title.setText(tr("Open a recording") if review else tr("Join a consult"))
         for w in (self.preview_view, self.mask_hint, self.source_label, self.source):
@@ -502,3 +538,9 @@ class StartWindow(QMainWindow):
 
 def _when(invite) -> str:  # type: ignore[no-untyped-def]
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(invite.expires_at))
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -430,6 +430,42 @@
         <translation>打开录像…</translation>
     </message>
     <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Room</source>
+        <translation>房间</translation>
+    </message>
+    <message>
+        <source>Length</source>
+        <translation>时长</translation>
+    </message>
+    <message>
+        <source>Reviewed</source>
+        <translation>已评审</translation>
+    </message>
+    <message>
+        <source>Double-click to open</source>
+        <translation>双击打开</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>People: {people}</source>
+        <translation>参与者：{people}</translation>
+    </message>
+    <message>
+        <source>Not closed properly (the app or the computer stopped)</source>
+        <translation>未正常结束（程序或电脑中途停止）</translation>
+    </message>
+    <message>
         <source>Before you join</source>
         <translation>加入前检查</translation>
     </message>
