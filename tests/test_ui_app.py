@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from tests.test_ui_windows import answer_end_question
@@ -333,3 +333,88 @@ def test_a_station_cannot_join_without_a_working_source(
     start.source.setEditText("synthetic:320x240@15")
     start._source_changed()
     qtbot.waitUntil(lambda: start.join_button.isEnabled(), timeout=10_000)
+
+
+def test_sources_and_sound_devices_are_chosen_not_typed(
+    qtbot, engine, tmp_path, signaling_url, invite, grey_banner_frame, monkeypatch
+):
+    """Issue 15, item 11: a file picker for DICOM and video, lists of real microphones
+    and speakers, and "Switch source" shows the masked preview before it switches."""
+    import sounddevice
+
+    from ultrasound_consult.ui import start_window as start_module
+    from ultrasound_consult.ui.settings_dialog import SettingsDialog
+    from ultrasound_consult.ui.source_dialog import spec_for_file
+
+    assert spec_for_file("/data/clip.MP4") == "file:/data/clip.MP4"
+    assert spec_for_file("/data/IM0001") == "dicom:/data/IM0001"
+    application("en")
+    # No sound card here: PortAudio's list is the one thing faked, through the same code.
+    fake = [
+        {"name": "USB headset", "max_input_channels": 1, "max_output_channels": 2},
+        {"name": "HDMI", "max_input_channels": 0, "max_output_channels": 2},
+    ]
+    monkeypatch.setattr(sounddevice, "query_devices", lambda: fake)
+    station = make_app(qtbot, engine, tmp_path, "station", source="synthetic:640x480@30")
+    dialog = SettingsDialog(station.settings, station.start)
+    qtbot.addWidget(dialog)
+    mics = [dialog.microphone.itemText(i) for i in range(dialog.microphone.count())]
+    assert "USB headset (mic:0)" in mics and "HDMI (mic:1)" not in mics
+    speakers = [dialog.speaker.itemData(i) for i in range(dialog.speaker.count())]
+    assert {"default", "0", "1", "none"} <= set(speakers)
+    dialog.microphone.setCurrentIndex(dialog.microphone.findData("mic:0"))
+    dialog.speaker.setCurrentIndex(dialog.speaker.findData("1"))
+    dialog.accept()
+    assert station.settings.microphone == "mic:0" and station.settings.speaker == "1"
+    station.settings.microphone = "tone:440"  # back to what this machine can open
+    station.settings.speaker = "none"
+
+    # The first screen's File… button: the real Philips frame, through its mask.
+    start = station.start
+    qtbot.mouseClick(start.role_buttons["station"], Qt.LeftButton)
+    picked = f"dicom:{grey_banner_frame}"
+    monkeypatch.setattr(start_module, "pick_source_file", lambda parent: picked)
+    frames = start.preview.frames
+    qtbot.mouseClick(start.browse_button, Qt.LeftButton)
+    assert start.source_spec() == picked
+    qtbot.waitUntil(lambda: start.preview.frames > frames, timeout=10_000)
+    assert start.join_button.isEnabled()
+    start.source.setCurrentIndex(start.source.findData("synthetic:640x480@30"))
+    start._source_changed()
+
+    # In the call, "Switch source" previews the next source masked, then switches.
+    st = join(qtbot, station, "station", invite("station"), "Clinic", signaling_url)
+    qtbot.waitUntil(lambda: st.window.view.frame_size == (640, 480), timeout=20_000)
+    seen = {}
+
+    def drive() -> None:
+        dialog = st.window.source_dialog
+        if dialog is None:
+            QTimer.singleShot(20, drive)
+            return
+        try:  # whatever happens, the dialog closes: a failure must not hang the test
+            dialog.source.setEditText(picked)
+            before = dialog.preview.frames
+            seen["opened"] = dialog.preview_chosen()
+            qtbot.waitUntil(
+                lambda: dialog.preview.frames > before and dialog.view._array is not None,
+                timeout=10_000,
+            )
+            shown = dialog.view._array
+            seen["masked_top"] = int(shown[:30].max())
+            seen["picture"] = float(shown[100:].mean())
+            dialog.accept()
+        finally:
+            if dialog.isVisible():
+                dialog.reject()
+
+    QTimer.singleShot(20, drive)
+    st.window.choose_source()
+    assert seen.get("opened"), seen
+    assert seen["masked_top"] == 0, "the name band is black in the preview"
+    assert seen["picture"] > 5, "the scan itself shows"
+    qtbot.waitUntil(lambda: st.call.pipeline.switches == 1, timeout=10_000)
+    assert st.window.source_spec == picked
+    st.window.close()  # ends the call (no question: the program closes it)
+    qtbot.waitUntil(lambda: station.start.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: start.preview.frames > 0, timeout=10_000)  # checks back on

@@ -32,6 +32,37 @@ def source_choices(remembered: str = "") -> list[tuple[str, str]]:
     return choices
 
 
+def audio_devices() -> list[dict]:
+    """PortAudio's devices (name, input and output channels), [] if it cannot tell."""
+    try:
+        import sounddevice as sd
+
+        return [dict(d, index=i) for i, d in enumerate(sd.query_devices())]
+    except Exception:  # no PortAudio, no sound server: the defaults still work
+        logger.info("listing sound devices failed", exc_info=True)
+        return []
+
+
+def audio_choices(kind: str, remembered: str = "") -> list[tuple[str, str]]:
+    """Microphones (``kind="input"``: specs ``mic``, ``mic:N``, ``none``) or speakers
+    (``"output"``: ``default``, ``N``, ``none``) found now, as (label, spec)."""
+    if kind == "input":
+        choices = [(tr("Default microphone"), "mic")]
+        for d in audio_devices():
+            if d.get("max_input_channels", 0) > 0:
+                choices.append((f"{d['name']} (mic:{d['index']})", f"mic:{d['index']}"))
+        choices.append((tr("No microphone"), "none"))
+    else:
+        choices = [(tr("Default speaker"), "default")]
+        for d in audio_devices():
+            if d.get("max_output_channels", 0) > 0:
+                choices.append((f"{d['name']} ({d['index']})", str(d["index"])))
+        choices.append((tr("No sound"), "none"))
+    if remembered and remembered not in {spec for _, spec in choices}:
+        choices.insert(0, (remembered, remembered))
+    return choices
+
+
 def chosen_spec(combo) -> str:  # type: ignore[no-untyped-def]
     """The source spec an editable combo of :func:`source_choices` names: the spec of
     the label shown, or what the user typed (a spec)."""

@@ -48,6 +48,7 @@ from ultrasound_consult.ui.messages import error_html, role_text
 from ultrasound_consult.ui.precheck import MicMeter, NetworkTest, SourcePreview
 from ultrasound_consult.ui.screen_fit import parse_geometry, place
 from ultrasound_consult.ui.settings import AppSettings, RecentRoom
+from ultrasound_consult.ui.source_dialog import add_file_choice, pick_source_file
 from ultrasound_consult.ui.video_view import VideoView
 
 #: Which first-screen choice an invite's role belongs to.
@@ -266,8 +267,12 @@ class StartWindow(QMainWindow):
         self.source.setEditable(True)
         self.source.activated.connect(lambda _i: self._source_changed())
         self.source.lineEdit().returnPressed.connect(self._source_changed)
+        self.browse_button = QPushButton(tr("File…"))
+        self.browse_button.setToolTip(tr("A DICOM image or cine, or a video file"))
+        self.browse_button.clicked.connect(self.browse_source)
         grid.addWidget(self.source_label, 3, 0)
-        grid.addWidget(self.source, 3, 1, 1, 2)
+        grid.addWidget(self.source, 3, 1)
+        grid.addWidget(self.browse_button, 3, 2)
         grid.addWidget(QLabel(tr("Microphone")), 4, 0)
         self.mic_bar = QProgressBar()
         self.mic_bar.setRange(0, 100)
@@ -366,7 +371,13 @@ class StartWindow(QMainWindow):
             self.fill_recordings()
         self.check_box.setVisible(not review)
         self.join_title.setText(tr("Open a recording") if review else tr("Join a consult"))
-        for w in (self.preview_view, self.mask_hint, self.source_label, self.source):
+        for w in (
+            self.preview_view,
+            self.mask_hint,
+            self.source_label,
+            self.source,
+            self.browse_button,
+        ):
             w.setVisible(station)
         # Without the preview, the checks sit at the top of their panel.
         self.check_grid.setRowStretch(1, 1 if station else 0)
@@ -441,6 +452,13 @@ class StartWindow(QMainWindow):
         if self.role_choice == "station" and self.isVisible():
             self.hide_error()
             self._source_ok(self.preview.start(spec))
+
+    def browse_source(self) -> None:
+        """A DICOM or video file instead of typing ``dicom:/path`` into the combo."""
+        spec = pick_source_file(self)
+        if spec:
+            add_file_choice(self.source, spec)
+            self._source_changed()
 
     def _preview_failed(self, code: str, message: str) -> None:
         self.show_error(code, message)

@@ -228,7 +228,17 @@
     </message>
     <message>
         <source>The expert asks — answer when you have done it</source>
+        <extracomment>The &quot;Switch source&quot; dialog while it is open (tests drive it).</extracomment>
         <translation>专家的指示 — 完成后请回应</translation>
+    </message>
+    <message>
+        <source>Choose a DICOM or video file</source>
+        <extracomment>Suffixes read as video files; anything else is tried as DICOM (often no suffix).</extracomment>
+        <translation>选择 DICOM 或视频文件</translation>
+    </message>
+    <message>
+        <source>DICOM or video (*.dcm *.DCM *.mp4 *.mov *.avi *.mkv *.m4v);;All files (*)</source>
+        <translation>DICOM 或视频 (*.dcm *.DCM *.mp4 *.mov *.avi *.mkv *.m4v);;所有文件 (*)</translation>
     </message>
     <message>
         <source>Switch source</source>
@@ -237,6 +247,18 @@
     <message>
         <source>Carry on from this source (the call goes on):</source>
         <translation>改用此来源继续（会诊不中断）：</translation>
+    </message>
+    <message>
+        <source>File…</source>
+        <translation>文件…</translation>
+    </message>
+    <message>
+        <source>A DICOM image or cine, or a video file</source>
+        <translation>DICOM 图像或电影，或视频文件</translation>
+    </message>
+    <message>
+        <source>This is what the expert will see: check that no name shows.</source>
+        <translation>这就是专家将看到的画面：请确认没有显示姓名。</translation>
     </message>
     <message>
         <source>Expert — ultrasound-consult</source>
@@ -596,10 +618,6 @@
     <message>
         <source>none (e.g. device:1 for a webcam)</source>
         <translation>无（例如摄像头为 device:1）</translation>
-    </message>
-    <message>
-        <source>mic, mic:N, tone:440, file:PATH or none</source>
-        <translation>mic、mic:N、tone:440、file:路径 或 none</translation>
     </message>
     <message>
         <source>Ultrasound source</source>
@@ -1726,6 +1744,18 @@
     <message>
         <source>Test card</source>
         <translation>测试卡</translation>
+    </message>
+    <message>
+        <source>Default microphone</source>
+        <translation>默认麦克风</translation>
+    </message>
+    <message>
+        <source>Default speaker</source>
+        <translation>默认扬声器</translation>
+    </message>
+    <message>
+        <source>No sound</source>
+        <translation>无声音</translation>
     </message>
     <message>
         <source>Call ended.</source>
