@@ -418,3 +418,39 @@ def test_sources_and_sound_devices_are_chosen_not_typed(
     st.window.close()  # ends the call (no question: the program closes it)
     qtbot.waitUntil(lambda: station.start.isVisible(), timeout=10_000)
     qtbot.waitUntil(lambda: start.preview.frames > 0, timeout=10_000)  # checks back on
+
+
+def test_the_mask_editor_covers_what_is_dragged_and_remembers_it(
+    qtbot, engine, tmp_path, grey_banner_frame
+):
+    """Issue 15, item 12: drag a box on the pre-call preview of the real Philips frame;
+    that area is black at once (what the expert would get), and stays so next time."""
+    from tests.test_ui_windows import widget_point
+    from ultrasound_consult.ui.devices import remembered_mask
+
+    application("en")
+    spec = f"dicom:{grey_banner_frame}"
+    remember_mask = remembered_mask(spec)[0]
+    app = make_app(qtbot, engine, tmp_path, "mask", source=spec)
+    start = app.start
+    qtbot.mouseClick(start.role_buttons["station"], Qt.LeftButton)
+    view = start.preview_view
+    qtbot.waitUntil(lambda: view._array is not None, timeout=10_000)
+    box = (slice(int(0.3 * view._array.shape[0]), int(0.5 * view._array.shape[0])),
+           slice(int(0.6 * view._array.shape[1]), int(0.9 * view._array.shape[1])))  # fmt: skip
+    assert view._array[box].max() > 30, "the scan shows there before"
+    frames = start.preview.frames
+    qtbot.mousePress(view, Qt.LeftButton, pos=widget_point(view, 0.6, 0.3))
+    qtbot.mouseMove(view, widget_point(view, 0.75, 0.4))
+    qtbot.mouseRelease(view, Qt.LeftButton, pos=widget_point(view, 0.9, 0.5))
+    qtbot.waitUntil(lambda: start.preview.frames > frames, timeout=10_000)
+    qtbot.waitUntil(lambda: view._array[box].max() == 0, timeout=10_000)
+    (rect,) = remembered_mask(spec)[0].rects
+    assert rect[0] == pytest.approx(0.6, abs=0.01) and rect[3] == pytest.approx(0.5, abs=0.01)
+    assert remembered_mask(spec)[0].top_band == remember_mask.top_band, "the band stays"
+    # Uncover: the area shows again, and the store forgets it.
+    frames = start.preview.frames
+    qtbot.mouseClick(start.clear_mask_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: start.preview.frames > frames, timeout=10_000)
+    qtbot.waitUntil(lambda: view._array[box].max() > 30, timeout=10_000)
+    assert remembered_mask(spec)[0].rects == ()

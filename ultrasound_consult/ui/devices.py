@@ -4,6 +4,7 @@ and the test sources (the phantom, a test card), as (label, source spec) pairs."
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from ultrasound_consult.media.mask_store import MaskStore, MaskStoreError, source_key
 from ultrasound_consult.media.privacy import PrivacyMask
@@ -71,6 +72,23 @@ def chosen_spec(combo) -> str:  # type: ignore[no-untyped-def]
     if index >= 0 and combo.itemData(index):
         return str(combo.itemData(index))
     return text
+
+
+def mask_key(spec: str) -> str:
+    """The key a source's privacy mask is remembered under (a capture card by its name,
+    so the mask follows the card, not the USB port)."""
+    from ultrasound_consult.media.capture import device_name
+
+    parsed = parse_source_spec(spec)
+    name = device_name(parsed.device) if parsed.device is not None else None
+    return source_key(parsed, name)
+
+
+def remember_mask_rects(spec: str, rects: tuple[tuple[float, float, float, float], ...]) -> None:
+    """Save the areas the sonographer covered for this source (the band stays as it is).
+    Raises :class:`MaskStoreError` or ``ValueError`` with a reason."""
+    current, _ = remembered_mask(spec)
+    MaskStore().save(mask_key(spec), replace(current, rects=rects))
 
 
 def remembered_mask(spec: str) -> tuple[PrivacyMask, str]:

@@ -36,13 +36,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ultrasound_consult.media.mask_store import MaskStoreError
 from ultrasound_consult.protocol.errors import ProtocolError
 from ultrasound_consult.protocol.invite import parse_invite, split_join_text
 from ultrasound_consult.protocol.signaling import Role
 from ultrasound_consult.record.catalog import list_recordings
 from ultrasound_consult.session.engine_thread import EngineThread
 from ultrasound_consult.session.recording import recordings_root
-from ultrasound_consult.ui.devices import chosen_spec, source_choices
+from ultrasound_consult.ui.devices import (
+    chosen_spec,
+    remember_mask_rects,
+    remembered_mask,
+    source_choices,
+)
 from ultrasound_consult.ui.i18n import LANGUAGES, current_language, resolve_language, tr
 from ultrasound_consult.ui.messages import error_html, role_text
 from ultrasound_consult.ui.precheck import MicMeter, NetworkTest, SourcePreview
@@ -259,9 +265,21 @@ class StartWindow(QMainWindow):
         grid.addWidget(self.preview_view, 1, 0, 1, 3)
         self.mask_hint = QLabel(
             tr("Check that the patient's name is covered: this is what the expert will see.")
+            + " "
+            + tr("Drag on the picture to cover more; it is remembered for this source.")
         )
         self.mask_hint.setWordWrap(True)
-        grid.addWidget(self.mask_hint, 2, 0, 1, 3)
+        grid.addWidget(self.mask_hint, 2, 0, 1, 2)
+        self.clear_mask_button = QPushButton(tr("Uncover"))
+        self.clear_mask_button.setToolTip(
+            tr("Forget the areas you covered for this source (the top band stays)")
+        )
+        self.clear_mask_button.clicked.connect(lambda: self.set_mask_rects(()))
+        grid.addWidget(self.clear_mask_button, 2, 2)
+        # The mask editor: a box dragged on the preview covers that area, at once.
+        self.preview_view.interactive = True
+        self.preview_view.set_tool("rect")
+        self.preview_view.shape_drawn.connect(self._cover)
         self.source_label = QLabel(tr("Video source"))
         self.source = QComboBox()
         self.source.setEditable(True)
@@ -374,6 +392,7 @@ class StartWindow(QMainWindow):
         for w in (
             self.preview_view,
             self.mask_hint,
+            self.clear_mask_button,
             self.source_label,
             self.source,
             self.browse_button,
@@ -452,6 +471,25 @@ class StartWindow(QMainWindow):
         if self.role_choice == "station" and self.isVisible():
             self.hide_error()
             self._source_ok(self.preview.start(spec))
+
+    def _cover(self, tool: str, points: object) -> None:
+        (x0, y0), (x1, y1) = points  # type: ignore[misc]
+        rect = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+        if rect[2] - rect[0] < 0.01 or rect[3] - rect[1] < 0.01:
+            return
+        current, _ = remembered_mask(self.source_spec())
+        self.set_mask_rects((*current.rects, rect))
+
+    def set_mask_rects(self, rects: tuple) -> None:
+        """Remember the covered areas for the chosen source and show the result."""
+        spec = self.source_spec()
+        try:
+            remember_mask_rects(spec, rects)
+        except (MaskStoreError, ValueError) as exc:
+            self.show_error("mask", str(exc))
+            return
+        if self.role_choice == "station" and self.isVisible():
+            self._source_ok(self.preview.start(spec))  # the pipeline takes the new mask
 
     def browse_source(self) -> None:
         """A DICOM or video file instead of typing ``dicom:/path`` into the combo."""

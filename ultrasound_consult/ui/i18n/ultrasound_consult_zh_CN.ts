@@ -500,6 +500,18 @@
         <translation>请确认患者姓名已被遮盖：专家看到的就是这幅画面。</translation>
     </message>
     <message>
+        <source>Drag on the picture to cover more; it is remembered for this source.</source>
+        <translation>在画面上拖动可遮盖更多区域；会为此视频来源记住。</translation>
+    </message>
+    <message>
+        <source>Uncover</source>
+        <translation>取消遮盖</translation>
+    </message>
+    <message>
+        <source>Forget the areas you covered for this source (the top band stays)</source>
+        <translation>忘记为此视频来源遮盖的区域（顶部条带保留）</translation>
+    </message>
+    <message>
         <source>Network</source>
         <translation>网络</translation>
     </message>
