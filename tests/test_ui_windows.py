@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
 
-from ultrasound_consult.media.audio import RecordingOutput, SyntheticCapture
+from ultrasound_consult.media.audio import AudioCapture, RecordingOutput, SyntheticCapture
 from ultrasound_consult.media.privacy import PrivacyMask
 from ultrasound_consult.media.source_spec import open_source
 from ultrasound_consult.protocol.annotation import AnnotationKind
@@ -312,3 +312,44 @@ def test_roles_people_and_ending_a_call(qtbot, consult, engine, signaling_url, i
     assert not expert.window.isVisible()
     qtbot.waitUntil(lambda: "Dr. Wang" in station.window.notice.text(), timeout=15_000)
     assert "Waiting for them to come back" in station.window.notice.text()
+
+
+class SilentMicrophone(AudioCapture):
+    """A microphone that opens but never sends a block (unplugged mid-way, or taken by
+    another program): the fake for what cannot run here, behind the same interface."""
+
+    def start(self, deliver) -> None:  # type: ignore[no-untyped-def]
+        self.started = True
+
+    def stop(self) -> None:
+        pass
+
+
+def test_a_silent_microphone_is_not_called_on(qtbot, engine, signaling_url, invite):
+    """Issue 15, item 9: no "Microphone on" when no sound comes from it."""
+    application("en")
+    station = open_call(
+        engine,
+        CallConfig.from_invite(signaling_url, invite("station"), "Clinic"),
+        source=open_source("synthetic:320x240@15"),
+        mask=PrivacyMask(),
+        audio=SilentMicrophone(),
+        speaker=RecordingOutput(),
+    )
+    expert = open_call(
+        engine,
+        CallConfig.from_invite(signaling_url, invite("expert"), "Dr"),
+        audio=SyntheticCapture.tone(440),
+        speaker=RecordingOutput(),
+    )
+    for o in (station, expert):
+        qtbot.addWidget(o.window)
+        o.window.show()
+    qtbot.waitUntil(lambda: station.window.state == "connected", timeout=20_000)
+    assert station.window.mic_button.text() == "Microphone on"  # not judged yet
+    qtbot.waitUntil(lambda: station.window.mic_button.text() == "No microphone", timeout=10_000)
+    assert "sends no sound" in station.window.mic_button.toolTip()
+    assert not station.window.mic_button.isEnabled()
+    assert expert.window.mic_button.text() == "Microphone on", "a working one stays on"
+    for o in (expert, station):
+        o.window.end_call()

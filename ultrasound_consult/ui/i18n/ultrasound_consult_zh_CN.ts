@@ -5,7 +5,7 @@
     <name></name>
     <message>
         <source>Camera</source>
-        <extracomment>A notice (not an error) stays this long. The call has ended and the window closed (the app shows its first screen again). A recording this side stopped is on disk (its folder), from the engine thread. The &quot;End the call?&quot; question while it is open (tests answer it).</extracomment>
+        <extracomment>A notice (not an error) stays this long. A microphone that delivers nothing this long in a connected call is said to be silent. The call has ended and the window closed (the app shows its first screen again). A recording this side stopped is on disk (its folder), from the engine thread. The &quot;End the call?&quot; question while it is open (tests answer it).</extracomment>
         <translation>摄像头</translation>
     </message>
     <message>
@@ -185,6 +185,10 @@
     <message>
         <source>Click to mute your microphone (Ctrl+M)</source>
         <translation>点击将麦克风静音（Ctrl+M）</translation>
+    </message>
+    <message>
+        <source>The microphone sends no sound. Check it, or choose another one in Settings.</source>
+        <translation>麦克风没有声音。请检查麦克风，或在设置中选择其他麦克风。</translation>
     </message>
     <message>
         <source>{w}×{h} · {fps:.0f} fps</source>
