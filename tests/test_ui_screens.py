@@ -1,7 +1,7 @@
 """Every screen in both languages at a laptop's 1366x768 and a monitor's 1920x1080,
-saved to test-artifacts/ for a person to look at; the first screen and the settings
-dialog are also compared with golden images (tests/golden/), so a layout regression
-fails. ``UPDATE_GOLDEN=1`` rewrites the golden images after an intended change.
+saved to test-artifacts/ for a person to look at; the first screen, the settings
+dialog and the call windows' controls (live picture and figures painted over) are also
+compared with golden images (tests/golden/), so a layout regression fails. ``UPDATE_GOLDEN=1`` rewrites the golden images after an intended change.
 """
 
 from __future__ import annotations
@@ -194,6 +194,23 @@ def test_call_windows(qtbot, engine, tmp_path, artifacts, signaling_url, invite,
             # The image dominates, even with the graphs open.
             view = window.view
             assert view.width() * view.height() > 0.4 * got.width() * got.height()
+    # The call windows' own controls against golden images too: what moves (the live
+    # picture, round-trip figures) is painted over, the rest must not move.
+    available = available_on(*SIZES[0])
+    for name, window in (("station", st.window), ("expert", ex.window)):
+        window.status_button.setChecked(False)
+        place(window, available=available, frame=DEFAULT_FRAME)
+        shot = grab(window, artifacts / f"screen_{name}_{lang}_controls.png")
+        moving = [window.view, window.status_button, window.notice, window.banner]
+        moving += [getattr(window, "ack_label", window.view), window.camera_button]
+        for widget in moving:
+            if widget.isVisible():
+                top_left = widget.mapTo(window, QPoint(0, 0))
+                x, y = top_left.x(), top_left.y()
+                shot[y : y + widget.height(), x : x + widget.width()] = 0
+        size = f"{shot.shape[1]}x{shot.shape[0]}"
+        diff = compare_golden(shot, f"call_{name}_{lang}_{size}.png")
+        assert diff < GOLDEN_TOLERANCE, f"{name} window ({lang}) differs in {diff:.2%}"
     ex.window.view.set_zoom(2.5)
     grab(ex.window, artifacts / f"screen_expert_zoomed_{lang}.png")
     st.window.close()
