@@ -454,3 +454,27 @@ def test_the_mask_editor_covers_what_is_dragged_and_remembers_it(
     qtbot.waitUntil(lambda: start.preview.frames > frames, timeout=10_000)
     qtbot.waitUntil(lambda: view._array[box].max() > 30, timeout=10_000)
     assert remembered_mask(spec)[0].rects == ()
+
+
+def test_the_join_link_as_a_qr_code_for_a_phone(qtbot, engine, tmp_path, invite, signaling_url):
+    """Issue 15, item 24: a QR code of the join link (OpenCV encodes it; no new package)."""
+    import cv2
+
+    from ultrasound_consult.protocol.invite import join_link
+
+    application("en")
+    app = make_app(qtbot, engine, tmp_path, "qr", role="expert")
+    start = app.start
+    assert start.qr_button.isHidden(), "no code, no QR"
+    code = invite("expert")
+    start.server.setText(signaling_url)
+    start.code.setText(code)
+    assert start.qr_button.isVisible()
+    dialog = start.show_qr()
+    qtbot.addWidget(dialog)
+    decoded, _points, _ = cv2.QRCodeDetector().detectAndDecode(dialog.image)
+    assert decoded == join_link(signaling_url, code)
+    out = tmp_path / "qr.png"
+    assert dialog.save_to(out)
+    assert cv2.QRCodeDetector().detectAndDecode(cv2.imread(str(out)))[0] == decoded
+    dialog.close()

@@ -19,6 +19,7 @@ from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
+    QDialog,
     QFileDialog,
     QFormLayout,
     QGridLayout,
@@ -38,7 +39,7 @@ from PySide6.QtWidgets import (
 
 from ultrasound_consult.media.mask_store import MaskStoreError
 from ultrasound_consult.protocol.errors import ProtocolError
-from ultrasound_consult.protocol.invite import parse_invite, split_join_text
+from ultrasound_consult.protocol.invite import join_link, parse_invite, split_join_text
 from ultrasound_consult.protocol.signaling import Role
 from ultrasound_consult.record.catalog import list_recordings
 from ultrasound_consult.session.engine_thread import EngineThread
@@ -52,6 +53,7 @@ from ultrasound_consult.ui.devices import (
 from ultrasound_consult.ui.i18n import LANGUAGES, current_language, resolve_language, tr
 from ultrasound_consult.ui.messages import error_html, role_text
 from ultrasound_consult.ui.precheck import MicMeter, NetworkTest, SourcePreview
+from ultrasound_consult.ui.qr import QrDialog
 from ultrasound_consult.ui.screen_fit import parse_geometry, place
 from ultrasound_consult.ui.settings import AppSettings, RecentRoom
 from ultrasound_consult.ui.source_dialog import add_file_choice, pick_source_file
@@ -187,7 +189,17 @@ class StartWindow(QMainWindow):
         self.name.setPlaceholderText(tr("as the others will see it"))
         self.server = QLineEdit()
         form.addRow(tr("Invite code"), self.code)
-        form.addRow("", self.code_role)
+        role_row = QWidget()
+        row = QHBoxLayout(role_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.code_role, 1)
+        # The join link for a phone (a trainee's, a colleague's) instead of 37 characters.
+        self.qr_button = QPushButton(tr("QR code…"), objectName="plain")
+        self.qr_button.setToolTip(tr("Show the join link as a QR code for a phone"))
+        self.qr_button.clicked.connect(self.show_qr)
+        self.qr_button.hide()
+        row.addWidget(self.qr_button)
+        form.addRow("", role_row)
         form.addRow(tr("My name"), self.name)
         form.addRow(tr("Server"), self.server)
         col.addWidget(self.join_form)
@@ -414,9 +426,11 @@ class StartWindow(QMainWindow):
             invite = parse_invite(code)
         except ProtocolError:
             self.code_role.setText("")
+            self.qr_button.hide()
             return
         self.hide_error()
         expired = invite.expires_at < time.time()
+        self.qr_button.setVisible(not expired)
         text = tr("Code for: {role}, room {room}").format(
             role=role_text(invite.role.value), room=invite.room
         )
@@ -490,6 +504,18 @@ class StartWindow(QMainWindow):
             return
         if self.role_choice == "station" and self.isVisible():
             self._source_ok(self.preview.start(spec))  # the pipeline takes the new mask
+
+    def show_qr(self) -> QDialog | None:
+        server, code = split_join_text(self.code.text())
+        server = (server or self.server.text()).strip()
+        try:
+            invite = parse_invite(code)
+        except ProtocolError:
+            return None
+        dialog = QrDialog(join_link(server, invite.code()), self)
+        dialog.show()
+        self.qr_dialog = dialog
+        return dialog
 
     def browse_source(self) -> None:
         """A DICOM or video file instead of typing ``dicom:/path`` into the combo."""

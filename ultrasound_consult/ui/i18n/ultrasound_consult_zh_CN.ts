@@ -448,6 +448,14 @@
         <translation>邀请码</translation>
     </message>
     <message>
+        <source>QR code…</source>
+        <translation>二维码…</translation>
+    </message>
+    <message>
+        <source>Show the join link as a QR code for a phone</source>
+        <translation>将加入链接显示为二维码，供手机扫描</translation>
+    </message>
+    <message>
         <source>Replay a recorded session with every mark and cue, score it and export it.</source>
         <translation>回放录制的会诊（含全部标注和指示），进行评分和导出。</translation>
     </message>
@@ -666,6 +674,15 @@
     <message>
         <source>Shortcuts</source>
         <translation>快捷键</translation>
+    </message>
+    <message>
+        <source>Join link as a QR code</source>
+        <extracomment>Pixels per QR module, and the quiet zone around the code in modules (the standard&apos;s 4).</extracomment>
+        <translation>加入链接二维码</translation>
+    </message>
+    <message>
+        <source>Scan with a phone&apos;s camera to join with this invite.</source>
+        <translation>用手机相机扫描，即可使用此邀请加入。</translation>
     </message>
     <message>
         <source>Save</source>
