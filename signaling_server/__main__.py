@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import io
 import json
 import logging
 import re
@@ -35,8 +36,10 @@ def parse_ttl(text: str) -> float:
     if not m:
         raise argparse.ArgumentTypeError(f"{text!r}: use a duration like 90s, 30m, 2h or 7d")
     seconds = float(m[1]) * _UNITS[m[2]]
-    if not 60 <= seconds <= 366 * 86400:
-        raise argparse.ArgumentTypeError("an invite lasts between 1 minute and a year")
+    # Invites expire on a whole minute (that keeps codes short): a few seconds is
+    # allowed and lasts until the end of that minute, which "valid until" shows.
+    if not 1 <= seconds <= 366 * 86400:
+        raise argparse.ArgumentTypeError("a duration between 1 second and a year")
     return seconds
 
 
@@ -154,9 +157,16 @@ def fit_to_fd_limit(settings: ServerSettings) -> None:
         settings.max_connections = budget
 
 
-async def run(settings: ServerSettings, secret: bytes) -> None:
+def _not_listening_notice(record: logging.LogRecord) -> bool:
+    # websockets logs "server listening on ..." while starting, before our URL line; we
+    # log the same once the URL is out.
+    return not record.getMessage().startswith("server listening on")
+
+
+async def run(settings: ServerSettings, secret: bytes, notices: str = "") -> None:
     from signaling_server.server import BackplaneUnavailable, SignalingServer
 
+    logging.getLogger("websockets.server").addFilter(_not_listening_notice)
     server = SignalingServer(settings, secret)
     try:
         await server.start()
@@ -171,6 +181,9 @@ async def run(settings: ServerSettings, secret: bytes) -> None:
         )
         raise SystemExit(2) from None
     print(server.url, flush=True)
+    # First the URL (the README's "first line"), then what reading the secret had to say.
+    if notices:
+        print(notices, end="", file=sys.stderr, flush=True)
     log = logging.getLogger("signaling_server")
     log.info(
         "listening on %s%s",
@@ -188,19 +201,21 @@ async def run(settings: ServerSettings, secret: bytes) -> None:
 
 def serve(argv: list[str]) -> int:
     args = serve_parser().parse_args(argv)
+    notices = io.StringIO()
     try:
         settings = settings_from(args)
         settings.check()
         configure_logging(settings.log_level, sys.stderr)
-        secret = read_secret(settings.secret_file, create=True)
+        with contextlib.redirect_stderr(notices):
+            secret = read_secret(settings.secret_file, create=True)
         settings.turn_config()
         settings.metrics_token()
     except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(notices.getvalue() + f"error: {exc}", file=sys.stderr)
         return 2
     fit_to_fd_limit(settings)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run(settings, secret))
+        asyncio.run(run(settings, secret, notices.getvalue()))
     return 0
 
 

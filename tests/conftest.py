@@ -15,9 +15,19 @@ import socket
 import subprocess
 import tempfile
 import threading
+from pathlib import Path
 
-# Qt must not look for a display in tests; set before anything imports Qt.
+# Qt must not look for a display in tests; set before anything imports Qt. The virtual
+# screen is a 1920x1080 monitor (the offscreen default, 800x600, is no clinic's screen);
+# windows fit the screen they open on, so its size matters.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if os.environ["QT_QPA_PLATFORM"] == "offscreen":
+    _screen = Path(tempfile.mkdtemp(prefix="uc-test-screen-")) / "screen.json"
+    _screen.write_text(
+        '{"windowFrameMargins": true, "screens": [{"name": "monitor", "x": 0, "y": 0, '
+        '"width": 1920, "height": 1080, "logicalDpi": 96, "logicalBase": 96, "dpr": 1}]}'
+    )
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_screen}"
 # Settings, masks and logs of the tests (and of every process they start) stay out of
 # the user's own; tests that need a fresh settings file point these elsewhere.
 os.environ.setdefault("ULTRASOUND_CONSULT_CONFIG", tempfile.mkdtemp(prefix="uc-test-config-"))

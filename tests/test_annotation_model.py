@@ -300,3 +300,23 @@ def test_calibration_message_round_trip():
     assert parse_channel_message(encode_channel(sync)) == sync
     assert parse_channel_message(encode_channel(AnnotationClear("c", "Dr", 2))).seq == 2
     assert parse_channel_message(encode_channel(AnnotationRemove("r", "a", 5))).seq == 5
+
+
+def test_author_names_only_when_more_than_one_person_draws():
+    """Issue 15, item 14: one expert's name on every mark is clutter."""
+    from ultrasound_consult.annotate.render import render_annotations
+    from ultrasound_consult.annotate.shapes import Label, several_authors, shapes_for
+
+    frame = np.zeros((480, 640), np.uint8)
+    one = [ann(AnnotationKind.MARK, 1, author="Dr A"), ann(AnnotationKind.ARROW, 2, author="Dr A")]
+    assert not several_authors(one)
+    mark = one[0]
+    assert not any(isinstance(s, Label) for s in shapes_for(mark, 640, 480, show_author=False))
+    assert any(isinstance(s, Label) for s in shapes_for(mark, 640, 480))
+    bare = render_annotations(frame, one, labels=False)
+    assert np.array_equal(render_annotations(frame, one), bare), "no name drawn for one author"
+    two = [*one, ann(AnnotationKind.MARK, 3, author="Dr B")]
+    assert several_authors(two)
+    assert not np.array_equal(
+        render_annotations(frame, two), render_annotations(frame, two, labels=False)
+    ), "names drawn once two people draw"

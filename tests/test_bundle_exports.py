@@ -4,6 +4,7 @@ DICOM (validated by dciodvfy), WebVTT, the HTML report, and reviews."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -114,6 +115,10 @@ def test_dicom_passes_dciodvfy_with_no_errors(recorded, tmp_path, calibrated):
         info = json.loads((copy / SESSION_FILE).read_text())
         info["calibration"] = None
         (copy / SESSION_FILE).write_text(json.dumps(info))
+        # ... and no scale among the events either (recordings log the one in force).
+        events = copy / "events.jsonl"
+        kept = [line for line in events.read_text().splitlines() if '"type":"calib"' not in line]
+        events.write_text("\n".join(kept) + "\n")
         folder = copy
     out = tmp_path / "clip.dcm"
     proc = subprocess.run(
@@ -168,7 +173,9 @@ def test_reviews_vtt_and_report(recorded, tmp_path):
     assert proc.returncode == 0, proc.stderr
     text = vtt.read_text()
     assert text.startswith("WEBVTT\n")
-    assert "Rotate clockwise 90°" in text and "done (Clinic)" in text
+    # What the station read, not the protocol's names (issue 15, item 19).
+    assert "Rotate the probe clockwise (90°) → done (Clinic)" in text
+    assert "cant" not in text and "Rotate clockwise 90°" not in text
     assert "portal vein" in text and "Dr Zhao: Good depth; &lt;fan&gt; more" in text
     assert "00:00:01.200 --> 00:00:05.200" in text
 
@@ -178,7 +185,12 @@ def test_reviews_vtt_and_report(recorded, tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     page = report.read_text()
-    assert "Dr Zhao" in page and "李医生" in page and "Rotate clockwise 90°" in page
+    assert "Dr Zhao" in page and "李医生" in page and "Rotate the probe clockwise (90°)" in page
     assert "3 — Minimal criteria met for diagnosis" in page
     assert page.count("data:image/jpeg;base64,") >= 3
     assert "portal vein" in page
+    # Key frames at the moments flagged (item 20): the marker, the cue, the comment.
+    captions = re.findall(r"<figcaption>[^<]*</figcaption>", page)
+    assert any("marker: portal vein" in c for c in captions), captions
+    assert any("cue: Rotate the probe clockwise" in c for c in captions), captions
+    assert any("Dr Zhao: Good depth" in c for c in captions), captions

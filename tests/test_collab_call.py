@@ -192,3 +192,50 @@ async def test_late_viewer_gets_the_whole_scene_and_a_snapshot_arrives(signaling
             await late.obs.wait_for(lambda: len(late.obs.annotations) == 2, what="resync")
             assert len(late.call.scene.get(stroke).points) == 2000
             assert late.obs.calibration is not None
+
+
+async def test_marks_leave_with_their_author_come_back_on_rejoin_and_the_station_clears(
+    signaling_url, invite, monkeypatch
+):
+    """A mark belongs to its author's presence (issue 15, item 2): the expert leaves,
+    their marks leave the station's live image; they rejoin within the resume window,
+    the marks are back; the station can always clear the overlay for everyone."""
+    from ultrasound_consult.session import collab as collab_module
+
+    async with (
+        party(signaling_url, invite("station"), "Clinic", open_source(SOURCE)) as st,
+        party(signaling_url, invite("trainer"), "Teacher") as tr,
+    ):
+        await connected_with_frames(tr, 3)
+        kept = tr.call.collab.add_annotation(AnnotationKind.MARK, ((0.1, 0.1),))
+        async with party(signaling_url, invite("expert"), "Dr Li") as ex:
+            await connected_with_frames(ex, 3)
+            arrow = ex.call.collab.add_annotation(AnnotationKind.ARROW, ((0.2, 0.2), (0.5, 0.5)))
+            mark = ex.call.collab.add_annotation(AnnotationKind.MARK, ((0.7, 0.3),))
+            await st.obs.wait_for(lambda: len(st.call.scene) == 3, what="marks at the station")
+            await tr.obs.wait_for(lambda: len(tr.obs.annotations) == 3, what="marks at trainer")
+        # Gone with the expert, at the station and at the trainer; the trainer's stays.
+        await st.obs.wait_for(lambda: ids(st.obs.annotations) == {kept}, what="marks cleared")
+        await tr.obs.wait_for(lambda: ids(tr.obs.annotations) == {kept}, what="trainer too")
+        async with party(signaling_url, invite("expert"), "Dr Li") as back:
+            await connected_with_frames(back, 3)
+            want = {kept, arrow, mark}
+            await st.obs.wait_for(lambda: ids(st.obs.annotations) == want, what="restored")
+            await tr.obs.wait_for(lambda: ids(tr.obs.annotations) == want, what="at trainer")
+            await back.obs.wait_for(lambda: ids(back.obs.annotations) == want, what="own back")
+            # The station clears the overlay for everyone, whoever drew.
+            st.call.collab.station_clear()
+            assert len(st.call.scene) == 0
+            await tr.obs.wait_for(lambda: not tr.obs.annotations, what="cleared at trainer")
+            await back.obs.wait_for(lambda: not back.obs.annotations, what="cleared at expert")
+        # Past the resume window, a rejoin brings nothing back.
+        async with party(signaling_url, invite("expert"), "Dr Li") as ex:
+            await connected_with_frames(ex, 3)
+            late = ex.call.collab.add_annotation(AnnotationKind.MARK, ((0.4, 0.4),))
+            await st.obs.wait_for(lambda: late in ids(st.obs.annotations), what="mark")
+        await st.obs.wait_for(lambda: "Dr Li" in st.call.collab.set_aside, what="set aside")
+        monkeypatch.setattr(collab_module, "MARKS_RESUME_S", 0.0)
+        async with party(signaling_url, invite("expert"), "Dr Li") as back:
+            await connected_with_frames(back, 3)
+            assert "Dr Li" not in st.call.collab.set_aside
+            assert late not in ids(st.call.scene.annotations())

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QCoreApplication, QTranslator
 
+from tests.support.ui import make_app
 from ultrasound_consult.session.call import CallConfig
 from ultrasound_consult.session.engine_thread import EngineThread
 from ultrasound_consult.ui import i18n
@@ -111,3 +112,31 @@ def test_language_choice():
     assert i18n.resolve_language(None) in i18n.LANGUAGES
     with pytest.raises(ValueError):
         i18n.resolve_language("fr")
+
+
+def test_chinese_from_the_command_line_reaches_qt_dialogs_and_the_selector(
+    qtbot,
+    engine,
+    tmp_path,
+):
+    """Issue 15, item 23: ``ultrasound-consult --lang zh_CN`` works as the README says;
+    Qt's own buttons are Chinese too; the selector shows the language in use."""
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from ultrasound_consult.cli import parse_args
+
+    assert parse_args(["--lang", "zh_CN"]).lang == "zh_CN"
+    assert parse_args(["--lang", "zh_CN", "gui"]).lang == "zh_CN"
+    assert parse_args(["--lang", "zh_CN", "gui", "--lang", "en"]).lang == "en"
+    app = application("zh_CN")
+    try:
+        assert i18n.current_language() == "zh_CN"
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        qtbot.addWidget(buttons)
+        texts = "".join(b.text() for b in buttons.buttons())
+        assert "取消" in texts, texts
+        consult = make_app(qtbot, engine, tmp_path, "zh")  # its setting says "auto"
+        assert consult.settings.language == "auto"
+        assert consult.start.language.currentData() == "zh_CN"
+    finally:
+        i18n.install_translator(app, "en")

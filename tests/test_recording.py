@@ -87,3 +87,62 @@ async def test_both_sides_record_and_replay_puts_each_annotation_on_its_frame(
         bundle.close()
     expert_types = SessionBundle.open(expert_folder).check()["events"]["by_type"]
     assert expert_types["ack"] >= 4 and expert_types["marker"] == 1
+
+
+async def test_recording_started_mid_call_opens_with_the_scene_on_screen(
+    signaling_url, invite, tmp_path
+):
+    """Draw, then record, then replay frame 0: the caliper, arrow and mark everyone was
+    looking at, the cue on screen and the scale are there (issue 15, item 1)."""
+    from ultrasound_consult.record.export import frame_image
+
+    async with (
+        party(
+            signaling_url, invite("station"), "Clinic", open_source("synthetic:640x480@30")
+        ) as st,
+        party(signaling_url, invite("expert"), "Dr Li") as ex,
+    ):
+        await connected_with_frames(ex, 15)
+        collab = ex.call.collab
+        before = {
+            collab.add_annotation(AnnotationKind.CALIPER, ((0.3, 0.4), (0.6, 0.4))),
+            collab.add_annotation(AnnotationKind.ARROW, ((0.2, 0.2), (0.4, 0.5))),
+            collab.add_annotation(AnnotationKind.MARK, ((0.7, 0.7),)),
+        }
+        cue_id = collab.send_cue(Action.ROTATE, Direction.CLOCKWISE, angle_deg=45)
+        await st.obs.wait_for(lambda: st.obs.active_cue is not None, what="cue shown")
+        await st.obs.wait_for(
+            lambda: before <= {a.id for a in st.call.scene.annotations()}, what="marks at st"
+        )
+        await ex.obs.wait_for(lambda: not ex.call.pending_annotation_ids(), what="acks")
+        folders = {
+            "station": st.call.start_recording(tmp_path / "station"),
+            "expert": ex.call.start_recording(tmp_path / "expert"),
+        }
+        n = ex.obs.remote_count
+        await ex.obs.wait_for(lambda: ex.obs.remote_count >= n + 20, what="frames")
+        after = collab.add_annotation(
+            AnnotationKind.MARK, ((0.5, 0.5),), media_ts=ex.obs.remote_frames[-1].media_ts
+        )
+        n = ex.obs.remote_count
+        await ex.obs.wait_for(lambda: ex.obs.remote_count >= n + 20, what="frames")
+        await ex.call.stop_recording()
+        await st.call.stop_recording()
+
+    for side, folder in folders.items():
+        bundle = SessionBundle.open(folder)
+        reader = bundle.reader(ULTRASOUND)
+        first = bundle.timeline.state_at(reader.media_ts(0))
+        shown = {a.id for a in first.annotations}
+        assert before <= shown, f"{side}: frame 0 misses {before - shown}"
+        assert after not in shown, f"{side}: a later mark shown at frame 0"
+        assert first.cue is not None and first.cue.cue.id == cue_id, side
+        assert first.calibration is not None, f"{side}: no scale at frame 0"
+        last = bundle.timeline.state_at(reader.media_ts(len(reader) - 1))
+        assert before | {after} <= {a.id for a in last.annotations}, side
+        # The burned-in export of frame 0 carries the marks: it differs from the raw frame.
+        raw = frame_image(bundle, 0, annotated=False)
+        raw = raw if raw.ndim == 3 else np.repeat(raw[..., None], 3, axis=-1)
+        burnt = frame_image(bundle, 0, annotated=True)
+        assert float((np.abs(raw.astype(int) - burnt).max(axis=-1) > 60).mean()) > 0.001, side
+        bundle.close()

@@ -55,7 +55,7 @@ def test_first_stdout_line_is_the_listening_url(tmp_path):
             str(secret),
         ],
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.STDOUT,  # as a terminal shows them: the URL comes first
         text=True,
     )
     try:
@@ -68,7 +68,7 @@ def test_first_stdout_line_is_the_listening_url(tmp_path):
     finally:
         proc.terminate()
         assert proc.wait(10) == 0, "SIGTERM stops the server cleanly"
-        assert "created a new server secret" in proc.stderr.read()
+        assert "created a new server secret" in proc.stdout.read(), "after the URL"
 
 
 def test_busy_port_gives_a_clear_error(signaling_server):
@@ -154,6 +154,28 @@ def test_invite_command(signaling_server, tmp_path):
         timeout=20,
     )
     assert bad_ttl.returncode == 2 and "2h" in bad_ttl.stderr
+    # A few seconds is fine (issue 15, item 25): valid to the end of that minute.
+    short = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "signaling_server",
+            "invite",
+            "--room",
+            "r",
+            "--role",
+            "expert",
+            "--ttl",
+            "5s",
+            "--secret-file",
+            str(signaling_server.secret_file),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert short.returncode == 0, short.stderr
+    assert "valid until" in short.stdout
 
 
 async def test_offer_answer_relay_between_real_clients(signaling_url, room, invite):

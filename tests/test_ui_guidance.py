@@ -8,8 +8,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
+from PySide6.QtGui import QImage, QPainter, QWheelEvent
+from PySide6.QtWidgets import QApplication
 
 from tests.support.annotations import ann
 from tests.support.ui import grab_array, widget_point
@@ -89,6 +90,38 @@ def test_every_cue_on_a_real_scanner_frame(qtbot, grey_banner_frame, artifacts, 
     application("en")
 
 
+def test_the_cue_goes_beside_the_image_when_there_is_room(qtbot, grey_banner_frame, artifacts):
+    """Issue 15, item 7: on a wide window the station's cue hides none of the scanner's
+    own text or depth scale; without room, the pictogram keeps to the bottom corner."""
+    from ultrasound_consult.ui.guidance_view import cue_layout
+
+    application("en")
+    frame = DicomCineSource(grey_banner_frame).render(0)
+    frame[:38] = 0  # as the privacy mask leaves it
+    view = VideoView()
+    qtbot.addWidget(view)
+    view.resize(1358, 560)  # the station's image area at 1366x768 with the answer row
+    view.set_frame(frame)
+    view.show()
+    qtbot.waitExposed(view)
+    rect = view.image_rect().toAlignedRect()
+    bare = grab_array(view)
+    view.set_cue(CueEntry(example_cue(Action.SLIDE), CueStatus.SHOWN))
+    shown = grab_array(view)
+    view.grab().save(str(artifacts / "cues" / "cue-beside-the-image.png"))
+    inside = (slice(rect.top(), rect.bottom()), slice(rect.left(), rect.right()))
+    assert np.array_equal(shown[inside], bare[inside]), "no image pixel is covered"
+    margin = shown[:, : rect.left()]
+    assert (np.abs(margin.astype(int) - AMBER).sum(axis=2) < 90).sum() > 400, "words left"
+    right = shown[:, rect.right() + 1 :]
+    assert (np.abs(right.astype(int) - AMBER).sum(axis=2) < 90).sum() > 50, "pictogram right"
+    # No room beside (a 4:3 window): a banner on top, the pictogram in the lower half.
+    image = QRectF(0, 0, 800, 600)
+    banner, picto, beside = cue_layout(image, QRectF(0, 0, 800, 600))
+    assert not beside and banner.top() == 0 and picto.top() > 300 and image.contains(picto)
+    view.set_cue(None)
+
+
 def test_qt_overlay_and_opencv_renderer_draw_the_same_geometry(qtbot):
     """Both renderers, same annotations, same 1024x768 frame, labels off (fonts differ).
 
@@ -154,6 +187,50 @@ def test_station_answers_a_cue_with_space_and_the_expert_sees_it(qtbot, consult,
     qtbot.keyClick(station.window, Qt.Key_Space)
     qtbot.waitUntil(lambda: "done" in panel.status.text(), timeout=10_000)
     qtbot.waitUntil(lambda: not station.window.answers.isVisible(), timeout=5_000)
+    # Where the expert looks (issue 15, item 6): on the image, and at the top of the
+    # cue column, whatever the panel's scroll position.
+    window = expert.window
+    assert "done" in window.view.badge[0].lower()
+    qtbot.waitUntil(lambda: window.view.frames_shown > 0)
+    status_top = panel.status.mapTo(window, panel.status.rect().topLeft()).y()
+    assert status_top < window.view.mapTo(window, window.view.rect().center()).y()
+    assert panel.status.visibleRegion().boundingRect().height() == panel.status.height()
+    expert.window.grab().save(str(artifacts / "expert-cue-answered.png"))
+
+
+def test_send_cue_stays_put_and_the_wheel_turns_the_probe(qtbot, consult):
+    """Issue 15, item 6: "Send cue" does not move with the cue type nor scroll away; the
+    mouse wheel over the pictogram turns the probe's marker, not the panel."""
+    _, expert = consult
+    window = expert.window
+    window.resize(1358, 690)
+    panel = window.cue_panel
+    places = set()
+    for action in (Action.SLIDE, Action.ROCK, Action.ROTATE, Action.HOLD):
+        qtbot.mouseClick(panel.motion_buttons[action], Qt.LeftButton)
+        QApplication.processEvents()
+        places.add(panel.send_button.mapTo(window, QPoint(0, 0)).toTuple())
+        assert panel.send_button.visibleRegion().boundingRect().size() == panel.send_button.size()
+    assert len(places) == 1, places
+    scroll = window.cue_scroll.verticalScrollBar()
+    scroll.setValue(scroll.maximum() // 2)
+    before_marker = panel.body.marker_deg
+    window.cue_scroll.ensureWidgetVisible(panel.body)
+    before_scroll = scroll.value()
+    centre = QPointF(panel.body.rect().center())
+    event = QWheelEvent(
+        centre,
+        QPointF(panel.body.mapToGlobal(centre.toPoint())),
+        QPoint(0, 0),
+        QPoint(0, 120),
+        Qt.NoButton,
+        Qt.NoModifier,
+        Qt.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(panel.body, event)
+    assert panel.body.marker_deg == (before_marker + 15) % 360
+    assert scroll.value() == before_scroll, "the panel did not scroll"
 
 
 def test_caliper_tool_measures_on_both_screens(qtbot, consult, artifacts):
@@ -176,28 +253,50 @@ def test_caliper_tool_measures_on_both_screens(qtbot, consult, artifacts):
     station.window.grab().save(str(artifacts / "station-caliper.png"))
 
 
-def test_freeze_draw_and_send_a_frame(qtbot, consult, artifacts):
+AMBER_MARK = np.array([0xFF, 0xD4, 0x00])  # the default mark colour
+
+
+def test_freeze_draw_and_send_a_frame(qtbot, consult, artifacts, tmp_path):
     station, expert = consult
     window = expert.window
+    live = window.view
+    window.add_mark(0.7, 0.7)  # a live mark on screen when freezing (issue 15, item 3)
+    qtbot.waitUntil(lambda: len(station.window.view._annotations) == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: not expert.call.pending_annotation_ids(), timeout=10_000)
     with qtbot.waitActive(window):
         window.activateWindow()
     qtbot.keyClick(window, Qt.Key_F)
     assert window.frozen is not None and window.palette_.send_button.isEnabled()
+    assert [a.points for a in live._annotations] == [((0.7, 0.7),)], "live mark kept frozen"
     frozen_tag = window.view._tag
     qtbot.wait(200)  # frames keep arriving; the frozen view must not move
     assert window.view._tag == frozen_tag
     view = window.view
     qtbot.mouseClick(view, Qt.LeftButton, pos=widget_point(view, 0.4, 0.4))
     assert len(window.drafts) == 1, "drawn on the frozen frame, kept here until sent"
-    assert not station.window.view._annotations, "nothing reached the live image"
+    assert len(live._annotations) == 2, "the live mark and the draft, both on the frozen frame"
+    assert len(station.window.view._annotations) == 1, "the draft did not reach the live image"
     qtbot.keyClick(window, Qt.Key_Return)
     panel = station.window.snapshot_panel
     qtbot.waitUntil(panel.isVisible, timeout=10_000)
     (snap,) = panel.snapshots
-    assert snap.header.author == "Dr. Wang" and len(snap.header.annotations) == 1
+    assert snap.header.author == "Dr. Wang" and len(snap.header.annotations) == 2
     assert snap.image.shape[:2] == (480, 640)
     assert window.frozen is None, "sending unfreezes"
     station.window.grab().save(str(artifacts / "station-snapshot.png"))
+    # The station keeps it (issue 15, item 15): saved with its marks, and larger.
+    out = tmp_path / "kept.png"
+    assert panel.save_to(out) and out.is_file() and "kept.png" in panel.saved.text()
+    kept = cv2.cvtColor(cv2.imread(str(out)), cv2.COLOR_BGR2RGB)
+    assert kept.shape[:2] == (480, 640)
+    assert (np.abs(kept.astype(int) - AMBER_MARK).sum(axis=2) < 60).sum() > 20, "marks drawn in"
+    assert not panel.save_to(tmp_path / "no-such-folder" / "x.png")
+    assert "Choose another folder" in panel.saved.text()
+    viewer = panel.enlarge()
+    qtbot.addWidget(viewer)
+    assert viewer.isVisible() and viewer.view.frame_size == (640, 480)
+    assert viewer.width() > panel.width() * 2
+    viewer.close()
 
 
 def test_a_long_stroke_is_drawn_a_piece_per_frame_and_ends_whole(qtbot, monkeypatch):

@@ -13,6 +13,7 @@ from PySide6.QtCore import QPointF
 
 from tests.support.ui import widget_point, yellow_near
 from ultrasound_consult.logs import redact
+from ultrasound_consult.media.audio import RecordingOutput
 from ultrasound_consult.media.mask_store import MaskStore
 from ultrasound_consult.media.privacy import PrivacyMask
 from ultrasound_consult.protocol.annotation import Annotation, AnnotationKind
@@ -104,9 +105,13 @@ def test_log_lines_never_carry_invite_secrets():
     assert "clinic-12." in out  # the room stays: it is what IT needs to find the call
 
 
-def stats(quality: str, target: float | None = None, rtt: float = 20.0) -> tuple[LinkStats, ...]:
+def stats(
+    quality: str, target: float | None = None, rtt: float = 20.0, *, lowered: bool = False
+) -> tuple[LinkStats, ...]:
     return (
-        LinkStats("p", "Dr", "send", rtt, 0.0, 1.0, 4.0, 30.0, 1024, 768, "VP8", target, quality),
+        LinkStats(
+            "p", "Dr", "send", rtt, 0.0, 1.0, 4.0, 30.0, 1024, 768, "VP8", target, quality, lowered
+        ),
     )
 
 
@@ -117,12 +122,89 @@ def test_quality_notices_need_a_sustained_change():
     said += [notices.update(history.add(stats("good", 5.0))) for _ in range(3)]
     assert said == [None] * 9
     # The encoder's target falls: "lowering quality to keep the image moving".
-    said = [notices.update(history.add(stats("fair", 2.0))) for _ in range(4)]
+    said = [notices.update(history.add(stats("fair", 2.0, lowered=True))) for _ in range(4)]
     assert said == [None, None, "lowered", None]
     said = [notices.update(history.add(stats("good", 5.0))) for _ in range(10)]
     assert said[-1] == "recovered" and said[:-1] == [None] * 9
     xs, ys = history.series("rtt_ms")
     assert len(xs) == len(ys) == 23 and xs.max() <= 0
+
+
+def test_the_weak_notice_says_what_the_ladder_sends(qapp):
+    """Issue 12: the station is told in plain words what the link allows now."""
+    from dataclasses import replace
+
+    from ultrasound_consult.ui.call_status import notice_text
+
+    (base,) = stats("fair", 1.2, lowered=True)
+    half_rate = replace(base, ladder_fps=15.0, ladder_lines=None)
+    assert notice_text("lowered", True, half_rate) == (
+        "Network weak: sending 15 frames per second, full detail."
+    )
+    fewer_lines = replace(base, ladder_fps=15.0, ladder_lines=540)
+    assert "540 lines at 15 frames per second" in notice_text("lowered", True, fewer_lines)
+    # Only the rate was lowered (the ladder is on its top rung): the general sentence.
+    assert "lowering quality" in notice_text("lowered", True, base)
+    # A viewer is not told what the station sends.
+    assert "15 frames" not in notice_text("lowered", False, half_rate)
+
+
+def test_one_judgement_for_the_button_and_the_weak_notice():
+    """Issue 15, item 4: the link monitor's verdict is the only judgement. A sender whose
+    rate control lowered its target is not "good" (so the notice cannot stand beside a
+    "Good" button), and only the verdict moves the notices."""
+    from ultrasound_consult.session.link_monitor import is_lowered, verdict
+
+    assert verdict(20.0, 0.0, 30.0, 30.0) == "good"
+    assert verdict(20.0, 0.0, 30.0, 30.0, lowered=True) == "fair"
+    assert verdict(20.0, 9.0, 30.0, 30.0, lowered=True) == "poor"
+    assert is_lowered(2.0, 5.0) and not is_lowered(4.5, 5.0) and not is_lowered(None, 5.0)
+    history, notices = StatsHistory(), QualityNotices()
+    # A falling target alone, judged "good" elsewhere, says nothing any more.
+    said = [notices.update(history.add(stats("good", t))) for t in (5.0, 2.0, 2.0, 2.0, 2.0)]
+    assert said == [None] * 5
+
+
+def test_the_weak_notice_goes_when_the_button_says_good(qtbot, engine, signaling_url, invite):
+    from ultrasound_consult.session.call import CallConfig
+    from ultrasound_consult.ui.app import application, open_call
+
+    application("en")
+    viewer = open_call(
+        engine,
+        CallConfig.from_invite(signaling_url, invite("expert"), "Dr"),
+        speaker=RecordingOutput(),
+    )
+    window = viewer.window
+    qtbot.addWidget(window)
+    window.show()
+    for _ in range(3):
+        window._on_stats(stats("fair", None, rtt=200.0))
+    assert window.notice.isVisible() and "Network weak" in window.notice.text()
+    assert "Fair" in window.status_button.text()
+    window._on_stats(stats("good"))
+    assert "Good" in window.status_button.text()
+    assert not window.notice.isVisible(), "no 'Network weak' beside 'Good'"
+    window.end_call()
+
+
+def test_error_details_are_plain_or_left_to_the_log():
+    from ultrasound_consult.ui.messages import error_html, plain_detail
+
+    down = (
+        "Cannot reach the signalling server at ws://h:9 ([Errno 111] Connect call failed "
+        "('127.0.0.1', 9)). Check the address."
+    )
+    assert (
+        plain_detail(down) == "Cannot reach the signalling server at ws://h:9. Check the address."
+    )
+    assert plain_detail("Error querying device -1") == ""
+    ours = "not connected to the station yet; annotations are sent once it is"
+    assert plain_detail(ours) == ours
+    assert ours in error_html("action_refused", ours)
+    shown = error_html("server_unreachable", down)
+    assert "Errno" not in shown and "IT contact" in shown
+    assert error_html("token_invalid", "x", advice="<check>").endswith("&lt;check&gt;")
 
 
 def frame_with_grid() -> np.ndarray:

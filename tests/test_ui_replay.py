@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from tests.support.ui import grab_array, widget_point
 from ultrasound_consult.record.bundle import ULTRASOUND
@@ -85,6 +86,56 @@ def test_step_seek_speed_and_ab_loop(qtbot, replay):
     assert max(window.seek_ms) < 1000
 
 
+def test_the_form_shows_the_scale_in_words_and_every_fast_view(qtbot, replay, artifacts):
+    """Issue 15, items 16 and 17: ACEP choices carry the scale's words; the four FAST
+    views (and eFAST's six) are all in sight without scrolling, at 1366x768."""
+    window, _ = replay
+    form = window.form
+    window.side.setCurrentWidget(window.form_scroll)
+    QApplication.processEvents()
+    assert window.height() == 768, "the form scrolls; it does not push the window off-screen"
+    assert form.overall.itemText(form.overall.findData(3)) == "3 — Diagnostic, some flaws"
+    assert "technical flaws" in form.overall.itemData(form.overall.findData(3), Qt.ToolTipRole)
+    cell = form.views.cellWidget(0, 2)
+    assert cell.itemText(cell.findData(5)) == "5 — Excellent"
+    for preset in ("FAST", "eFAST"):
+        form.preset.setCurrentIndex(form.preset.findData(preset))
+        form._preset_changed()
+        QApplication.processEvents()
+        viewport = form.views.viewport().rect()
+        rows = form.views.rowCount()
+        assert rows == {"FAST": 4, "eFAST": 6}[preset]
+        for row in range(rows):
+            rect = form.views.visualItemRect(form.views.item(row, 0))
+            assert viewport.contains(rect), f"{preset}: view {row + 1} is scrolled out of sight"
+        form_scroll_view = window.form_scroll.viewport().rect()
+        table = form.views.geometry().translated(0, -window.form_scroll.verticalScrollBar().value())
+        assert table.height() <= form_scroll_view.height(), "the whole table fits on screen"
+    window.grab().save(str(artifacts / "replay-review-form-en.png"))
+
+
+def test_export_says_where_it_saved_beside_the_button(qtbot, replay, tmp_path, monkeypatch):
+    """Issue 15, item 18: the confirmation is in sight, not in a status bar."""
+    window, _ = replay
+    out = tmp_path / "frame-1.png"
+    monkeypatch.setattr(window, "_ask", lambda title, suffix: out)
+    window.show_frame(0)
+    window.export_png_dialog()
+    assert out.is_file()
+    assert window.export_status.isVisible() and "frame-1.png" in window.export_status.text()
+    corner = window.export_status.mapTo(window, window.export_status.rect().bottomRight())
+    assert window.rect().contains(corner)
+
+
+def test_the_review_report_as_pdf(qtbot, replay, tmp_path):
+    """Issue 15, item 22: a PDF of the report, by Qt's own writer, key frames included."""
+    window, _ = replay
+    out = window.export_pdf(tmp_path / "report.pdf")
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF-") and b"/Image" in data and len(data) > 20_000
+    assert b"ultrasound-consult" in data  # the creator
+
+
 def test_a_review_is_saved_with_a_pinned_comment(qtbot, replay, tmp_path):
     window, _ = replay
     form = window.form
@@ -104,6 +155,7 @@ def test_a_review_is_saved_with_a_pinned_comment(qtbot, replay, tmp_path):
     assert review.overall_quality == 4 and review.views[0].obtained and review.views[0].quality == 3
     assert review.comments[0].text == "Probe pressure too light here"
     assert review.comments[0].at_s == pytest.approx(window.position_s, abs=1e-3)
+    assert review.views[0].name == "RUQ (hepatorenal)", "the file keeps the English name"
     # A name is required: nothing is saved without one.
     form.existing.setCurrentIndex(0)
     form._pick(0)
@@ -120,6 +172,11 @@ def test_replay_in_chinese(qtbot, recorded_bundle, artifacts):
         window.show()
         qtbot.waitExposed(window)
         assert window.play_button.text() == "播放"
+        # The FAST views and the ACEP scale in Chinese too (item 23).
+        names = [window.form.views.item(r, 0).text() for r in range(window.form.views.rowCount())]
+        assert all(any("\u4e00" <= ch <= "\u9fff" for ch in n) for n in names), names
+        overall = window.form.overall
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in overall.itemText(overall.findData(4)))
         window.grab().save(str(artifacts / "replay-window-zh_CN.png"))
     finally:
         install_translator(app, "en")
@@ -140,3 +197,56 @@ def test_a_damaged_recording_opens_and_says_what_is_missing(qtbot, recorded_bund
     window.show_frame(len(window.reader) - 1)
     assert window.view.frame_size == (640, 480)
     assert len(window.reader) < len(SessionBundle.open(recorded_bundle[0]).reader(ULTRASOUND))
+
+
+def test_recordings_are_listed_newest_first_and_open_on_double_click(
+    qtbot, recorded_bundle, tmp_path, monkeypatch
+):
+    """Issue 15, item 21: date, room, people, length, reviewed; newest first."""
+    import json
+    import shutil
+
+    from ultrasound_consult.record.catalog import list_recordings
+    from ultrasound_consult.record.review import Review, save_review
+    from ultrasound_consult.session.engine_thread import EngineThread
+    from ultrasound_consult.ui.settings import AppSettings
+    from ultrasound_consult.ui.start_window import StartWindow
+
+    application("en")
+    root = tmp_path / "recordings"
+    root.mkdir()
+    older, newer = root / "older", root / "newer"
+    for folder, shift in ((older, -3600.0), (newer, 0.0)):
+        shutil.copytree(recorded_bundle[0], folder)
+        info = json.loads((folder / "session.json").read_text())
+        info["started_wall"] += shift
+        if info.get("ended_wall"):
+            info["ended_wall"] += shift
+        (folder / "session.json").write_text(json.dumps(info))
+    shutil.rmtree(older / "reviews", ignore_errors=True)
+    shutil.rmtree(newer / "reviews", ignore_errors=True)
+    save_review(older, Review.new("Dr Chen"))
+    (root / "not-a-recording").mkdir()
+    entries = list_recordings(root)
+    assert [e.folder.name for e in entries] == ["newer", "older"]
+    assert [e.reviewed for e in entries] == [False, True]
+    assert entries[0].length_s is not None and entries[0].length_s > 0
+    assert any("(station)" in p for p in entries[0].people)
+
+    monkeypatch.setenv("ULTRASOUND_CONSULT_RECORDINGS", str(root))
+    engine = EngineThread().start()
+    try:
+        start = StartWindow(AppSettings(tmp_path / "s.ini"), engine)
+        qtbot.addWidget(start)
+        start.role_buttons["review"].setChecked(True)
+        tree = start.recordings
+        assert tree.topLevelItemCount() == 2 and start.recordings.isVisibleTo(start)
+        first = tree.topLevelItem(0)
+        assert first.text(3) == "no" and tree.topLevelItem(1).text(3) == "yes"
+        assert "People:" in first.toolTip(0)
+        opened = []
+        start.recording_requested.connect(opened.append)
+        tree.itemActivated.emit(first, 0)
+        assert opened == [str(newer)]
+    finally:
+        engine.stop()

@@ -9,7 +9,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
-from tests.support.ui import grab_array, widget_point, yellow_near
+from tests.support.ui import answer_end_question, grab_array, widget_point, yellow_near
+from ultrasound_consult.media.audio import AudioCapture, RecordingOutput, SyntheticCapture
+from ultrasound_consult.media.privacy import PrivacyMask
+from ultrasound_consult.media.source_spec import open_source
 from ultrasound_consult.protocol.annotation import AnnotationKind
 from ultrasound_consult.session.call import CallConfig
 from ultrasound_consult.ui.app import application, open_call
@@ -61,6 +64,20 @@ def test_clear_my_marks_button(qtbot, consult):
     qtbot.mouseClick(expert.window.clear_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: len(station.window.view._annotations) == 0, timeout=10_000)
     qtbot.waitUntil(lambda: len(expert.window.view._annotations) == 0, timeout=10_000)
+
+
+def test_the_station_clears_the_overlay_whoever_drew(qtbot, consult):
+    """Issue 15, item 2: the sonographer owns the live image."""
+    station, expert = consult
+    assert station.window.clear_marks_button.isHidden(), "nothing to clear yet"
+    expert.window.add_mark(0.5, 0.5)
+    expert.window.add_arrow(0.2, 0.2, 0.4, 0.4)
+    qtbot.waitUntil(lambda: len(station.window.view._annotations) == 2, timeout=10_000)
+    assert station.window.clear_marks_button.isVisible()
+    qtbot.mouseClick(station.window.clear_marks_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: len(station.window.view._annotations) == 0, timeout=10_000)
+    qtbot.waitUntil(lambda: len(expert.window.view._annotations) == 0, timeout=10_000)
+    assert station.window.clear_marks_button.isHidden()
 
 
 def test_the_microphone_button_mutes_for_everyone(qtbot, consult, artifacts):
@@ -163,6 +180,97 @@ def test_recording_from_the_window_shows_everyone_an_indicator(qtbot, consult, t
     qtbot.waitUntil(lambda: not station.window.rec_label.isVisible(), timeout=10_000)
     (folder,) = list(tmp_path.iterdir())
     qtbot.waitUntil(lambda: (folder / "session.json").read_text().count('"complete"') == 1)
+    # The person who recorded is told where it went (issue 15, item 13).
+    qtbot.waitUntil(lambda: expert.window.saved_folder == str(folder), timeout=10_000)
+    assert "Recording saved to" in expert.window.notice.text()
+    assert str(folder) in expert.window.notice.text() and expert.window.notice.isVisible()
     from ultrasound_consult.record.session_bundle import SessionBundle
 
     assert SessionBundle.open(folder).check()["ok"]
+
+
+
+def test_roles_people_and_ending_a_call(qtbot, consult, engine, signaling_url, invite):
+    """Issue 15, item 13: a trainer's window says Trainer; a trainer leaving is news,
+    not a wait; everyone can see who is in the call; End call and Ctrl+W ask first."""
+    station, expert = consult
+    trainer = open_call(
+        engine,
+        CallConfig.from_invite(signaling_url, invite("trainer"), "Teacher"),
+        speaker=RecordingOutput(),
+    )
+    qtbot.addWidget(trainer.window)
+    trainer.window.show()
+    assert (
+        "Trainer" in trainer.window.windowTitle() and "Expert" not in trainer.window.windowTitle()
+    )
+    assert "Expert" in expert.window.windowTitle()
+    qtbot.waitUntil(lambda: trainer.window.state == "connected", timeout=20_000)
+    qtbot.waitUntil(lambda: len(station.window.latest_stats) == 2, timeout=15_000)
+    people = station.window.people()
+    assert people[0].startswith("Township clinic (Station)")
+    assert any(p.startswith("Teacher (Trainer) · ● ") for p in people), people
+    assert any(p.startswith("Dr. Wang (Expert) · ● ") for p in people), people
+    assert "Teacher (Trainer)" in station.window.state_label.toolTip()
+    station.window.status_button.setChecked(True)
+    assert "Teacher (Trainer)" in station.window.stats_panel.people.text()
+
+    trainer.window.end_call()  # the trainer leaves; the expert stays
+    qtbot.waitUntil(lambda: "Teacher" in station.window.notice.text(), timeout=15_000)
+    assert station.window.notice.text() == "Teacher (Trainer) left the call."
+    qtbot.waitUntil(lambda: "Teacher" in expert.window.notice.text(), timeout=15_000)
+    assert "Waiting" not in expert.window.notice.text()
+
+    # End call asks; "Stay in the call" keeps it.
+    answer_end_question(expert.window, end=False)
+    qtbot.mouseClick(expert.window.end_button, Qt.LeftButton)
+    assert expert.window.isVisible() and expert.call.state.value == "connected"
+    # Ctrl+W asks too; "End call" ends it, and the station waits for the expert.
+    answer_end_question(expert.window, end=True)
+    with qtbot.waitActive(expert.window):
+        expert.window.activateWindow()
+    qtbot.keyClick(expert.window, Qt.Key_W, Qt.ControlModifier)
+    assert not expert.window.isVisible()
+    qtbot.waitUntil(lambda: "Dr. Wang" in station.window.notice.text(), timeout=15_000)
+    assert "Waiting for them to come back" in station.window.notice.text()
+
+
+class SilentMicrophone(AudioCapture):
+    """A microphone that opens but never sends a block (unplugged mid-way, or taken by
+    another program): the fake for what cannot run here, behind the same interface."""
+
+    def start(self, deliver) -> None:  # type: ignore[no-untyped-def]
+        self.started = True
+
+    def stop(self) -> None:
+        pass
+
+
+def test_a_silent_microphone_is_not_called_on(qtbot, engine, signaling_url, invite):
+    """Issue 15, item 9: no "Microphone on" when no sound comes from it."""
+    application("en")
+    station = open_call(
+        engine,
+        CallConfig.from_invite(signaling_url, invite("station"), "Clinic"),
+        source=open_source("synthetic:320x240@15"),
+        mask=PrivacyMask(),
+        audio=SilentMicrophone(),
+        speaker=RecordingOutput(),
+    )
+    expert = open_call(
+        engine,
+        CallConfig.from_invite(signaling_url, invite("expert"), "Dr"),
+        audio=SyntheticCapture.tone(440),
+        speaker=RecordingOutput(),
+    )
+    for o in (station, expert):
+        qtbot.addWidget(o.window)
+        o.window.show()
+    qtbot.waitUntil(lambda: station.window.state == "connected", timeout=20_000)
+    assert station.window.mic_button.text() == "Microphone on"  # not judged yet
+    qtbot.waitUntil(lambda: station.window.mic_button.text() == "No microphone", timeout=10_000)
+    assert "sends no sound" in station.window.mic_button.toolTip()
+    assert not station.window.mic_button.isEnabled()
+    assert expert.window.mic_button.text() == "Microphone on", "a working one stays on"
+    for o in (expert, station):
+        o.window.end_call()

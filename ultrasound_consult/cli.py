@@ -142,6 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="forget the remembered server, name, role, devices, language, shortcuts and "
         "recent rooms, then exit (privacy masks are kept)",
     )
+    # Also before the command (``ultrasound-consult --lang zh_CN``, as the README shows);
+    # a command's own --lang wins.
+    parser.add_argument(
+        "--lang", dest="lang_all", default=None, choices=["auto", "en", "zh_CN"],
+        help="window language",
+    )  # fmt: skip
     sub = parser.add_subparsers(dest="command")
     gui = sub.add_parser("gui", help="open the app (the default)")
     gui.add_argument("--lang", default=None, choices=["auto", "en", "zh_CN"])
@@ -268,8 +274,16 @@ def _private_by_default() -> None:
     tighten(log_dir(), (LOG_NAME, *(f"{LOG_NAME}.{i}" for i in range(1, 4))))
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line; ``--lang`` may come before the command or after it."""
     args = build_parser().parse_args(argv)
+    if getattr(args, "lang", None) is None:
+        args.lang = args.lang_all
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     logging.basicConfig(
         level=args.log_level,
         stream=sys.stderr,

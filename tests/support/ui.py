@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, Qt, QTimer
 
 from ultrasound_consult.media.audio import RecordingOutput, SyntheticCapture
 from ultrasound_consult.media.privacy import PrivacyMask
@@ -117,3 +117,19 @@ def yellow_near(view: VideoView, x: float, y: float, radius: int = 30) -> int:
     p = widget_point(view, x, y)
     patch = pixels[max(0, p.y() - radius) : p.y() + radius, max(0, p.x() - radius) : p.x() + radius]
     return int((np.abs(patch.astype(int) - MARK_YELLOW).sum(axis=2) < 60).sum())
+
+def answer_end_question(window, end: bool) -> None:
+    """Answer the "End the call?" question once it is up (it runs its own event loop,
+    in which this timer fires)."""
+
+    def answer() -> None:
+        box = window.end_question
+        if box is None:
+            QTimer.singleShot(20, answer)
+            return
+        for button in box.buttons():
+            if (box.buttonRole(button) == box.ButtonRole.AcceptRole) == end:
+                button.click()
+                return
+
+    QTimer.singleShot(20, answer)

@@ -25,6 +25,7 @@ from ultrasound_consult.annotate.shapes import (
     Polygon,
     Polyline,
     Shape,
+    several_authors,
     shapes_for,
 )
 from ultrasound_consult.protocol.annotation import Annotation
@@ -58,9 +59,17 @@ def render_annotations(
     """A copy of ``frame`` (grey or RGB uint8) as RGB with the annotations drawn on it."""
     out = cv2.cvtColor(frame, cv2.COLOR_GRAY2RGB) if frame.ndim == 2 else frame.copy()
     h, w = out.shape[:2]
+    annotations = list(annotations)
+    authors = several_authors(annotations)
     for ann in annotations:
         shapes = shapes_for(
-            ann, w, h, calibration=calibration, frame_size=(w, h), show_labels=labels
+            ann,
+            w,
+            h,
+            calibration=calibration,
+            frame_size=(w, h),
+            show_labels=labels,
+            show_author=authors,
         )
         draw_shapes(out, shapes, hex_to_rgb(ann.color))
     return out

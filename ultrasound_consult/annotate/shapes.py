@@ -11,6 +11,7 @@ look different on the expert's screen, the station's and in an exported clip.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ultrasound_consult.annotate.calibration import Calibration
@@ -93,18 +94,20 @@ def shapes_for(
     frame_size: tuple[int, int] | None = None,
     pending: bool = False,
     show_labels: bool = True,
+    show_author: bool = True,
 ) -> list[Shape]:
     """Primitives for ``ann`` drawn over a ``width`` x ``height`` pixel area.
 
     ``frame_size`` is the transmitted frame's size, for measurements (defaults to
-    the drawing size).
+    the drawing size). ``show_author``: name the author when the mark has no label of
+    its own (see :func:`several_authors`).
     """
     unit = unit_for(width, height)
     lw = line_width(unit)
     fw, fh = frame_size or (round(width), round(height))
     pts = [(x * width, y * height) for x, y in ann.points]
     out: list[Shape] = []
-    text = ann.label or ann.author
+    text = ann.label or (ann.author if show_author else "")
     label_at: XY | None = None
     kind = ann.kind
     if kind is AnnotationKind.MARK:
@@ -166,6 +169,12 @@ def shapes_for(
         # label_at is where the label's box sits on: its bottom-left corner.
         out.append(Label(label_at[0], label_at[1] - size - 4, text, size))
     return out
+
+
+def several_authors(annotations: Iterable[Annotation]) -> bool:
+    """Whether more than one person drew: only then does each mark carry its author's
+    name (one expert's name on every mark is clutter on a moving scan)."""
+    return len({a.author for a in annotations}) > 1
 
 
 def arrow_head(tail: XY, head: XY, size: float) -> tuple[XY, XY, XY]:

@@ -30,6 +30,45 @@ from ultrasound_consult.record.timeline import ReplayState
 logger = logging.getLogger(__name__)
 
 CueCaption = Callable[[Cue], str]
+#: What became of a cue, in words ("done", "could not be done"...).
+CueOutcome = Callable[[CueStatus], str]
+
+#: Plain English for the files a reviewer takes away (the app passes its own, translated
+#: phrase book): what the station read, not the protocol's names.
+_VERBS = {
+    "slide": "Slide the probe",
+    "sweep": "Sweep slowly",
+    "rock": "Rock the probe",
+    "tilt": "Tilt the probe",
+    "rotate": "Rotate the probe",
+    "hold": "Hold the probe still",
+    "depth_up": "Increase the depth",
+    "depth_down": "Decrease the depth",
+    "gain_up": "Increase the gain",
+    "gain_down": "Decrease the gain",
+    "color_doppler": "Turn on colour Doppler",
+    "power_doppler": "Turn on power Doppler",
+    "freeze": "Freeze the image",
+    "save_clip": "Save a clip",
+}
+_WAYS = {
+    "head": "toward the patient's head",
+    "feet": "toward the patient's feet",
+    "patient_left": "to the patient's left",
+    "patient_right": "to the patient's right",
+    "toward_marker": "toward its marker",
+    "away_from_marker": "away from its marker",
+    "clockwise": "clockwise",
+    "counterclockwise": "counter-clockwise",
+}
+_OUTCOMES = {
+    CueStatus.SENT: "sent",
+    CueStatus.SHOWN: "on the station's screen",
+    CueStatus.DONE: "done",
+    CueStatus.CANT: "could not be done",
+    CueStatus.CANCELLED: "withdrawn",
+    CueStatus.REPLACED: "replaced by a newer cue",
+}
 
 
 class ExportError(Exception):
@@ -37,13 +76,34 @@ class ExportError(Exception):
 
 
 def plain_caption(cue: Cue) -> str:
-    """An English caption without the UI's phrase book (used when none is given)."""
-    words = [cue.action.value.replace("_", " ")]
-    if cue.direction is not None:
-        words.append(cue.direction.value.replace("_", " "))
+    """The cue as the station read it, in English ("Tilt the probe toward the patient's
+    head (45°)"), for exports made without the app's phrase book."""
+    if cue.action.value == "compress":
+        text = (
+            "Press harder with the probe"
+            if cue.direction == "more"
+            else ("Ease the pressure on the probe")
+        )
+    else:
+        text = _VERBS.get(cue.action.value, cue.action.value.replace("_", " ").capitalize())
+        if cue.direction is not None:
+            text += " " + _WAYS.get(cue.direction.value, cue.direction.value.replace("_", " "))
     if cue.angle_deg is not None:
-        words.append(f"{cue.angle_deg:.0f}°")
-    return " ".join(words).capitalize()
+        text += f" ({cue.angle_deg:.0f}°)"
+    return text
+
+
+def plain_outcome(status: CueStatus) -> str:
+    return _OUTCOMES.get(status, status.value)
+
+
+def outcome_text(status: str, by: str, outcome: CueOutcome = plain_outcome) -> str:
+    """ "done (Township A)" from a recorded ``cue.state``; unknown statuses as they are."""
+    try:
+        words = outcome(CueStatus(status))
+    except ValueError:
+        words = status
+    return words + (f" ({by})" if by else "")
 
 
 @dataclass(frozen=True)
@@ -77,7 +137,12 @@ def burn_in(
         cv2.circle(out, centre, 1, (255, 80, 80), -1, cv2.LINE_AA)
     if state.cue is not None and state.cue.status is CueStatus.SHOWN:
         text = caption(state.cue.cue)
-        draw_label(out, Label(unit * 8, unit * 8, text, max(14.0, unit * 22)), (255, 212, 0))
+        # Readable, and on the picture whole: about 5% of its height, narrower for a
+        # long sentence (a glyph is ~0.6 of the size wide, CJK ~1.0).
+        per_char = 1.0 if not text.isascii() else 0.6
+        fits = (w - unit * 16) / max(1, len(text)) / per_char
+        size = max(12.0, min(unit * 4.5, fits))
+        draw_label(out, Label(unit * 4, unit * 4, text, size), (255, 212, 0))
     return out
 
 
@@ -169,7 +234,11 @@ def _vtt_time(seconds: float) -> str:
 
 
 def vtt_text(
-    bundle: SessionBundle, reviews: list[Review] = (), *, caption: CueCaption = plain_caption
+    bundle: SessionBundle,
+    reviews: list[Review] = (),
+    *,
+    caption: CueCaption = plain_caption,
+    outcome: CueOutcome = plain_outcome,
 ) -> str:
     """Captions: each cue while it was on the station's screen (with its outcome),
     each marker, and each review comment pinned to a moment (4 s each)."""
@@ -197,9 +266,8 @@ def vtt_text(
                 shown[cue_id] = (t, cues[cue_id])
             elif cue_id in shown:
                 start, cue = shown.pop(cue_id)
-                by = event.data.get("by") or ""
-                outcome = f" → {status}" + (f" ({by})" if by else "")
-                items.append((start, max(t, start + 0.5), f"{caption(cue)}{outcome}"))
+                said = outcome_text(str(status), event.data.get("by") or "", outcome)
+                items.append((start, max(t, start + 0.5), f"{caption(cue)} → {said}"))
         elif event.type == MARKER:
             label = event.data.get("label")
             label = label if isinstance(label, str) and label else "marker"
@@ -226,5 +294,8 @@ def export_vtt(
     reviews: list[Review] = (),
     *,
     caption: CueCaption = plain_caption,
+    outcome: CueOutcome = plain_outcome,
 ) -> None:
-    Path(out).write_text(vtt_text(bundle, list(reviews), caption=caption), encoding="utf-8")
+    Path(out).write_text(
+        vtt_text(bundle, list(reviews), caption=caption, outcome=outcome), encoding="utf-8"
+    )

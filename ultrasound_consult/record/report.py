@@ -14,12 +14,20 @@ from pathlib import Path
 
 import cv2
 
+from ultrasound_consult.protocol.guidance import Cue, CueStatus
 from ultrasound_consult.record.bundle import MARKER, ULTRASOUND
-from ultrasound_consult.record.export import CueCaption, frame_image, plain_caption
+from ultrasound_consult.record.export import (
+    CueCaption,
+    CueOutcome,
+    frame_image,
+    outcome_text,
+    plain_caption,
+    plain_outcome,
+)
 from ultrasound_consult.record.review import ACEP_SCALE, Review
 from ultrasound_consult.record.session_bundle import SessionBundle
 
-#: Key frames shown: the markers', then evenly spread, at most this many.
+#: Key frames shown: flagged moments (markers, comments, cues), then evenly spread.
 KEY_FRAMES = 6
 
 CSS = """
@@ -57,7 +65,11 @@ def _yes(value: bool) -> str:
 
 
 def report_html(
-    bundle: SessionBundle, reviews: list[Review], *, caption: CueCaption = plain_caption
+    bundle: SessionBundle,
+    reviews: list[Review],
+    *,
+    caption: CueCaption = plain_caption,
+    outcome: CueOutcome = plain_outcome,
 ) -> str:
     info = bundle.info
     reader = bundle.reader(ULTRASOUND)
@@ -102,10 +114,10 @@ def report_html(
         parts += _review_html(review)
 
     parts.append("<h2>Guidance cues</h2>")
-    parts += _cues_html(bundle, origin, caption)
+    parts += _cues_html(bundle, origin, caption, outcome)
 
     parts.append("<h2>Key frames</h2><div class='frames'>")
-    for index, label in _key_frames(bundle, origin):
+    for index, label in _key_frames(bundle, origin, reviews, caption):
         image = frame_image(bundle, index, annotated=True, caption=caption)
         pixels = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
         scale_to = 640 / max(1, pixels.shape[1])
@@ -161,9 +173,9 @@ def _review_html(review: Review) -> list[str]:
     return out
 
 
-def _cues_html(bundle: SessionBundle, origin: float, caption: CueCaption) -> list[str]:
-    from ultrasound_consult.protocol.guidance import Cue
-
+def _cues_html(
+    bundle: SessionBundle, origin: float, caption: CueCaption, outcome: CueOutcome
+) -> list[str]:
     rows: dict[str, list[str]] = {}
     for event in bundle.events:
         if event.t is None:
@@ -173,11 +185,16 @@ def _cues_html(bundle: SessionBundle, origin: float, caption: CueCaption) -> lis
                 cue = Cue.from_wire(event.data["cue"])
             except Exception:
                 continue
-            rows[cue.id] = [_clock(event.t - origin), _e(cue.author), _e(caption(cue)), "sent"]
+            rows[cue.id] = [
+                _clock(event.t - origin),
+                _e(cue.author),
+                _e(caption(cue)),
+                _e(outcome(CueStatus.SENT)),
+            ]
         elif event.type == "cue.state" and event.data.get("id") in rows:
             by = event.data.get("by") or ""
             status = str(event.data.get("status", ""))
-            rows[event.data["id"]][3] = _e(status + (f" ({by})" if by else ""))
+            rows[event.data["id"]][3] = _e(outcome_text(status, by, outcome))
     if not rows:
         return ["<p class='muted'>No guidance cue was sent.</p>"]
     out = ["<table><tr><th>At</th><th>From</th><th>Cue</th><th>Outcome</th></tr>"]
@@ -186,24 +203,52 @@ def _cues_html(bundle: SessionBundle, origin: float, caption: CueCaption) -> lis
     return out
 
 
-def _key_frames(bundle: SessionBundle, origin: float) -> list[tuple[int, str]]:
+def _key_frames(
+    bundle: SessionBundle,
+    origin: float,
+    reviews: list[Review] = (),
+    caption: CueCaption = plain_caption,
+) -> list[tuple[int, str]]:
+    """The frames worth a look: where someone flagged a moment (markers, pinned review
+    comments) and where a cue went on the station's screen; frames spread evenly only
+    fill what is left. At most :data:`KEY_FRAMES`, the flagged ones first."""
     reader = bundle.reader(ULTRASOUND)
-    chosen: list[tuple[int, str]] = []
+    flagged: list[tuple[int, str]] = []
+    cues: dict[str, str] = {}
     for event in bundle.events:
-        if event.type == MARKER and event.t is not None:
+        if event.t is None:
+            continue
+        if event.type == MARKER:
             label = str(event.data.get("label") or "marker")
-            chosen.append((reader.index_at(event.t), f"marker: {label} ({event.by})"))
-    n = len(reader)
-    spread = max(0, KEY_FRAMES - len(chosen))
-    for k in range(spread):
-        chosen.append(((2 * k + 1) * n // (2 * spread), "sampled"))
+            flagged.append((reader.index_at(event.t), f"marker: {label} ({event.by})"))
+        elif event.type == "cue" and isinstance(event.data.get("cue"), dict):
+            try:
+                cue = Cue.from_wire(event.data["cue"])
+            except Exception:
+                continue
+            cues[cue.id] = caption(cue)
+        elif event.type == "cue.state" and event.data.get("status") == CueStatus.SHOWN.value:
+            text = cues.get(str(event.data.get("id")))
+            if text is not None:
+                flagged.append((reader.index_at(event.t), f"cue: {text}"))
+    for review in reviews:
+        for comment in review.comments:
+            index = reader.index_at(origin + comment.at_s)
+            flagged.append((index, f"{review.reviewer}: {comment.text}"))
+    out: list[tuple[int, str]] = []
     seen: set[int] = set()
-    out = []
-    for index, label in sorted(chosen)[: KEY_FRAMES * 2]:
-        if index not in seen:
+    for index, label in flagged:
+        if index not in seen and len(out) < KEY_FRAMES:
             seen.add(index)
             out.append((index, label))
-    return out[:KEY_FRAMES]
+    n = len(reader)
+    spread = KEY_FRAMES - len(out)
+    for k in range(max(0, spread)):
+        index = (2 * k + 1) * n // (2 * spread)
+        if index not in seen:
+            seen.add(index)
+            out.append((index, "sampled"))
+    return sorted(out)
 
 
 def write_report(
@@ -212,5 +257,8 @@ def write_report(
     reviews: list[Review],
     *,
     caption: CueCaption = plain_caption,
+    outcome: CueOutcome = plain_outcome,
 ) -> None:
-    Path(out).write_text(report_html(bundle, reviews, caption=caption), encoding="utf-8")
+    Path(out).write_text(
+        report_html(bundle, reviews, caption=caption, outcome=outcome), encoding="utf-8"
+    )

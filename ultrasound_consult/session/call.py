@@ -460,6 +460,7 @@ class ConsultCall:
                 self._log(PEER_JOINED, by=msg.peer.name, role=msg.peer.role.value)
                 self.recording.participants_changed()
             if self.role is Role.STATION:
+                self.collab.peer_joined(msg.peer)
                 self._spawn(self._offer_to(msg.peer))
         elif isinstance(msg, PeerLeft):
             self._peer_left(msg)

@@ -99,6 +99,11 @@ MAX_POINTS_PER_AUTHOR = 50_000
 MAX_POINTS_PER_CALL = 150_000
 #: Cues (with their outcome) sent to a viewer that (re)connects.
 CUES_RESENT = 20
+#: A mark belongs to its author's presence: when the author leaves, the station takes
+#: their marks off the live image (a moving scan must not keep a stale arrow), and puts
+#: them back if the same person rejoins within this many seconds (the resume window:
+#: the server notices a silent drop within a minute; a flaky link takes a few more).
+MARKS_RESUME_S = 300.0
 
 Reply = Any  # Callable[[ChannelMessage], None]
 ANNOTATION_OPS = (
@@ -156,6 +161,8 @@ class Collaboration:
         self._strokes: dict[str, str] = {}
         #: Who records this call (peer id or "me" -> name): everyone shows an indicator.
         self.recorders: dict[str, str] = {}
+        #: Station: marks of authors who left, (annotations, when), until they come back.
+        self.set_aside: dict[str, tuple[tuple[Annotation, ...], float]] = {}
 
     @property
     def role(self) -> Role:
@@ -617,6 +624,57 @@ class Collaboration:
         self._sequencer.forget(peer.id)
         self._reassembly.pop(peer.id, None)
         self.call.observer.on_pointers(self.pointers.visible())
+        if self.role is Role.STATION and peer.role is not Role.STATION:
+            self._set_aside_marks(peer.name or peer.id)
+
+    # --- presence: a mark lives while its author is in the call ---------------------------
+
+    def _set_aside_marks(self, author: str) -> None:
+        """Station: ``author`` left; their marks leave the image for everyone (and the
+        recording), kept aside for :data:`MARKS_RESUME_S`."""
+        theirs = tuple(a for a in self.scene.annotations() if a.author == author)
+        if not theirs:
+            return
+        self.set_aside[author] = (theirs, time.monotonic())
+        self._station_op(AnnotationClear(self._next_op()[0], author, 0), by=author)
+
+    def peer_joined(self, peer: PeerInfo) -> None:
+        """Station: someone (re)joined; the marks they left with come back if they left
+        less than :data:`MARKS_RESUME_S` ago."""
+        if self.role is not Role.STATION:
+            return
+        now = time.monotonic()
+        for author, (_, at) in list(self.set_aside.items()):
+            if now - at > MARKS_RESUME_S:
+                del self.set_aside[author]
+        kept = self.set_aside.pop(peer.name or peer.id, None)
+        if kept is None:
+            return
+        for ann in kept[0]:
+            if ann.id not in self.scene:
+                for op in annotation_ops(ann, self._next_op):
+                    self._station_op(_unsequenced(op), by=ann.author)
+
+    def station_clear(self) -> None:
+        """Station: take every mark off the image, for everyone (always allowed: the
+        sonographer owns the live image)."""
+        if self.role is not Role.STATION:
+            raise CallError("only the station clears the whole overlay this way")
+        self.set_aside.clear()
+        if len(self.scene):
+            self._station_op(AnnotationClear(self._next_op()[0], None, 0), by=self.call.author)
+
+    def _station_op(self, op: Any, *, by: str) -> None:
+        """Apply an operation the station makes itself, record it, tell every viewer."""
+        try:
+            changed_ = self.scene.apply(op)
+        except SceneError as exc:
+            logger.warning("the station's own operation did not apply: %s", exc)
+            return
+        if changed_:
+            self._record(op, by, synced=True)
+            self._broadcast(op)
+            self._notify_annotations()
 
     # --- viewer side -----------------------------------------------------------------
 

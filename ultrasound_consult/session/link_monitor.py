@@ -4,7 +4,8 @@ Round trip from a probe echoed over the unreliable pointer channel (both sides, 
 method: aiortc gives the receiving side no RTCP round trip); loss and jitter from
 RTP statistics; bitrate, frame rate and resolution from our own counters; the
 encoder's target from the bitrate policy. :func:`verdict` turns them into the good /
-fair / poor a clinician reads at a glance.
+fair / poor a clinician reads at a glance: the one judgement of the link, which both
+the status button and the "Network weak" notice show (they never disagree).
 """
 
 from __future__ import annotations
@@ -44,7 +45,12 @@ class LinkStats:
     codec: str | None
     target_mbps: float | None
     quality: str  # good | fair | poor
-    #: Station: what the degradation ladder sends now (lines, frame rate cap), if lowered.
+    #: This side sends, and its encoder's target is well below the best it had, or the
+    #: degradation ladder has stepped down: the rate control judged the link congested
+    #: (part of ``quality``, never "good").
+    lowered: bool = False
+    #: Station: what the degradation ladder sends now (lines, frame rate cap; None: the
+    #: source's), for the sentence that says what the link allows.
     ladder_lines: int | None = None
     ladder_fps: float | None = None
 
@@ -52,17 +58,33 @@ class LinkStats:
         return asdict(self)
 
 
+#: The sender's encoder target this far below the best it had means "lowering quality".
+LOWERED_RATIO = 0.75
+
+
 def verdict(
-    rtt_ms: float | None, loss_percent: float | None, fps: float | None, nominal_fps: float
+    rtt_ms: float | None,
+    loss_percent: float | None,
+    fps: float | None,
+    nominal_fps: float,
+    *,
+    lowered: bool = False,
 ) -> str:
-    """Good, fair or poor, by the worst of round trip, loss and frame rate."""
+    """Good, fair or poor, by the worst of round trip, loss and frame rate; a sender
+    whose rate control has lowered its target is at best fair (it found the link
+    carries less than it did)."""
     rtt, loss = rtt_ms or 0.0, loss_percent or 0.0
     share = (fps / nominal_fps) if fps is not None and nominal_fps else 1.0
     if loss > 5 or rtt > 400 or share < 0.5:
         return "poor"
-    if loss > 1 or rtt > 150 or share < 0.8:
+    if loss > 1 or rtt > 150 or share < 0.8 or lowered:
         return "fair"
     return "good"
+
+
+def is_lowered(target_mbps: float | None, best_mbps: float) -> bool:
+    """Whether the encoder's target is well below the best it had on this link."""
+    return target_mbps is not None and target_mbps < LOWERED_RATIO * best_mbps
 
 
 @dataclass
@@ -90,6 +112,7 @@ class LinkMonitor:
         self._previous: dict[int, _Previous] = {}
         self._probes: dict[int, float] = {}
         self._rtt: dict[int, float] = {}  # id(link) -> latest probe round trip, ms
+        self._best_target: dict[int, float] = {}  # id(link) -> highest encoder target, Mbit/s
         self._seq = itertools.count()
         self._task: asyncio.Task[None] | None = None
         self.latest: tuple[LinkStats, ...] = ()
@@ -172,10 +195,15 @@ class LinkMonitor:
         encoder = link.encoder
         policy = getattr(encoder, "policy", None)
         target = getattr(policy, "current", None)
+        target_mbps = None if target is None else round(target / 1e6, 2)
+        best = max(self._best_target.get(id(link), 0.0), target_mbps or 0.0)
+        self._best_target[id(link)] = best
+        lowered = is_lowered(target_mbps, best)
         ladder_fps = ladder_lines = None
         if sending and policy is not None and hasattr(policy, "max_fps"):
             ladder_fps = policy.max_fps()
             ladder_lines = policy.rung.max_height
+            lowered = lowered or policy.rung_index > 0
         if rtt is not None and link.rate_control is not None:
             link.rate_control.on_rtt(rtt / 1000)
         if rtt is not None and link.recovery is not None:
@@ -192,8 +220,9 @@ class LinkMonitor:
             width=size[0],
             height=size[1],
             codec=link.codec,
-            target_mbps=None if target is None else round(target / 1e6, 2),
-            quality=verdict(rtt, loss, fps, self._nominal_fps()),
+            target_mbps=target_mbps,
+            quality=verdict(rtt, loss, fps, self._nominal_fps(), lowered=lowered),
+            lowered=lowered,
             ladder_lines=ladder_lines,
             ladder_fps=ladder_fps,
         )

@@ -10,6 +10,7 @@ frame where it happened.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 import time
@@ -18,6 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ultrasound_consult import __version__
+from ultrasound_consult.protocol.channel import SceneSync, annotation_ops
+from ultrasound_consult.protocol.guidance import CueSend, CueState
 from ultrasound_consult.record.bundle import (
     CALL_STATE,
     CAMERA,
@@ -49,6 +52,8 @@ logger = logging.getLogger(__name__)
 
 #: Where recordings go unless the user says otherwise.
 RECORDINGS_ENV = "ULTRASOUND_CONSULT_RECORDINGS"
+#: Cues (with their outcome) written at the start of a recording, as a resync sends.
+CUES_AT_START = 20
 
 
 def recordings_root() -> Path:
@@ -112,10 +117,41 @@ class CallRecording:
         self._describe_call()
         self.recorder.start()
         self.event(CALL_STATE, state=call.state.value, detail="when recording started")
+        self._record_scene_at_start()
         if call.pipeline is not None:
             call.pipeline.add_sink(self.station_frame)
         if call.media.camera is not None:
             call.media.camera.add_sink(self.camera_frame)
+
+    def _record_scene_at_start(self) -> None:
+        """What everyone is looking at when Record is pressed: every annotation, the
+        cue on screen (and the recent ones, with their outcome) and the scale, logged
+        before the first frame (``t`` is None), so replay, the report, the burned-in
+        export and QC open with the full scene at frame 0, not only what was drawn
+        afterwards. The annotations are wrapped in a ``scene.sync`` like a resync."""
+        collab = self.call.collab
+        items = collab.scene.annotations()
+        entries = collab.guidance.entries()[-CUES_AT_START:]
+        if collab.calibration is not None:
+            # session.json holds it too, but is rewritten when people come and go.
+            self._log_start(collab.calibration, by=collab.calibration.by)
+        if not items and not entries:
+            return
+        epoch = "rec-start"
+        ids = itertools.count(1)
+        op_id = lambda: (f"r-{epoch}-{next(ids)}", 0)  # noqa: E731
+        self._log_start(SceneSync("begin", epoch, len(items)))
+        for ann in items:
+            for op in annotation_ops(ann, op_id):
+                self._log_start(op, by=ann.author)
+        self._log_start(SceneSync("end", epoch, len(items)))
+        for entry in entries:
+            self._log_start(CueSend(op_id()[0], entry.cue), by=entry.cue.author)
+            self._log_start(CueState(entry.cue.id, entry.status, entry.by, entry.at_ms))
+
+    def _log_start(self, msg: ChannelMessage, *, by: str = "") -> None:
+        # No anchor: these belong before the first frame, whatever frame they were made on.
+        self.recorder.event(msg.TYPE, by=by, data=msg.to_wire(), t=None)
 
     async def stop(self, reason: str = "") -> None:
         call = self.call

@@ -18,7 +18,7 @@ from ultrasound_consult.media.audio import AudioCapture, AudioOutput
 from ultrasound_consult.media.privacy import PrivacyMask
 from ultrasound_consult.media.source import VideoSource
 from ultrasound_consult.protocol.signaling import Role
-from ultrasound_consult.session.call import CallConfig, ConsultCall
+from ultrasound_consult.session.call import CallConfig, CallError, ConsultCall
 from ultrasound_consult.session.engine_thread import EngineThread
 from ultrasound_consult.ui.bridge import EngineBridge
 from ultrasound_consult.ui.call_window import CallWindow
@@ -71,9 +71,9 @@ def open_call(
     source_spec: str = "",
     start: bool = True,
 ) -> OpenCall:
-    """Create the call on the engine thread and its window on this (GUI) thread, then start
-    it; with ``start=False`` the caller starts it (``bridge.submit(call.start())``) once it
-    has connected to the bridge's signals, so it misses no early failure."""
+    """Create the call on the engine thread and its window on this (GUI) thread, then
+    start it (``start=False``: the caller connects its slots first, then starts it with
+    ``bridge.submit(call.start())``; a signal emitted before a slot is connected is lost)."""
     bridge = EngineBridge(engine)
 
     async def build() -> ConsultCall:
@@ -88,8 +88,22 @@ def open_call(
     else:
         window = ExpertWindow(bridge, call, shortcuts=shortcuts)
     if start:
-        bridge.submit(call.start())
+        start_call(bridge, call)
     return OpenCall(window, call, bridge)
+
+
+def start_call(bridge: EngineBridge, call: ConsultCall) -> None:
+    """Start ``call``. A start that fails has already said why with its own code (a
+    source that will not open, a server that is down); its CallError must not come back
+    a second time as a vague "That cannot be done right now"."""
+
+    async def start() -> None:
+        try:
+            await call.start()
+        except CallError as exc:
+            logger.info("the call did not start: %s", exc)
+
+    bridge.submit(start())
 
 
 def run_call_window(

@@ -5,7 +5,9 @@ minutes, and plain-language notices when the network weakens or recovers.
 peer's round trip, loss, bitrate, frame rate, resolution, the encoder's target) and
 the annotation round trips (expert's mark to the station's acknowledgement).
 :class:`QualityNotices` turns changes into a few sentences a sonographer
-understands, with hysteresis so a one-second blip says nothing. :class:`StatsPanel`
+understands, with hysteresis so a one-second blip says nothing. Both the button and
+the notices read the link monitor's one judgement (``LinkStats.quality``, with
+``lowered`` for the wording), so a "Network weak" never shows beside a "Good". :class:`StatsPanel`
 plots the history with pyqtgraph.
 """
 
@@ -31,8 +33,6 @@ QUALITY_ORDER = ("good", "fair", "poor")
 WEAK_AFTER_S = 3
 #: ... and a recovery this long before the all-clear.
 RECOVERED_AFTER_S = 10
-#: The sender's encoder target this far below the best it had is "lowering quality".
-LOWERED_RATIO = 0.75
 
 
 def worst(stats: tuple[LinkStats, ...]) -> LinkStats | None:
@@ -50,6 +50,7 @@ class Sample:
     width: int
     height: int
     quality: str
+    lowered: bool = False
 
 
 class StatsHistory:
@@ -74,6 +75,7 @@ class StatsHistory:
             w.width,
             w.height,
             w.quality,
+            w.lowered,
         )
         self.samples.append(sample)
         return sample
@@ -105,23 +107,18 @@ class QualityNotices:
         self.bad_run = 0
         self.good_run = 0
         self.warned: str | None = None
-        self.best_target = 0.0
 
     def update(self, sample: Sample | None) -> str | None:
         if sample is None:
             return None
-        lowered = False
-        if sample.target_mbps == sample.target_mbps:  # not NaN: this side sends
-            self.best_target = max(self.best_target, sample.target_mbps)
-            lowered = sample.target_mbps < LOWERED_RATIO * self.best_target
-        if sample.quality != "good" or lowered:
+        if sample.quality != "good":
             self.bad_run += 1
             self.good_run = 0
         else:
             self.good_run += 1
             self.bad_run = 0
         if self.bad_run == WEAK_AFTER_S:
-            kind = "lowered" if lowered else "weak"
+            kind = "lowered" if sample.lowered else "weak"
             if self.warned != kind:
                 self.warned = kind
                 return kind
@@ -131,8 +128,24 @@ class QualityNotices:
         return None
 
 
-def notice_text(kind: str, sending: bool) -> str:
+def notice_text(kind: str, sending: bool, allows: LinkStats | None = None) -> str:
+    """The sentence for a notice; ``allows``: the link's latest statistics, whose ladder
+    fields say what the station sends now (the rung its rate control chose)."""
     if kind == "lowered":
+        fps = allows.ladder_fps if allows is not None else None
+        lines = allows.ladder_lines if allows is not None else None
+        if sending and fps is not None and lines is not None:
+            return tr("Network weak: sending {lines} lines at {fps} frames per second.").format(
+                lines=lines, fps=round(fps)
+            )
+        if sending and fps is not None:
+            return tr("Network weak: sending {fps} frames per second, full detail.").format(
+                fps=round(fps)
+            )
+        if sending and lines is not None:
+            return tr("Network weak: sending {lines} lines to keep the image moving.").format(
+                lines=lines
+            )
         return tr("Network weak: lowering quality to keep the image moving.")
     if kind == "weak":
         if sending:
@@ -189,9 +202,13 @@ class StatsPanel(QWidget):
         close.clicked.connect(self.closed.emit)
         top.addWidget(close)
         layout.addLayout(top)
+        #: Who is in the call, with role and link quality (see CallWindow.people).
+        self.people = QLabel(objectName="hint")
+        self.people.setWordWrap(True)
+        layout.addWidget(self.people)
         self.graphs = pg.GraphicsLayoutWidget()
         self.graphs.setBackground("#15171a")
-        self.graphs.setMinimumHeight(120)
+        self.graphs.setMinimumHeight(100)
         layout.addWidget(self.graphs, 1)
         self.curves: dict[str, pg.PlotDataItem] = {}
         specs = (
@@ -218,6 +235,9 @@ class StatsPanel(QWidget):
                     pen=pg.mkPen("#9aa0a6", width=1, style=Qt.DashLine)
                 )
         self.refresh()
+
+    def show_people(self, lines: list[str]) -> None:
+        self.people.setText(tr("In the call:") + " " + ";  ".join(lines))
 
     def refresh(self) -> None:
         for field, curve in self.curves.items():

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -44,14 +45,24 @@ from ultrasound_consult.ui.call_status import (
     worst,
 )
 from ultrasound_consult.ui.i18n import tr
-from ultrasound_consult.ui.messages import error_headline, preset_text, state_text
+from ultrasound_consult.ui.messages import (
+    error_headline,
+    error_html,
+    left_text,
+    preset_text,
+    role_text,
+    state_text,
+)
 from ultrasound_consult.ui.pip import CameraInset
+from ultrasound_consult.ui.screen_fit import place
 from ultrasound_consult.ui.settings import DEFAULT_SHORTCUTS
 from ultrasound_consult.ui.snapshot_panel import SnapshotPanel
 from ultrasound_consult.ui.video_view import VideoView
 
 #: A notice (not an error) stays this long.
 NOTICE_S = 12
+#: A microphone that delivers nothing this long in a connected call is said to be silent.
+MIC_SILENT_S = 3
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +74,8 @@ class CallWindow(QMainWindow):
 
     #: The call has ended and the window closed (the app shows its first screen again).
     ended = Signal()
+    #: A recording this side stopped is on disk (its folder), from the engine thread.
+    recording_saved = Signal(str)
 
     def __init__(
         self,
@@ -79,6 +92,9 @@ class CallWindow(QMainWindow):
         self.latest_stats: tuple[LinkStats, ...] = ()
         self.state = "idle"
         self._closing = False
+        self._confirmed = False
+        #: The "End the call?" question while it is open (tests answer it).
+        self.end_question: QMessageBox | None = None
         central = QWidget(objectName="central")
         self.layout_ = QVBoxLayout(central)
         self.layout_.setContentsMargins(0, 0, 0, 0)
@@ -89,6 +105,7 @@ class CallWindow(QMainWindow):
         self.notice = QLabel(objectName="notice")
         self.notice.setWordWrap(True)
         self.notice.hide()
+        self.notice_kind = ""
         self._notice_timer = QTimer(self, singleShot=True, timeout=self.notice.hide)
         self.view = VideoView(interactive=interactive)
         self.layout_.addWidget(self.banner)
@@ -119,7 +136,8 @@ class CallWindow(QMainWindow):
         self.mic_button.toggled.connect(self.set_muted)
         self.statusBar().addWidget(self.state_label, 1)
         self.statusBar().addPermanentWidget(self.status_button)
-        self.statusBar().addPermanentWidget(self.video_label)
+        # Size and frame rate live in the connection button's tooltip and its panel: at
+        # 1366 wide the status bar has no room for what is not essential.
         self.statusBar().addPermanentWidget(self.scale_label)
         self.statusBar().addPermanentWidget(self.mic_button)
         self.camera_inset = CameraInset(self.view)
@@ -149,15 +167,18 @@ class CallWindow(QMainWindow):
         )
         self.statusBar().addPermanentWidget(self.quality_box)
         self.end_button = QPushButton(tr("End call"), objectName="endcall")
-        self.end_button.clicked.connect(self.close)
+        self.end_button.clicked.connect(self.request_end)
         self.statusBar().addPermanentWidget(self.end_button)
         self.recordings_root = recordings_root()
+        self.saved_folder = ""
+        self.recording_saved.connect(self._on_recording_saved)
         self._mic_problem = "" if call.media.audio_capture else tr("No microphone in this call")
+        self._mic_blocks = self._mic_quiet_s = 0
         self._show_mic()
         self.bind("record", self.record_button.toggle)
         self.bind("mute", self.mic_button.toggle)
-        self.bind("end_call", self.close)
-        self.resize(1366, 768)
+        self.bind("end_call", self.request_end)
+        place(self)  # the whole screen it opens on, frame and taskbar left free
 
         bridge.state_changed.connect(self._on_state)
         bridge.server_changed.connect(self._on_server)
@@ -204,19 +225,48 @@ class CallWindow(QMainWindow):
             gone.pop(p.id, None)
         self.peers = peers
         self._on_state(self.state, "")
+        # The call waits only for what it needs: the station, or (at the station) its
+        # last viewer who draws; a trainee or a second expert leaving is just news.
+        if self.call.role is Role.STATION:
+            still = [p for p in peers if p.role is not Role.OBSERVER]
+        else:
+            still = [p for p in peers if p.role is Role.STATION]
         for peer in gone.values():
             name = peer.name or peer.role.value
-            if peer.role is Role.STATION:
-                text = tr("{name} left the call. Waiting for the station to come back.")
-            else:
-                text = tr(
-                    "{name} left the call. Waiting for them to come back; you can end the call."
-                )
-            self.show_notice(text.format(name=name))
+            needed = peer.role is Role.STATION or (self.call.role is Role.STATION and not still)
+            self.show_notice(left_text(name, peer.role.value, needed=needed))
+        self._show_people()
 
-    def show_notice(self, text: str) -> None:
-        """Something passing the user should know (not an error): shown for a while."""
+    def people(self) -> list[str]:
+        """Who is in the call, with their role and (where this side has a link to them)
+        the link's quality: one line each, this side first."""
+        quality = {s.peer_id: s for s in self.latest_stats}
+        words = {"good": tr("Good"), "fair": tr("Fair"), "poor": tr("Poor")}
+        lines = [
+            tr("{name} ({role}) — you").format(
+                name=self.call.author, role=role_text(self.call.role.value)
+            )
+        ]
+        for peer in self.peers:
+            line = f"{peer.name or '?'} ({role_text(peer.role.value)})"
+            stats = quality.get(peer.id)
+            if stats is not None:
+                line += " · ● " + words.get(stats.quality, stats.quality)
+                if stats.rtt_ms is not None:
+                    line += " · " + tr("{ms:.0f} ms").format(ms=stats.rtt_ms)
+            lines.append(line)
+        return lines
+
+    def _show_people(self) -> None:
+        lines = self.people()
+        self.state_label.setToolTip("\n".join(lines))
+        self.stats_panel.show_people(lines)
+
+    def show_notice(self, text: str, *, kind: str = "") -> None:
+        """Something passing the user should know (not an error): shown for a while.
+        ``kind`` names a network notice, which goes when the link is good again."""
         self.notice.setText(text)
+        self.notice_kind = kind
         self.notice.show()
         self._notice_timer.start(NOTICE_S * 1000)
 
@@ -263,18 +313,32 @@ class CallWindow(QMainWindow):
     def show_error(self, code: str, message: str) -> None:
         self._sync_record_button()  # a recording that failed to start or stopped on its own
         if code == "microphone_unavailable":
-            self._mic_problem = message
+            self._mic_problem = error_headline(code)
             self._show_mic()
-        self.banner.setText(f"<b>{error_headline(code)}</b><br>{message}")
+        self.banner.setText(error_html(code, message))
         self.banner.show()
 
     def _on_stats(self, stats: tuple[LinkStats, ...]) -> None:
         self.latest_stats = stats
-        self.status_button.show_stats(worst(stats))
+        self._show_people()
+        judged = worst(stats)
+        self.status_button.show_stats(judged)
         sample = self.history.add(stats)
         kind = self.notices.update(sample)
+        sending = self.call.role is Role.STATION
         if kind is not None:
-            self.show_notice(notice_text(kind, sending=self.call.role is Role.STATION))
+            self.show_notice(notice_text(kind, sending=sending, allows=judged), kind=kind)
+        elif self.notice_kind == "lowered" and sending:
+            # The ladder may have moved while the notice is up: say what it sends now.
+            self.notice.setText(notice_text("lowered", sending=True, allows=judged))
+        elif (
+            judged is not None
+            and judged.quality == "good"
+            and self.notice_kind in ("weak", "lowered")
+        ):
+            # One judgement: the button says Good, so no "Network weak" beside it.
+            self.notice.hide()
+            self.notice_kind = ""
         if self.stats_panel.isVisible():
             self.stats_panel.refresh()
 
@@ -310,7 +374,18 @@ class CallWindow(QMainWindow):
             )
             self.bridge.call(self.call.start_recording, folder)
         elif not on and self.call.recording is not None:
-            self.bridge.submit(self.call.stop_recording())
+            future = self.bridge.submit(self.call.stop_recording())
+            # Done on the engine thread; the signal brings it to this (GUI) thread.
+            future.add_done_callback(
+                lambda f: self.recording_saved.emit(
+                    "" if f.cancelled() or f.exception() or f.result() is None else str(f.result())
+                )
+            )
+
+    def _on_recording_saved(self, folder: str) -> None:
+        if folder:
+            self.saved_folder = folder
+            self.show_notice(tr("Recording saved to {folder}").format(folder=folder))
 
     def _on_recording(self, recorders: tuple[str, ...]) -> None:
         """Someone (maybe this side) records: a red indicator everyone can see."""
@@ -359,7 +434,29 @@ class CallWindow(QMainWindow):
             self.camera_inset.set_frame(frame.display_array())
             self.camera_button.show()
 
+    def _check_microphone(self) -> None:
+        """ "Microphone on" only while it delivers sound: a device that opened but sends
+        nothing (unplugged, taken by another program) is said to be silent."""
+        if self._mic_problem or self.call.media.audio_capture is None:
+            return
+        if self.state != "connected":
+            self._mic_quiet_s = 0
+            return
+        fanout = self.call.media.fanout
+        blocks = fanout.blocks if fanout is not None else 0
+        if blocks > self._mic_blocks:
+            self._mic_blocks, self._mic_quiet_s = blocks, 0
+            return
+        self._mic_quiet_s += 1
+        if self._mic_quiet_s >= MIC_SILENT_S:
+            logger.info("the microphone delivered nothing for %d s", self._mic_quiet_s)
+            self._mic_problem = tr(
+                "The microphone sends no sound. Check it, or choose another one in Settings."
+            )
+            self._show_mic()
+
     def _refresh_video_status(self) -> None:
+        self._check_microphone()
         self.camera_inset.refresh()
         self.camera_button.setVisible(self.camera_inset.live)
         size = self.view.frame_size
@@ -369,10 +466,43 @@ class CallWindow(QMainWindow):
         self.video_label.setText(
             tr("{w}×{h} · {fps:.0f} fps").format(w=size[0], h=size[1], fps=self.view.display_fps)
         )
+        self.status_button.setToolTip(
+            self.video_label.text()
+            + "\n"
+            + tr("Connection details and graphs over the last minutes")
+        )
 
     # --- lifecycle ------------------------------------------------------------
 
+    def confirm_end(self) -> bool:
+        """Ask before ending a call others are in (a stray Ctrl+W must not hang up)."""
+        if self.state != "connected" and self.call.recording is None:
+            return True
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Question)
+        box.setWindowTitle(tr("End call"))
+        box.setText(tr("End the call? The others stay in the room and can wait for you."))
+        end = box.addButton(tr("End call"), QMessageBox.AcceptRole)
+        box.addButton(tr("Stay in the call"), QMessageBox.RejectRole)
+        box.setDefaultButton(end)
+        self.end_question = box
+        try:
+            box.exec()
+        finally:
+            self.end_question = None
+        return box.clickedButton() is end
+
+    def request_end(self) -> None:
+        """End call (button or Ctrl+W): ask, then close."""
+        if self.confirm_end():
+            self._confirmed = True
+            self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        # The window manager's close button asks too; a close from the program does not.
+        if event.spontaneous() and not self._confirmed and not self.confirm_end():
+            event.ignore()
+            return
         self.end_call()
         super().closeEvent(event)
 

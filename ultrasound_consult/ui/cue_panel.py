@@ -3,7 +3,9 @@ probe on the body marker, send; imaging requests go with one click.
 
 Only the directions a motion accepts can be chosen (rock goes toward or away from
 the marker; rotate is clockwise or not, with an angle), so a cue can never be
-ambiguous. The last cue's fate (on screen, done, can't) is shown underneath.
+ambiguous. The last cue and its fate (on screen, done, can't) sit in :attr:`header`,
+and "Send cue" in :attr:`footer`: the window pins both above and below the scrolling
+choices, so neither moves with the cue type nor scrolls out of sight.
 """
 
 from __future__ import annotations
@@ -57,7 +59,6 @@ class CuePanel(QWidget):
         col = QVBoxLayout(self)
         col.setContentsMargins(10, 8, 10, 8)
         col.setSpacing(6)
-        col.addWidget(QLabel("<b>" + tr("Probe guidance") + "</b>"))
         self.motion_group = QButtonGroup(self)
         grid = QGridLayout()
         grid.setSpacing(4)
@@ -100,7 +101,10 @@ class CuePanel(QWidget):
         col.addWidget(self.body, 1)
         self.send_button = QPushButton(tr("Send cue"), objectName="primary")
         self.send_button.clicked.connect(self._send)
-        col.addWidget(self.send_button)
+        self.footer = QWidget(objectName="cuepanel")
+        foot = QVBoxLayout(self.footer)
+        foot.setContentsMargins(10, 4, 10, 6)
+        foot.addWidget(self.send_button)
         col.addWidget(QLabel("<b>" + tr("Ask for") + "</b>"))
         rgrid = QGridLayout()
         rgrid.setSpacing(4)
@@ -114,13 +118,19 @@ class CuePanel(QWidget):
             self.request_buttons[action] = b
             rgrid.addWidget(b, i // 2, i % 2)
         col.addLayout(rgrid)
+        self.header = QWidget(objectName="cuepanel")
+        head = QVBoxLayout(self.header)
+        head.setContentsMargins(10, 6, 10, 4)
+        head.setSpacing(4)
+        head.addWidget(QLabel("<b>" + tr("Probe guidance") + "</b>"))
         self.status = QLabel(objectName="cuestatus")
         self.status.setWordWrap(True)
-        col.addWidget(self.status)
+        self.status.setText(tr("No cue sent yet"))
+        head.addWidget(self.status)
         self.cancel_button = QPushButton(tr("Withdraw cue"))
         self.cancel_button.clicked.connect(self._cancel)
         self.cancel_button.hide()
-        col.addWidget(self.cancel_button)
+        head.addWidget(self.cancel_button)
         self._last: CueEntry | None = None
         self._anim = QTimer(self, interval=50, timeout=self.body.update)
         self._anim.start()

@@ -28,6 +28,7 @@ from ultrasound_consult.session.call import CallConfig
 from ultrasound_consult.session.engine_thread import EngineThread
 from ultrasound_consult.ui.app import OpenCall, application, display_available, open_call
 from ultrasound_consult.ui.expert_window import ExpertWindow
+from ultrasound_consult.ui.screen_fit import half, place
 
 logger = logging.getLogger(__name__)
 
@@ -103,8 +104,13 @@ def run_demo(
         )
         expert = open_call(engine, CallConfig.from_invite(server.url, expert_invite, "Dr. Expert"))
         opened = [station, expert]
-        station.window.move(20, 40)
-        expert.window.move(station.window.x() + station.window.width() + 20, 40)
+        area = station.window.screen().availableGeometry()
+        if offscreen:  # no screen: the screenshots show a clinic laptop's 1366x768
+            for o in opened:
+                o.window.resize(1366, 768)
+        elif area.width() >= 1900:  # side by side, each on half of a big monitor
+            place(station.window, half(area, 0))
+            place(expert.window, half(area, 1))
         for o in opened:
             o.window.show()
         pilot = Autopilot(expert.window) if autopilot else None  # noqa: F841 - kept alive

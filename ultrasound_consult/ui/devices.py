@@ -4,6 +4,7 @@ and the test sources (the phantom, a test card), as (label, source spec) pairs."
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from ultrasound_consult.media.mask_store import MaskStore, MaskStoreError, source_key
 from ultrasound_consult.media.privacy import PrivacyMask
@@ -32,6 +33,37 @@ def source_choices(remembered: str = "") -> list[tuple[str, str]]:
     return choices
 
 
+def audio_devices() -> list[dict]:
+    """PortAudio's devices (name, input and output channels), [] if it cannot tell."""
+    try:
+        import sounddevice as sd
+
+        return [dict(d, index=i) for i, d in enumerate(sd.query_devices())]
+    except Exception:  # no PortAudio, no sound server: the defaults still work
+        logger.info("listing sound devices failed", exc_info=True)
+        return []
+
+
+def audio_choices(kind: str, remembered: str = "") -> list[tuple[str, str]]:
+    """Microphones (``kind="input"``: specs ``mic``, ``mic:N``, ``none``) or speakers
+    (``"output"``: ``default``, ``N``, ``none``) found now, as (label, spec)."""
+    if kind == "input":
+        choices = [(tr("Default microphone"), "mic")]
+        for d in audio_devices():
+            if d.get("max_input_channels", 0) > 0:
+                choices.append((f"{d['name']} (mic:{d['index']})", f"mic:{d['index']}"))
+        choices.append((tr("No microphone"), "none"))
+    else:
+        choices = [(tr("Default speaker"), "default")]
+        for d in audio_devices():
+            if d.get("max_output_channels", 0) > 0:
+                choices.append((f"{d['name']} ({d['index']})", str(d["index"])))
+        choices.append((tr("No sound"), "none"))
+    if remembered and remembered not in {spec for _, spec in choices}:
+        choices.insert(0, (remembered, remembered))
+    return choices
+
+
 def chosen_spec(combo) -> str:  # type: ignore[no-untyped-def]
     """The source spec an editable combo of :func:`source_choices` names: the spec of
     the label shown, or what the user typed (a spec)."""
@@ -40,6 +72,23 @@ def chosen_spec(combo) -> str:  # type: ignore[no-untyped-def]
     if index >= 0 and combo.itemData(index):
         return str(combo.itemData(index))
     return text
+
+
+def mask_key(spec: str) -> str:
+    """The key a source's privacy mask is remembered under (a capture card by its name,
+    so the mask follows the card, not the USB port)."""
+    from ultrasound_consult.media.capture import device_name
+
+    parsed = parse_source_spec(spec)
+    name = device_name(parsed.device) if parsed.device is not None else None
+    return source_key(parsed, name)
+
+
+def remember_mask_rects(spec: str, rects: tuple[tuple[float, float, float, float], ...]) -> None:
+    """Save the areas the sonographer covered for this source (the band stays as it is).
+    Raises :class:`MaskStoreError` or ``ValueError`` with a reason."""
+    current, _ = remembered_mask(spec)
+    MaskStore().save(mask_key(spec), replace(current, rects=rects))
 
 
 def remembered_mask(spec: str) -> tuple[PrivacyMask, str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import time
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
@@ -21,19 +21,27 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QVBoxLayout,
     QWidget,
 )
 
 from ultrasound_consult.annotate.guidance import CueEntry
 from ultrasound_consult.protocol.annotation import Annotation, AnnotationKind
 from ultrasound_consult.protocol.signaling import ANNOTATING_ROLES
+from ultrasound_consult.protocol.snapshot import MAX_SNAPSHOT_ANNOTATIONS
 from ultrasound_consult.session.call import ConsultCall
 from ultrasound_consult.ui.bridge import EngineBridge
 from ultrasound_consult.ui.call_window import CallWindow
-from ultrasound_consult.ui.cue_panel import CuePanel
+from ultrasound_consult.ui.cue_panel import STATUS_COLOR, CuePanel
+from ultrasound_consult.ui.cue_text import cue_text, status_text
+from ultrasound_consult.ui.guidance_view import is_live
 from ultrasound_consult.ui.i18n import tr
+from ultrasound_consult.ui.messages import window_title
 from ultrasound_consult.ui.tools import ToolPalette
 from ultrasound_consult.ui.video_view import ZOOM_STEP
+
+#: The station's answer to a cue stays on the expert's image this long.
+BADGE_S = 10
 
 
 class ExpertWindow(CallWindow):
@@ -45,7 +53,7 @@ class ExpertWindow(CallWindow):
         super().__init__(
             bridge, call, interactive=call.role in ANNOTATING_ROLES, shortcuts=shortcuts
         )
-        self.setWindowTitle(tr("Expert — ultrasound-consult"))
+        self.setWindowTitle(window_title(call.role.value))
         self.view.zoomable = True
         # A thin row under the palette: what the tool does, the station's confirmation,
         # the zoom, and "Refresh picture" (the status bar is full at 1366 wide).
@@ -80,6 +88,8 @@ class ExpertWindow(CallWindow):
         self.color = "#ffd400"
         self.frozen: tuple[object, float | None] | None = None
         self.drafts: list[Annotation] = []
+        #: The live marks on screen when the frame was frozen: shown on it, sent with it.
+        self.frozen_marks: tuple[Annotation, ...] = ()
         self._draft_ids = itertools.count(1)
         self._stroke_key: str | None = None
         self._stroke_keys = itertools.count(1)
@@ -94,12 +104,20 @@ class ExpertWindow(CallWindow):
         self.cue_scroll.setWidgetResizable(True)
         self.cue_scroll.setFrameShape(QFrame.NoFrame)
         self.cue_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        self.cue_scroll.setFixedWidth(self.cue_panel.maximumWidth() + 14)
-        self.body.addWidget(self.cue_scroll)
+        # The live cue and its answer on top, Send at the bottom: pinned, never scrolled.
+        self.cue_column = QWidget()
+        column = QVBoxLayout(self.cue_column)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.cue_panel.header)
+        column.addWidget(self.cue_scroll, 1)
+        column.addWidget(self.cue_panel.footer)
+        self.cue_column.setFixedWidth(self.cue_panel.maximumWidth() + 14)
+        self.body.addWidget(self.cue_column)
         if not self.view.interactive:
             self.hint.setText(tr("Watching (observers cannot draw)"))
             self.palette_.hide()
-            self.cue_scroll.hide()
+            self.cue_column.hide()
         p = self.palette_
         p.tool_changed.connect(self._tool_changed)
         p.color_changed.connect(self._color_changed)
@@ -120,6 +138,7 @@ class ExpertWindow(CallWindow):
             (QKeySequence(Qt.Key_Enter), self.send_frame),
         ):
             QShortcut(keys, self, activated=slot)
+        self._badge_timer = QTimer(self, singleShot=True, timeout=lambda: self.view.set_badge(""))
         self.cue_panel.cue_requested.connect(self.send_cue)
         self.cue_panel.cancel_requested.connect(
             lambda cue_id: self.bridge.call(self.call.collab.cancel_cue, cue_id)
@@ -176,7 +195,7 @@ class ExpertWindow(CallWindow):
                     label=label,
                 )
             )
-            self.view.set_annotations(tuple(self.drafts))
+            self._show_frozen()
             return
         self.bridge.call(
             self.call.collab.add_annotation, kind, points, color=self.color, label=label
@@ -222,7 +241,7 @@ class ExpertWindow(CallWindow):
             elif points and self.drafts:
                 last = self.drafts[-1]
                 self.drafts[-1] = last.with_points(last.points + points)
-                self.view.set_annotations(tuple(self.drafts))
+                self._show_frozen()
         elif points:
             if self._stroke_key is None:
                 self._stroke_key = f"k{next(self._stroke_keys)}"
@@ -238,7 +257,7 @@ class ExpertWindow(CallWindow):
         if self.frozen is not None:
             if self.drafts:
                 self.drafts.pop()
-                self.view.set_annotations(tuple(self.drafts))
+                self._show_frozen()
             return
         self.bridge.call(self.call.collab.undo)
 
@@ -249,7 +268,7 @@ class ExpertWindow(CallWindow):
     def clear_mine(self) -> None:
         if self.frozen is not None:
             self.drafts.clear()
-            self.view.set_annotations(())
+            self._show_frozen()
             return
         self.bridge.call(self.call.clear_annotations, mine_only=True)
 
@@ -260,18 +279,21 @@ class ExpertWindow(CallWindow):
     # --- freeze and send ----------------------------------------------------------
 
     def set_frozen(self, frozen: bool) -> None:
-        """Hold the current frame to draw on it; drawings stay here until sent."""
+        """Hold the current frame to draw on it; drawings stay here until sent. The live
+        marks on screen when freezing stay on the frozen frame (and go with it)."""
         if frozen:
             array = self.view._array
             if array is None:
                 self.palette_.freeze_button.setChecked(False)
                 return
             self.frozen = (array.copy(), self.view._tag)
+            self.frozen_marks = self.call.scene.annotations()
             self.drafts = []
-            self.view.set_annotations(())
+            self._show_frozen()
             self.hint.setText(tr("Frozen: draw on this frame, then Send frame (Enter)"))
         else:
             self.frozen = None
+            self.frozen_marks = ()
             self.drafts = []
             self.view.set_annotations(
                 self.call.scene.annotations(), self.call.pending_annotation_ids()
@@ -279,12 +301,19 @@ class ExpertWindow(CallWindow):
             self._tool_changed(self.palette_.tool)
         self.palette_.send_button.setEnabled(frozen)
 
+    def _show_frozen(self) -> None:
+        self.view.set_annotations(self.frozen_marks + tuple(self.drafts))
+
     def send_frame(self) -> None:
         if self.frozen is None:
             return
         array, media_ts = self.frozen
         self.bridge.call(
-            self.call.collab.send_snapshot, array, tuple(self.drafts), media_ts=media_ts
+            self.call.collab.send_snapshot,
+            array,
+            # The newest fit a snapshot (the drafts are last, so they always go).
+            (self.frozen_marks + tuple(self.drafts))[-MAX_SNAPSHOT_ANNOTATIONS:],
+            media_ts=media_ts,
         )
         self.palette_.freeze_button.setChecked(False)
 
@@ -306,6 +335,18 @@ class ExpertWindow(CallWindow):
 
     def _on_cues(self, entries: tuple[CueEntry, ...], active: CueEntry | None) -> None:
         self.cue_panel.show_cues(entries)
+        if not entries:
+            return
+        # On the image too, where the expert looks: the cue and the station's answer,
+        # for a while after the answer, all along while it is on the station's screen.
+        last = entries[-1]
+        self.view.set_badge(
+            f"● {cue_text(last.cue)} — {status_text(last.status)}", STATUS_COLOR[last.status]
+        )
+        if is_live(last):
+            self._badge_timer.stop()
+        else:
+            self._badge_timer.start(BADGE_S * 1000)
 
     def _on_ack(self, op: str, ok: bool, rtt_ms: float, reason: str) -> None:
         self.last_rtt_ms = rtt_ms

@@ -213,14 +213,59 @@ def cue_banner_rect(area: QRectF) -> QRectF:
     return QRectF(area.x(), area.y(), area.width(), h)
 
 
+#: Margin beside the image (each side) from which the cue goes beside it, not over it.
+BESIDE_MIN_PX = 190.0
+
+
+def cue_layout(image: QRectF, view: QRectF | None = None) -> tuple[QRectF, QRectF, bool]:
+    """Where the cue's text and pictogram go: (text box, pictogram box, beside).
+
+    Scanners write their labels along the top and their depth scale down the right
+    edge of the picture. When the window leaves room beside the image (a 4:3 scan in a
+    wide window), the text goes in the left margin and the pictogram in the right one,
+    hiding nothing. Otherwise the text is a banner over the top and the pictogram sits
+    in the bottom-right corner (below a sector's fan, where scanners draw least).
+    """
+    visible = image if view is None else image.intersected(view)
+    left = visible.left() - (view.left() if view is not None else visible.left())
+    right = (view.right() if view is not None else visible.right()) - visible.right()
+    if view is not None and min(left, right) >= BESIDE_MIN_PX:
+        # The words may run down the whole margin (the image may be short when the
+        # graphs are open); the background covers only what they need.
+        text = QRectF(view.left() + 8, view.top() + 8, left - 16, view.height() - 16)
+        width = min(right - 16, visible.height() * 0.3)
+        picto = QRectF(
+            visible.right() + 8, visible.top() + 8, width, min(width / 0.6, visible.height() - 16)
+        )
+        return text, picto, True
+    banner = cue_banner_rect(visible)
+    side = min(visible.height() * 0.36, visible.width() * 0.26)
+    picto = QRectF(visible.right() - side * 0.6 - 8, visible.bottom() - side - 8, side * 0.6, side)
+    return banner, picto, False
+
+
 def paint_cue(
-    painter: QPainter, image: QRectF, entry: CueEntry, phase: float, *, show_keys: bool = True
+    painter: QPainter,
+    image: QRectF,
+    entry: CueEntry,
+    phase: float,
+    *,
+    show_keys: bool = True,
+    view: QRectF | None = None,
 ) -> None:
-    """The station's cue: a banner readable at arm's length, the pictogram beside the image."""
+    """The station's cue: words readable at arm's length and the pictogram, placed by
+    :func:`cue_layout` (beside the image when ``view`` leaves room)."""
     cue = entry.cue
     painter.save()
     painter.setRenderHint(QPainter.Antialiasing, True)
-    banner = cue_banner_rect(image)
+    box, picto, beside = cue_layout(image, view)
+    if beside:
+        _paint_cue_beside(painter, box, cue, phase, show_keys)
+        if cue.is_motion:
+            paint_body_marker(painter, picto, cue.probe, cue.marker_deg, cue, phase)
+        painter.restore()
+        return
+    banner = box
     pulse = 0.75 + 0.25 * math.sin(phase * 2 * math.pi)
     painter.fillRect(banner, QColor(20, 20, 22, 225))
     edge = QColor(CUE)
@@ -250,10 +295,47 @@ def paint_cue(
         banner.adjusted(16, banner.height() * 0.62, -16, -6), Qt.AlignLeft | Qt.AlignVCenter, who
     )
     if cue.is_motion:
-        side = min(image.height() * 0.42, image.width() * 0.3)
-        area = QRectF(image.right() - side * 0.6 - 8, banner.bottom() + 8, side * 0.6, side)
-        paint_body_marker(painter, area, cue.probe, cue.marker_deg, cue, phase)
+        paint_body_marker(painter, picto, cue.probe, cue.marker_deg, cue, phase)
     painter.restore()
+
+
+def _paint_cue_beside(
+    painter: QPainter, box: QRectF, cue: Cue, phase: float, show_keys: bool
+) -> None:
+    """The cue's words in the margin left of the image, wrapped, large."""
+    text = cue_text(cue) + (" — " + cue.note if cue.note else "")
+    font = QFont()
+    font.setBold(True)
+    size = max(16, min(40, round(box.width() / 8)))
+    flags = Qt.AlignLeft | Qt.AlignTop | Qt.TextWordWrap
+    inner = box.adjusted(14, 10, -10, -10)
+    while True:  # as large as fits the margin
+        font.setPixelSize(size)
+        painter.setFont(font)
+        needed = painter.boundingRect(inner, flags, text)
+        if needed.height() <= inner.height() * 0.55 or size <= 16:
+            break
+        size -= 2
+    small = QFont()
+    small.setPixelSize(max(13, round(size * 0.5)))
+    who = tr("from {name}").format(name=cue.author or tr("the expert"))
+    if show_keys:
+        keys = tr("Space: done   ·   Backspace: can't")
+        who += "\n" + "\n".join(part.strip() for part in keys.split("·"))  # one key a line
+    painter.setFont(small)
+    below = painter.boundingRect(inner, flags, who)
+    height = needed.height() + below.height() + 30
+    back = QRectF(box.x(), box.y(), box.width(), min(box.height(), height))
+    painter.fillRect(back, QColor(20, 20, 22, 225))
+    edge = QColor(CUE)
+    edge.setAlphaF(0.75 + 0.25 * math.sin(phase * 2 * math.pi))
+    painter.fillRect(QRectF(back.x(), back.y(), 5, back.height()), edge)
+    painter.setFont(font)
+    painter.setPen(CUE)
+    painter.drawText(inner, flags, text)
+    painter.setFont(small)
+    painter.setPen(QColor(210, 214, 220))
+    painter.drawText(inner.adjusted(0, needed.height() + 10, 0, 0), flags, who)
 
 
 class BodyMarkerWidget(QWidget):
@@ -291,7 +373,12 @@ class BodyMarkerWidget(QWidget):
         self.update()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
-        step = 15.0 if event.angleDelta().y() > 0 else -15.0
+        # Taken here: the panel around must not scroll while the marker turns.
+        event.accept()
+        delta = event.angleDelta().y() or event.angleDelta().x()
+        if delta == 0:
+            return
+        step = 15.0 if delta > 0 else -15.0
         self.marker_deg = (self.marker_deg + step) % 360.0
         self.changed.emit()
         self.update()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +24,12 @@ I18N_DIR = Path(__file__).with_name("i18n")
 LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
 
 _installed: list[QTranslator] = []
+_current = "en"
+
+
+def current_language() -> str:
+    """The language the windows are in now (``en`` or ``zh_CN``)."""
+    return _current
 
 
 def tr(text: str) -> str:
@@ -43,9 +49,11 @@ def resolve_language(requested: str | None) -> str:
 
 def install_translator(app: QCoreApplication, requested: str | None = None) -> str:
     """Load the translation for ``requested`` (or the system language); returns the code used."""
+    global _current
     for old in _installed:
         app.removeTranslator(old)
     _installed.clear()
+    _current = "en"
     language = resolve_language(requested)
     if language == "en":
         return language
@@ -56,4 +64,14 @@ def install_translator(app: QCoreApplication, requested: str | None = None) -> s
         return "en"
     app.installTranslator(translator)
     _installed.append(translator)
+    # Qt's own words (OK, Cancel, Yes, No in dialogs, the file chooser) from Qt's
+    # translations, shipped with PySide6.
+    qt_words = QTranslator(app)
+    qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if qt_words.load(f"qtbase_{language}", qt_dir):
+        app.installTranslator(qt_words)
+        _installed.append(qt_words)
+    else:
+        logger.info("Qt's own translation qtbase_%s is not in %s", language, qt_dir)
+    _current = language
     return language

@@ -22,9 +22,10 @@ from ultrasound_consult.media.source_spec import open_source
 from ultrasound_consult.protocol.signaling import Role
 from ultrasound_consult.session.call import CallConfig, CallError
 from ultrasound_consult.session.engine_thread import EngineThread
-from ultrasound_consult.ui.app import OpenCall, application, open_call
+from ultrasound_consult.ui.app import OpenCall, application, open_call, start_call
 from ultrasound_consult.ui.devices import remembered_mask
 from ultrasound_consult.ui.i18n import install_translator, tr
+from ultrasound_consult.ui.screen_fit import geometry_text, place
 from ultrasound_consult.ui.settings import AppSettings
 from ultrasound_consult.ui.settings_dialog import AboutDialog, SettingsDialog
 from ultrasound_consult.ui.start_window import JoinRequest, StartWindow
@@ -41,6 +42,7 @@ class ConsultApp(QObject):
         self._failure: tuple[str, str] | None = None
         self._last_error: tuple[str, str] | None = None
         self._connected = False
+        self._joining: tuple[str, str, str] | None = None
         self.start = self._make_start_window()
 
     def _make_start_window(self) -> StartWindow:
@@ -65,7 +67,7 @@ class ConsultApp(QObject):
         geometry, visible = old.geometry(), old.isVisible()
         old.stop_checks()
         self.start = self._make_start_window()
-        self.start.setGeometry(geometry)
+        place(self.start, geometry)
         old.hide()
         old.deleteLater()
         if visible:
@@ -87,7 +89,7 @@ class ConsultApp(QObject):
 
         window = open_replay(Path(folder), self.start)
         if window is not None:
-            window.resize(1366, 768)
+            place(window, self.start.geometry())
             window.show()
             self.replays.append(window)
 
@@ -146,11 +148,12 @@ class ConsultApp(QObject):
         opened.bridge.error_raised.connect(self._error)
         opened.bridge.state_changed.connect(self._state)
         opened.window.ended.connect(self._ended)
-        # Started only now: a server that refuses at once must still find us listening
-        # (a signal emitted before connect() reaches nobody).
-        opened.bridge.submit(opened.call.start())
-        self.settings.remember_room(config.server_url, request.code, request.name)
-        opened.window.setGeometry(self.start.geometry())
+        # Started only now: a server that refuses at once must still reach _state.
+        start_call(opened.bridge, opened.call)
+        # Remembered once the server has let us in: a mistyped code or a server that is
+        # down must not replace or duplicate a room that works.
+        self._joining = (config.server_url, request.code, request.name)
+        place(opened.window, self.start.geometry())
         self.start.hide()
         opened.window.show()
         return opened
@@ -164,6 +167,9 @@ class ConsultApp(QObject):
         self._last_error = (code, message)
 
     def _state(self, state: str, detail: str) -> None:
+        if state in ("waiting", "negotiating", "connected") and self._joining is not None:
+            self.settings.remember_room(*self._joining)
+            self._joining = None
         if state == "connected":
             self._connected = True
         elif state == "failed" and self.current is not None:
@@ -175,7 +181,8 @@ class ConsultApp(QObject):
     def _ended(self) -> None:
         opened, self.current = self.current, None
         if opened is not None:
-            self.start.setGeometry(opened.window.geometry())
+            place(self.start, opened.window.geometry())
+            self.remember_geometry(opened.window)
             opened.window.hide()
             opened.window.deleteLater()
         self.start.refresh()
@@ -186,9 +193,15 @@ class ConsultApp(QObject):
             self.start.hide_error()
             self.start.show_info(tr("Call ended."))
 
+    def remember_geometry(self, window: QWidget) -> None:
+        """Next start opens where the user left the window (fitted to the screen then)."""
+        self.settings.window_geometry = geometry_text(window.geometry())
+
     def shutdown(self) -> None:
         if self.current is not None:
             self.current.window.close()
+        elif self.start.isVisible():
+            self.remember_geometry(self.start)
         self.start.stop_checks()
 
 

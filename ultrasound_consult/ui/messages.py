@@ -1,12 +1,29 @@
 """What the windows say, in the user's language.
 
 The engine reports states and error codes with English detail; this module turns
-them into translated headlines (see :mod:`ultrasound_consult.ui.i18n`).
+them into translated headlines and what to do (see :mod:`ultrasound_consult.ui.i18n`).
+The engine's detail goes to the log; a person reads it only when there is no
+translated advice for the code and it holds nothing technical (:func:`plain_detail`).
 """
 
 from __future__ import annotations
 
+import html
+import logging
+import re
+
 from ultrasound_consult.ui.i18n import tr
+
+logger = logging.getLogger(__name__)
+
+#: What marks a detail as meant for a developer, not a clinician: errno, library and
+#: device-index wording, addresses in tuples, exception names.
+_TECHNICAL = re.compile(
+    r"errno|error querying|paerror|portaudio|traceback|exception|0x[0-9a-f]{4,}|"
+    r"device -?\d+|connect call failed|\('|\w+error\b|ssl|x509|\bav\.|cv2|ffmpeg",
+    re.IGNORECASE,
+)
+_PARENTHESES = re.compile(r"\s*\((?:[^()]|\([^()]*\))*\)")
 
 
 def state_text(state: str, role: str, room: str, peer_name: str = "") -> str:
@@ -56,6 +73,7 @@ def error_headline(code: str) -> str:
         "camera_lost": tr("The second camera stopped. The ultrasound goes on."),
         "microphone_unavailable": tr("No microphone: the others will not hear you."),
         "speaker_unavailable": tr("No speaker: you will not hear the others."),
+        "server_gone": tr("Cannot rejoin the server. End the call and join again."),
         "disk_full": tr("Recording stopped: the disk is full. The call goes on."),
         "recording_failed": tr("Recording stopped. The call goes on."),
     }
@@ -79,3 +97,76 @@ def role_text(role: str) -> str:
         "trainer": tr("Trainer"),
         "observer": tr("Observer"),
     }.get(role, role)
+
+
+def window_title(role: str) -> str:
+    """The call window's title: who this window is (a trainer's is not "Expert")."""
+    return {
+        "station": tr("Station — ultrasound-consult"),
+        "expert": tr("Expert — ultrasound-consult"),
+        "trainer": tr("Trainer — ultrasound-consult"),
+        "observer": tr("Observer — ultrasound-consult"),
+    }.get(role, "ultrasound-consult")
+
+
+def left_text(name: str, role: str, *, needed: bool) -> str:
+    """What the others read when someone leaves. Only a departure the call depends on
+    (the station, or the last person this side is in the call with) says it waits."""
+    if role == "station":
+        return tr("{name} left the call. Waiting for the station to come back.").format(name=name)
+    if needed:
+        return tr(
+            "{name} left the call. Waiting for them to come back; you can end the call."
+        ).format(name=name)
+    return tr("{name} ({role}) left the call.").format(name=name, role=role_text(role))
+
+
+def error_advice(code: str) -> str:
+    """What to do, when the headline does not say it already ("" if it does)."""
+    return {
+        "server_unreachable": tr(
+            "If the address is right, ask your IT contact whether the server is running."
+        ),
+        "bad_url": tr("Enter the server address your IT contact gave you."),
+        "join_failed": tr("Try again; if it keeps failing, ask your IT contact."),
+        "source_unavailable": tr(
+            "Check the scanner's video cable and the capture card, or choose another source "
+            "(Settings)."
+        ),
+        "peer_connection_failed": tr(
+            "Ask your IT contact whether the network needs a relay (TURN) server."
+        ),
+        "microphone_unavailable": tr(
+            "Check that a microphone is plugged in, or choose another one in Settings."
+        ),
+        "speaker_unavailable": tr(
+            "Check that a speaker or headset is plugged in, or choose another one in Settings."
+        ),
+        "disk_full": tr("Free some space, or record to another disk."),
+        "recording_failed": tr("The details are in the log file (see About)."),
+        "internal": tr("The details are in the log file (see About)."),
+    }.get(code, "")
+
+
+def plain_detail(detail: str) -> str:
+    """``detail`` without technical asides ("(... [Errno 111] ...)" goes); "" when what
+    is left is still technical."""
+    kept = _PARENTHESES.sub(
+        lambda m: "" if _TECHNICAL.search(m.group(0)) else m.group(0), detail or ""
+    )
+    return "" if _TECHNICAL.search(kept) else kept.strip()
+
+
+def error_html(code: str, detail: str = "", *, advice: str | None = None) -> str:
+    """What a person reads about an error: the headline (what happened) and what to do.
+
+    ``advice`` is translated text from the UI itself and shown as is. ``detail`` is the
+    engine's English: it goes to the log, and is shown (cleaned) only when the code
+    has no advice of its own.
+    """
+    if detail:
+        logger.info("told the user %s: %s", code, detail)
+    headline = error_headline(code) if code != "mask" else tr("Privacy mask")
+    what = advice if advice is not None else (error_advice(code) or plain_detail(detail))
+    text = f"<b>{html.escape(headline)}</b>"
+    return text + (f"<br>{html.escape(what)}" if what else "")

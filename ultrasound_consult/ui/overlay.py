@@ -21,6 +21,7 @@ from ultrasound_consult.annotate.shapes import (
     Polygon,
     Polyline,
     Shape,
+    several_authors,
     shapes_for,
     unit_for,
 )
@@ -102,6 +103,7 @@ def paint_annotation(
     frame_size: tuple[int, int] | None = None,
     alpha: float = 1.0,
     labels: bool = True,
+    author: bool = True,
 ) -> None:
     color = QColor(ann.color)
     shapes = shapes_for(
@@ -112,6 +114,7 @@ def paint_annotation(
         frame_size=frame_size,
         pending=pending,
         show_labels=labels,
+        show_author=author,
     )
     if alpha < 1.0:
         painter.setOpacity(alpha)
@@ -147,8 +150,14 @@ def paint_overlays(
     frame_size: tuple[int, int] | None = None,
     now_ms: int | None = None,
     labels: bool = True,
+    authors: bool | None = None,
 ) -> None:
+    """``authors``: name each mark's author (default: when more than one person drew
+    ``annotations``; a caller painting part of a scene says for the whole scene)."""
     painter.setRenderHint(QPainter.Antialiasing, True)
+    annotations = list(annotations)
+    if authors is None:
+        authors = several_authors(annotations)
     for ann in annotations:
         alpha = 1.0 if now_ms is None else opacity(ann, now_ms)
         if alpha <= 0:
@@ -162,6 +171,7 @@ def paint_overlays(
             frame_size=frame_size,
             alpha=alpha,
             labels=labels,
+            author=authors,
         )
     for pointer in pointers:
         paint_pointer(painter, rect, pointer)

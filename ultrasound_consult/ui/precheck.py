@@ -29,7 +29,7 @@ from ultrasound_consult.session.server_check import ServerCheck, check_server
 from ultrasound_consult.ui.bridge import LatestFrameSlot
 from ultrasound_consult.ui.devices import remembered_mask
 from ultrasound_consult.ui.i18n import tr
-from ultrasound_consult.ui.messages import error_headline
+from ultrasound_consult.ui.messages import error_advice, error_headline, plain_detail
 from ultrasound_consult.ui.theme import restyle
 from ultrasound_consult.ui.video_view import VideoView
 
@@ -205,5 +205,9 @@ class NetworkTest(QObject):
             text = words[result.verdict].format(ms=ms)
             style = "ok" if result.verdict == "good" else "warn"
         self.label.setText(text)
-        self.label.setToolTip(result.message)
+        if result.ok:
+            self.label.setToolTip(result.message)
+        else:  # what to do, not the socket's errno (that goes to the log)
+            logger.info("network test: %s: %s", result.code, result.message)
+            self.label.setToolTip(error_advice(result.code) or plain_detail(result.message))
         restyle(self.label, style)

@@ -18,6 +18,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -41,6 +43,7 @@ from ultrasound_consult.record.session_bundle import SessionBundle
 from ultrasound_consult.ui.cue_text import cue_text, status_text
 from ultrasound_consult.ui.i18n import tr
 from ultrasound_consult.ui.review_form import ReviewForm, clock_text
+from ultrasound_consult.ui.screen_fit import place
 from ultrasound_consult.ui.video_view import VideoView
 
 logger = logging.getLogger(__name__)
@@ -151,7 +154,15 @@ class ReplayWindow(QMainWindow):
         self.form = ReviewForm(bundle.folder, lambda: self.position_s)
         self.form.seek_requested.connect(self.seek_seconds)
         self.form.saved.connect(lambda _path: self._draw_comments())
-        side.addTab(self.form, tr("Review"))
+        # The form is taller than a laptop's screen: it scrolls, the window stays on it.
+        self.form_scroll = QScrollArea()
+        self.form_scroll.setWidget(self.form)
+        self.form_scroll.setWidgetResizable(True)
+        self.form_scroll.setFrameShape(QFrame.NoFrame)
+        self.form_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.form_scroll.setMinimumWidth(max(440, self.form.minimumSizeHint().width() + 24))
+        side.addTab(self.form_scroll, tr("Review"))
+        self.side = side
         split.addWidget(side)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
@@ -193,6 +204,11 @@ class ReplayWindow(QMainWindow):
         for w in (self.play_button, back, forward, self.speed_box, self.loop_button):
             row.addWidget(w)
         row.addWidget(self.time_label, 1)
+        # Export confirmations here, beside the button that made them (the status bar
+        # is easy to miss, and used to be off a laptop's screen).
+        self.export_status = QLabel(objectName="hint")
+        self.export_status.setTextFormat(Qt.PlainText)
+        row.addWidget(self.export_status)
         row.addWidget(export)
         return row
 
@@ -406,6 +422,7 @@ class ReplayWindow(QMainWindow):
         menu.addAction(tr("Cues and comments as WebVTT…"), self.export_vtt_dialog)
         menu.addAction(tr("DICOM…"), self.export_dicom_dialog)
         menu.addAction(tr("Review report (HTML)…"), self.export_report_dialog)
+        menu.addAction(tr("Review report (PDF)…"), self.export_pdf_dialog)
         menu.exec(self.cursor().pos())
 
     def _ask(self, title: str, suffix: str) -> Path | None:
@@ -421,13 +438,19 @@ class ReplayWindow(QMainWindow):
             QMessageBox.warning(self, tr("Export failed"), str(exc))
             return
         if out is not None:
+            path = Path(out)
+            self.export_status.setText(
+                "✓ " + tr("Saved {what}: {path}").format(what=what, path=path.name)
+            )
+            self.export_status.setToolTip(str(path))
             self.statusBar().showMessage(tr("Saved {what}: {path}").format(what=what, path=out))
 
     def export_png_dialog(self) -> None:
         out = self._ask(tr("Save frame"), f"-{self.index + 1}.png")
         if out is not None:
-            self._run_export("PNG", lambda: export_png(
-                self.bundle, out, self.position_s, caption=cue_text) and out)  # fmt: skip
+            # (frame index 0 is falsy: "and out" would lose the confirmation)
+            self._run_export("PNG", lambda: (export_png(
+                self.bundle, out, self.position_s, caption=cue_text), out)[1])  # fmt: skip
 
     def export_mp4_dialog(self) -> None:
         out = self._ask(tr("Save clip"), ".mp4")
@@ -443,7 +466,8 @@ class ReplayWindow(QMainWindow):
         if out is not None:
             reviews, _ = load_reviews(self.bundle.folder)
             self._run_export("WebVTT", lambda: export_vtt(
-                self.bundle, out, reviews, caption=cue_text) or out)  # fmt: skip
+                self.bundle, out, reviews, caption=cue_text, outcome=status_text
+            ) or out)  # fmt: skip
 
     def export_dicom_dialog(self) -> None:
         from ultrasound_consult.record.dicom_export import export_dicom
@@ -462,7 +486,22 @@ class ReplayWindow(QMainWindow):
         if out is not None:
             reviews, _ = load_reviews(self.bundle.folder)
             self._run_export("HTML", lambda: write_report(
-                self.bundle, out, reviews, caption=cue_text) or out)  # fmt: skip
+                self.bundle, out, reviews, caption=cue_text, outcome=status_text
+            ) or out)  # fmt: skip
+
+    def export_pdf_dialog(self) -> None:
+        out = self._ask(tr("Save report"), "-report.pdf")
+        if out is not None:
+            self._run_export("PDF", lambda: self.export_pdf(out))
+
+    def export_pdf(self, out: Path) -> Path:
+        """The review report as PDF (Qt's own writer), beside the HTML one."""
+        from ultrasound_consult.record.report import report_html
+        from ultrasound_consult.ui.report_pdf import html_to_pdf
+
+        reviews, _ = load_reviews(self.bundle.folder)
+        html = report_html(self.bundle, reviews, caption=cue_text, outcome=status_text)
+        return html_to_pdf(html, out, title=f"QC review — {self.bundle.info.room}")
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         self.pause()
@@ -491,6 +530,6 @@ def run_replay_window(folder: Path, *, language: str | None = None) -> int:
     window = open_replay(Path(folder))
     if window is None:
         return 2
-    window.resize(1366, 768)
+    place(window)
     window.show()
     return app.exec()

@@ -47,6 +47,54 @@ def clock_text(seconds: float) -> str:
     return f"{int(m):02d}:{s:04.1f}"
 
 
+def acep_words(score: int) -> str:
+    """The ACEP image-quality scale in the reviewer's language (record/review.py holds
+    the English the report uses)."""
+    return {
+        1: tr("No recognisable structures; no objective data can be gathered"),
+        2: tr("Minimally recognisable structures but insufficient for diagnosis"),
+        3: tr(
+            "Minimal criteria met for diagnosis; recognisable structures with some technical flaws"
+        ),
+        4: tr("Minimal criteria met; all structures imaged well and diagnosis easily supported"),
+        5: tr(
+            "Minimal criteria met; all structures imaged with excellent quality, diagnosis "
+            "completely supported"
+        ),
+    }[score]
+
+
+def acep_short(score: int) -> str:
+    """The scale's words, short enough for a table cell."""
+    return {
+        1: tr("No recognisable structures"),
+        2: tr("Minimally recognisable"),
+        3: tr("Diagnostic, some flaws"),
+        4: tr("All structures imaged well"),
+        5: tr("Excellent"),
+    }[score]
+
+
+def add_acep_choices(box: QComboBox) -> None:
+    """``1 — No recognisable structures`` ... with the scale's full words as tooltip."""
+    for score in ACEP_SCALE:
+        box.addItem(f"{score} — {acep_short(score)}", score)
+        box.setItemData(box.count() - 1, acep_words(score), Qt.ToolTipRole)
+    box.view().setMinimumWidth(box.view().sizeHintForColumn(0) + 24)
+
+
+def view_name(name: str) -> str:
+    """A standard view's name in the reviewer's language (the file keeps the English)."""
+    return {
+        "RUQ (hepatorenal)": tr("RUQ (hepatorenal)"),
+        "LUQ (splenorenal)": tr("LUQ (splenorenal)"),
+        "Pelvis (suprapubic)": tr("Pelvis (suprapubic)"),
+        "Subxiphoid cardiac": tr("Subxiphoid cardiac"),
+        "Right anterior chest (lung sliding)": tr("Right anterior chest (lung sliding)"),
+        "Left anterior chest (lung sliding)": tr("Left anterior chest (lung sliding)"),
+    }.get(name, name)
+
+
 def agreement_name(value: str) -> str:
     return {
         "agree": tr("Agree"),
@@ -92,9 +140,8 @@ class ReviewForm(QWidget):
         form.addRow(tr("Protocol"), self.preset)
         self.overall = QComboBox()
         self.overall.addItem(tr("Not scored"), None)
-        for score in ACEP_SCALE:
-            self.overall.addItem(str(score), score)
-        self.overall.setToolTip("\n".join(f"{k}: {v}" for k, v in ACEP_SCALE.items()))
+        add_acep_choices(self.overall)
+        self.overall.setToolTip("\n".join(f"{k}: {acep_words(k)}" for k in ACEP_SCALE))
         form.addRow(tr("Overall quality (ACEP 1-5)"), self.overall)
         layout.addLayout(form)
 
@@ -102,7 +149,9 @@ class ReviewForm(QWidget):
         self.views.setHorizontalHeaderLabels([tr("View"), tr("Obtained"), tr("Quality")])
         self.views.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
         self.views.verticalHeader().setVisible(False)
-        layout.addWidget(self.views, 2)
+        # Every eFAST view without scrolling (the table used to show two or three).
+        self.views.setMinimumHeight(self.views_height(6))
+        layout.addWidget(self.views, 3)
         add_view = QHBoxLayout()
         self.new_view = QLineEdit()
         self.new_view.setPlaceholderText(tr("Add a view (e.g. Gallbladder long axis)"))
@@ -187,6 +236,11 @@ class ReviewForm(QWidget):
             self._comment_item(c)
         self.summary.setPlainText(review.summary)
 
+    def views_height(self, rows: int) -> int:
+        """Pixels the table needs to show ``rows`` rows and its header."""
+        row = max(self.views.verticalHeader().defaultSectionSize(), 30)
+        return self.views.horizontalHeader().sizeHint().height() + rows * row + 4
+
     def _fill_views(self, views: list[ViewScore]) -> None:
         self.views.setRowCount(0)
         for v in views:
@@ -195,15 +249,16 @@ class ReviewForm(QWidget):
     def _view_row(self, v: ViewScore) -> None:
         row = self.views.rowCount()
         self.views.insertRow(row)
-        name = QTableWidgetItem(v.name)
+        name = QTableWidgetItem(view_name(v.name))
+        name.setData(Qt.UserRole, v.name)  # the English the file and the report keep
+        name.setFlags(name.flags() & ~Qt.ItemIsEditable)
         self.views.setItem(row, 0, name)
         obtained = QCheckBox()
         obtained.setChecked(v.obtained)
         self.views.setCellWidget(row, 1, obtained)
         quality = QComboBox()
         quality.addItem("—", None)
-        for score in ACEP_SCALE:
-            quality.addItem(str(score), score)
+        add_acep_choices(quality)
         quality.setCurrentIndex(max(0, quality.findData(v.quality)))
         self.views.setCellWidget(row, 2, quality)
 
@@ -241,7 +296,7 @@ class ReviewForm(QWidget):
         for row in range(self.views.rowCount()):
             views.append(
                 ViewScore(
-                    self.views.item(row, 0).text(),
+                    self.views.item(row, 0).data(Qt.UserRole) or self.views.item(row, 0).text(),
                     self.views.cellWidget(row, 1).isChecked(),
                     self.views.cellWidget(row, 2).currentData(),
                 )

@@ -169,6 +169,15 @@ class AppSettings:
     def language(self, value: str) -> None:
         self._set("language", value if value == "auto" or value in LANGUAGES else "auto")
 
+    @property
+    def window_geometry(self) -> str:
+        """Where the app's window was last (``x,y,w,h`` of its client area), or ""."""
+        return self._str("window/geometry", "")
+
+    @window_geometry.setter
+    def window_geometry(self, value: str) -> None:
+        self._set("window/geometry", value)
+
     # --- shortcuts -----------------------------------------------------------------
 
     def shortcut(self, action: str) -> str:

@@ -22,7 +22,7 @@ from ultrasound_consult.logs import log_file
 from ultrasound_consult.media.mask_store import MaskStore
 from ultrasound_consult.media.quality import PRESETS
 from ultrasound_consult.session.recording import recordings_root
-from ultrasound_consult.ui.devices import chosen_spec, source_choices
+from ultrasound_consult.ui.devices import audio_choices, chosen_spec, source_choices
 from ultrasound_consult.ui.i18n import LANGUAGES, tr
 from ultrasound_consult.ui.messages import preset_text
 from ultrasound_consult.ui.settings import DEFAULT_SHORTCUTS, AppSettings
@@ -76,9 +76,11 @@ class SettingsDialog(QDialog):
         self.source.setCurrentIndex(max(0, self.source.findData(settings.source)))
         self.camera = QLineEdit(settings.camera)
         self.camera.setPlaceholderText(tr("none (e.g. device:1 for a webcam)"))
-        self.microphone = QLineEdit(settings.microphone)
-        self.microphone.setToolTip(tr("mic, mic:N, tone:440, file:PATH or none"))
-        self.speaker = QLineEdit(settings.speaker)
+        # Lists of the devices found now (the remembered one kept even if unplugged).
+        self.microphone = device_combo(audio_choices("input", settings.microphone))
+        self.microphone.setCurrentIndex(max(0, self.microphone.findData(settings.microphone)))
+        self.speaker = device_combo(audio_choices("output", settings.speaker))
+        self.speaker.setCurrentIndex(max(0, self.speaker.findData(settings.speaker)))
         self.preset = QComboBox()
         for name in PRESETS:
             self.preset.addItem(preset_text(name), name)
@@ -131,8 +133,8 @@ class SettingsDialog(QDialog):
         s.server = self.server.text()
         s.source = chosen_spec(self.source)
         s.camera = self.camera.text()
-        s.microphone = self.microphone.text()
-        s.speaker = self.speaker.text()
+        s.microphone = chosen_spec(self.microphone)
+        s.speaker = chosen_spec(self.speaker)
         s.preset = self.preset.currentData()
         for action, edit in self.keys.items():
             s.set_shortcut(action, edit.keySequence().toString())
@@ -180,3 +182,12 @@ class AboutDialog(QDialog):
         buttons.button(QDialogButtonBox.Close).setText(tr("Close"))
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+
+def device_combo(choices: list[tuple[str, str]]) -> QComboBox:
+    """A list of devices; still editable for a spec (``tone:440``, ``file:PATH``)."""
+    combo = QComboBox()
+    combo.setEditable(True)
+    for label, spec in choices:
+        combo.addItem(label, spec)
+    return combo

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
+    QDialog,
     QFileDialog,
     QFormLayout,
     QGridLayout,
@@ -29,20 +31,32 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QProgressBar,
     QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from ultrasound_consult.media.mask_store import MaskStoreError
 from ultrasound_consult.protocol.errors import ProtocolError
-from ultrasound_consult.protocol.invite import parse_invite, split_join_text
+from ultrasound_consult.protocol.invite import join_link, parse_invite, split_join_text
 from ultrasound_consult.protocol.signaling import Role
+from ultrasound_consult.record.catalog import list_recordings
 from ultrasound_consult.session.engine_thread import EngineThread
 from ultrasound_consult.session.recording import recordings_root
-from ultrasound_consult.ui.devices import chosen_spec, source_choices
-from ultrasound_consult.ui.i18n import LANGUAGES, tr
-from ultrasound_consult.ui.messages import error_headline, role_text
+from ultrasound_consult.ui.devices import (
+    chosen_spec,
+    remember_mask_rects,
+    remembered_mask,
+    source_choices,
+)
+from ultrasound_consult.ui.i18n import LANGUAGES, current_language, resolve_language, tr
+from ultrasound_consult.ui.messages import error_html, role_text
 from ultrasound_consult.ui.precheck import MicMeter, NetworkTest, SourcePreview
+from ultrasound_consult.ui.qr import QrDialog
+from ultrasound_consult.ui.screen_fit import parse_geometry, place
 from ultrasound_consult.ui.settings import AppSettings, RecentRoom
+from ultrasound_consult.ui.source_dialog import add_file_choice, pick_source_file
 from ultrasound_consult.ui.video_view import VideoView
 
 #: Which first-screen choice an invite's role belongs to.
@@ -73,6 +87,8 @@ class StartWindow(QMainWindow):
 
     def __init__(self, settings: AppSettings, engine: EngineThread) -> None:
         super().__init__()
+        #: The station's source opened in the pre-call check (Join waits for one that does).
+        self.source_works = True
         self.settings, self.engine = settings, engine
         self.setWindowTitle(tr("ultrasound-consult — join a consult"))
         central = QWidget(objectName="central")
@@ -96,7 +112,8 @@ class StartWindow(QMainWindow):
         self.name.returnPressed.connect(self.join)
         QShortcut(QKeySequence("Ctrl+O"), self, activated=self.open_recording)
         self._load()
-        self.resize(1366, 768)
+        # Where it was last, fitted to the screen it opens on now (which may be smaller).
+        place(self, parse_geometry(settings.window_geometry))
 
     # --- layout -------------------------------------------------------------------
 
@@ -147,7 +164,8 @@ class StartWindow(QMainWindow):
         col.addWidget(QLabel(tr("Recent rooms"), objectName="section"))
         self.recent = QListWidget()
         self.recent.setToolTip(tr("Double-click to join again while the code is valid"))
-        self.recent.itemActivated.connect(self._recent_chosen)
+        # A click fills the form; a double click (or Enter) joins, as the tooltip says.
+        self.recent.itemActivated.connect(lambda item: self._recent_chosen(item, join=True))
         self.recent.itemClicked.connect(self._recent_chosen)
         col.addWidget(self.recent, 1)
         return col
@@ -171,7 +189,17 @@ class StartWindow(QMainWindow):
         self.name.setPlaceholderText(tr("as the others will see it"))
         self.server = QLineEdit()
         form.addRow(tr("Invite code"), self.code)
-        form.addRow("", self.code_role)
+        role_row = QWidget()
+        row = QHBoxLayout(role_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.code_role, 1)
+        # The join link for a phone (a trainee's, a colleague's) instead of 37 characters.
+        self.qr_button = QPushButton(tr("QR code…"), objectName="plain")
+        self.qr_button.setToolTip(tr("Show the join link as a QR code for a phone"))
+        self.qr_button.clicked.connect(self.show_qr)
+        self.qr_button.hide()
+        row.addWidget(self.qr_button)
+        form.addRow("", role_row)
         form.addRow(tr("My name"), self.name)
         form.addRow(tr("Server"), self.server)
         col.addWidget(self.join_form)
@@ -198,12 +226,43 @@ class StartWindow(QMainWindow):
         self.open_button.clicked.connect(lambda: self.open_recording())
         self.recordings_label = QLabel(objectName="subtitle")
         self.recordings_label.setWordWrap(True)
+        # The recordings themselves, newest first: double click (or Enter) opens one.
+        self.recordings = QTreeWidget()
+        self.recordings.setRootIsDecorated(False)
+        self.recordings.setHeaderLabels([tr("Date"), tr("Room"), tr("Length"), tr("Reviewed")])
+        self.recordings.setToolTip(tr("Double-click to open"))
+        self.recordings.header().setMinimumSectionSize(90)
+        self.recordings.itemActivated.connect(
+            lambda item, _col: self.open_recording(item.data(0, Qt.UserRole))
+        )
         review.addWidget(self.review_hint)
+        review.addWidget(self.recordings, 1)
         review.addWidget(self.open_button)
         review.addWidget(self.recordings_label)
-        col.addWidget(self.review_box)
+        col.addWidget(self.review_box, 1)
         col.addStretch(1)
         return col
+
+    def fill_recordings(self) -> None:
+        """The recordings folder's bundles: date, room, length, reviewed; people in the
+        tooltip; newest first."""
+        self.recordings.clear()
+        for entry in list_recordings(recordings_root()):
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.started_wall))
+            length = "—" if entry.length_s is None else _duration(entry.length_s)
+            item = QTreeWidgetItem(
+                [when, entry.room, length, tr("yes") if entry.reviewed else tr("no")]
+            )
+            item.setData(0, Qt.UserRole, str(entry.folder))
+            people = ", ".join(entry.people) or "—"
+            tip = tr("People: {people}").format(people=people)
+            if not entry.complete:
+                tip += "\n" + tr("Not closed properly (the app or the computer stopped)")
+            for column in range(4):
+                item.setToolTip(column, tip)
+            self.recordings.addTopLevelItem(item)
+        for column in range(3):
+            self.recordings.resizeColumnToContents(column)
 
     def _check_column(self) -> QWidget:
         box = QWidget(objectName="sidepanel")
@@ -218,16 +277,32 @@ class StartWindow(QMainWindow):
         grid.addWidget(self.preview_view, 1, 0, 1, 3)
         self.mask_hint = QLabel(
             tr("Check that the patient's name is covered: this is what the expert will see.")
+            + " "
+            + tr("Drag on the picture to cover more; it is remembered for this source.")
         )
         self.mask_hint.setWordWrap(True)
-        grid.addWidget(self.mask_hint, 2, 0, 1, 3)
+        grid.addWidget(self.mask_hint, 2, 0, 1, 2)
+        self.clear_mask_button = QPushButton(tr("Uncover"))
+        self.clear_mask_button.setToolTip(
+            tr("Forget the areas you covered for this source (the top band stays)")
+        )
+        self.clear_mask_button.clicked.connect(lambda: self.set_mask_rects(()))
+        grid.addWidget(self.clear_mask_button, 2, 2)
+        # The mask editor: a box dragged on the preview covers that area, at once.
+        self.preview_view.interactive = True
+        self.preview_view.set_tool("rect")
+        self.preview_view.shape_drawn.connect(self._cover)
         self.source_label = QLabel(tr("Video source"))
         self.source = QComboBox()
         self.source.setEditable(True)
         self.source.activated.connect(lambda _i: self._source_changed())
         self.source.lineEdit().returnPressed.connect(self._source_changed)
+        self.browse_button = QPushButton(tr("File…"))
+        self.browse_button.setToolTip(tr("A DICOM image or cine, or a video file"))
+        self.browse_button.clicked.connect(self.browse_source)
         grid.addWidget(self.source_label, 3, 0)
-        grid.addWidget(self.source, 3, 1, 1, 2)
+        grid.addWidget(self.source, 3, 1)
+        grid.addWidget(self.browse_button, 3, 2)
         grid.addWidget(QLabel(tr("Microphone")), 4, 0)
         self.mic_bar = QProgressBar()
         self.mic_bar.setRange(0, 100)
@@ -255,7 +330,11 @@ class StartWindow(QMainWindow):
         s = self.settings
         self.server.setText(s.server)
         self.name.setText(s.name)
-        index = self.language.findData(s.language)
+        # The language in use, when it is not what the setting says (--lang zh_CN).
+        shown = s.language
+        if resolve_language(s.language) != current_language():
+            shown = current_language()
+        index = self.language.findData(shown)
         self.language.setCurrentIndex(max(0, index))
         self.language.currentIndexChanged.connect(
             lambda i: self.language_requested.emit(self.language.itemData(i))
@@ -279,12 +358,19 @@ class StartWindow(QMainWindow):
 
     def _fill_recent(self) -> None:
         self.recent.clear()
-        for room in self.settings.recent_rooms():
+        rooms = self.settings.recent_rooms()
+        # The server's host tells apart the same room on two servers.
+        several = len({r.server for r in rooms}) > 1
+        for room in rooms:
             when = time.strftime("%Y-%m-%d %H:%M", time.localtime(room.joined_at))
             text = f"{room.room} · {role_text(room.role)} · {when}"
+            host = urlsplit(room.server).hostname or room.server
+            if several:
+                text += f" · {host}"
             if not room.usable:
                 text += "\n" + tr("code expired: ask for a new one")
             item = QListWidgetItem(text)
+            item.setToolTip(f"{room.room} · {room.server}")
             item.setData(Qt.UserRole, room)
             if not room.usable:
                 item.setForeground(Qt.gray)
@@ -311,14 +397,24 @@ class StartWindow(QMainWindow):
         self.join_form.setVisible(not review)
         self.join_button.setVisible(not review)
         self.review_box.setVisible(review)
+        if review:
+            self.fill_recordings()
         self.check_box.setVisible(not review)
         self.join_title.setText(tr("Open a recording") if review else tr("Join a consult"))
-        for w in (self.preview_view, self.mask_hint, self.source_label, self.source):
+        for w in (
+            self.preview_view,
+            self.mask_hint,
+            self.clear_mask_button,
+            self.source_label,
+            self.source,
+            self.browse_button,
+        ):
             w.setVisible(station)
         # Without the preview, the checks sit at the top of their panel.
         self.check_grid.setRowStretch(1, 1 if station else 0)
         self.check_grid.setRowStretch(8, 0 if station else 1)
         self.hide_error()
+        self._source_ok(self.source_works or not station)
         if self.isVisible():
             self.start_checks()
 
@@ -330,9 +426,11 @@ class StartWindow(QMainWindow):
             invite = parse_invite(code)
         except ProtocolError:
             self.code_role.setText("")
+            self.qr_button.hide()
             return
         self.hide_error()
         expired = invite.expires_at < time.time()
+        self.qr_button.setVisible(not expired)
         text = tr("Code for: {role}, room {room}").format(
             role=role_text(invite.role.value), room=invite.room
         )
@@ -343,20 +441,22 @@ class StartWindow(QMainWindow):
         if self.role_choice != choice:
             self.role_buttons[choice].setChecked(True)
 
-    def _recent_chosen(self, item: QListWidgetItem) -> None:
+    def _recent_chosen(self, item: QListWidgetItem, join: bool = False) -> None:
         room = item.data(Qt.UserRole)
         if not isinstance(room, RecentRoom):
             return
         if not room.usable:
             self.show_error(
                 "token_expired",
-                tr("The code for room {room} has expired.").format(room=room.room),
+                advice=tr("The code for room {room} has expired.").format(room=room.room),
             )
             return
         self.server.setText(room.server)
         self.code.setText(room.code)
         if room.name and not self.name.text().strip():
             self.name.setText(room.name)
+        if join:
+            self.join()
 
     # --- checks -------------------------------------------------------------------------
 
@@ -372,7 +472,7 @@ class StartWindow(QMainWindow):
         if self.role_choice == "review":
             return
         if self.role_choice == "station":
-            self.preview.start(self.source_spec())
+            self._source_ok(self.preview.start(self.source_spec()))
         self.mic.start(self.settings.microphone)
 
     def stop_checks(self) -> None:
@@ -384,10 +484,58 @@ class StartWindow(QMainWindow):
         self.settings.source = spec
         if self.role_choice == "station" and self.isVisible():
             self.hide_error()
-            self.preview.start(spec)
+            self._source_ok(self.preview.start(spec))
+
+    def _cover(self, tool: str, points: object) -> None:
+        (x0, y0), (x1, y1) = points  # type: ignore[misc]
+        rect = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+        if rect[2] - rect[0] < 0.01 or rect[3] - rect[1] < 0.01:
+            return
+        current, _ = remembered_mask(self.source_spec())
+        self.set_mask_rects((*current.rects, rect))
+
+    def set_mask_rects(self, rects: tuple) -> None:
+        """Remember the covered areas for the chosen source and show the result."""
+        spec = self.source_spec()
+        try:
+            remember_mask_rects(spec, rects)
+        except (MaskStoreError, ValueError) as exc:
+            self.show_error("mask", str(exc))
+            return
+        if self.role_choice == "station" and self.isVisible():
+            self._source_ok(self.preview.start(spec))  # the pipeline takes the new mask
+
+    def show_qr(self) -> QDialog | None:
+        server, code = split_join_text(self.code.text())
+        server = (server or self.server.text()).strip()
+        try:
+            invite = parse_invite(code)
+        except ProtocolError:
+            return None
+        dialog = QrDialog(join_link(server, invite.code()), self)
+        dialog.show()
+        self.qr_dialog = dialog
+        return dialog
+
+    def browse_source(self) -> None:
+        """A DICOM or video file instead of typing ``dicom:/path`` into the combo."""
+        spec = pick_source_file(self)
+        if spec:
+            add_file_choice(self.source, spec)
+            self._source_changed()
 
     def _preview_failed(self, code: str, message: str) -> None:
         self.show_error(code, message)
+        if code in ("source_unavailable", "device_busy", "source_lost"):
+            self._source_ok(False)
+
+    def _source_ok(self, ok: bool) -> None:
+        """A station cannot join without a picture: Join waits for a source that opens."""
+        self.source_works = ok
+        self.join_button.setEnabled(ok or self.role_choice != "station")
+        self.join_button.setToolTip(
+            "" if self.join_button.isEnabled() else tr("Choose a video source that works first")
+        )
 
     def test_network(self) -> None:
         self.settings.server = self.server.text()
@@ -395,9 +543,10 @@ class StartWindow(QMainWindow):
 
     # --- actions -------------------------------------------------------------------------
 
-    def show_error(self, code: str, message: str) -> None:
-        headline = error_headline(code) if code != "mask" else tr("Privacy mask")
-        self.error.setText(f"<b>{headline}</b><br>{message}")
+    def show_error(self, code: str, message: str = "", *, advice: str | None = None) -> None:
+        """``message``: the engine's detail (logged; shown only if plain); ``advice``:
+        this window's own translated words."""
+        self.error.setText(error_html(code, message, advice=advice))
         self.error.show()
         self.info.hide()
 
@@ -416,22 +565,28 @@ class StartWindow(QMainWindow):
         except ProtocolError:
             self.show_error(
                 "token_invalid",
-                tr("Type or paste the invite code exactly as you were given it."),
+                advice=tr("Type or paste the invite code exactly as you were given it."),
             )
             self.code.setFocus()
             return
         if not server:
-            self.show_error("bad_url", tr("Enter the server address your IT contact gave you."))
+            self.show_error(
+                "bad_url", advice=tr("Enter the server address your IT contact gave you.")
+            )
             return
         if invite.expires_at < time.time():
             self.show_error(
-                "token_expired", tr("This code expired at {when}.").format(when=_when(invite))
+                "token_expired",
+                advice=tr("This code expired at {when}.").format(when=_when(invite)),
             )
+            return
+        station = invite.role is Role.STATION
+        if station and not self.source_works:
+            self.show_error("source_unavailable")
             return
         self.hide_error()
         s = self.settings
         s.server, s.name = server, self.name.text()
-        station = invite.role is Role.STATION
         if station:
             s.source = self.source_spec()
         self.join_requested.emit(
@@ -465,3 +620,9 @@ class StartWindow(QMainWindow):
 
 def _when(invite) -> str:  # type: ignore[no-untyped-def]
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(invite.expires_at))
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

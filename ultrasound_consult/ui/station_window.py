@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from ultrasound_consult.annotate.guidance import CueEntry
 from ultrasound_consult.media.source import SourceError
@@ -21,9 +21,11 @@ from ultrasound_consult.protocol.guidance import CueStatus
 from ultrasound_consult.session.call import ConsultCall
 from ultrasound_consult.ui.bridge import EngineBridge
 from ultrasound_consult.ui.call_window import CallWindow
-from ultrasound_consult.ui.devices import remembered_mask, source_choices
+from ultrasound_consult.ui.devices import remembered_mask
 from ultrasound_consult.ui.guidance_view import is_live
 from ultrasound_consult.ui.i18n import tr
+from ultrasound_consult.ui.messages import window_title
+from ultrasound_consult.ui.source_dialog import SwitchSourceDialog
 from ultrasound_consult.ui.theme import restyle
 
 logger = logging.getLogger(__name__)
@@ -39,7 +41,7 @@ class StationWindow(CallWindow):
         source_spec: str = "",
     ) -> None:
         super().__init__(bridge, call, interactive=False, shortcuts=shortcuts)
-        self.setWindowTitle(tr("Station — ultrasound-consult"))
+        self.setWindowTitle(window_title("station"))
         self.source_spec = source_spec
         self.switch_button = QPushButton(tr("Switch source…"), objectName="plain")
         self.switch_button.setToolTip(
@@ -47,6 +49,12 @@ class StationWindow(CallWindow):
         )
         self.switch_button.clicked.connect(self.choose_source)
         self.statusBar().insertPermanentWidget(1, self.switch_button)
+        # The sonographer owns the live image: whoever drew, the station can clear it.
+        self.clear_marks_button = QPushButton(tr("Clear marks"), objectName="plain")
+        self.clear_marks_button.setToolTip(tr("Take every mark off the image, for everyone"))
+        self.clear_marks_button.clicked.connect(self.clear_marks)
+        self.clear_marks_button.hide()
+        self.statusBar().insertPermanentWidget(2, self.clear_marks_button)
         bridge.local_frame_ready.connect(self._show_local_frame)
         answers = QWidget(objectName="answers")
         row = QHBoxLayout(answers)
@@ -74,6 +82,8 @@ class StationWindow(CallWindow):
         self._cue_timer = QTimer(self, interval=33, timeout=self._animate_cue)
         self._frames_at_tick = 0
         self.active_cue: CueEntry | None = None
+        #: The "Switch source" dialog while it is open (tests drive it).
+        self.source_dialog: SwitchSourceDialog | None = None
 
     def _on_cues(self, entries: tuple[CueEntry, ...], active: CueEntry | None) -> None:
         self.active_cue = active if is_live(active) else None
@@ -84,6 +94,13 @@ class StationWindow(CallWindow):
             self._cue_timer.start()
         else:
             self._cue_timer.stop()
+
+    def _on_annotations(self, payload: object) -> None:
+        super()._on_annotations(payload)
+        self.clear_marks_button.setVisible(bool(payload[0]))  # type: ignore[index]
+
+    def clear_marks(self) -> None:
+        self.bridge.call(self.call.collab.station_clear)
 
     def _animate_cue(self) -> None:
         """Keep the cue moving when the picture stalls; frames repaint it otherwise."""
@@ -113,19 +130,16 @@ class StationWindow(CallWindow):
             restyle(self.switch_button, "attention")
 
     def choose_source(self) -> None:
-        choices = source_choices(self.source_spec)
-        labels = [label for label, _ in choices]
-        label, ok = QInputDialog.getItem(
-            self,
-            tr("Switch source"),
-            tr("Carry on from this source (the call goes on):"),
-            labels,
-            0,
-            True,
-        )
-        if ok and label.strip():
-            spec = dict(choices).get(label, label.strip())
-            self.switch_source(spec)
+        """The next source, seen through its privacy mask first (the same check as
+        before the call), or a DICOM or video file picked from disk."""
+        dialog = SwitchSourceDialog(self.bridge.engine, self.source_spec, self)
+        self.source_dialog = dialog
+        dialog.preview_chosen()
+        try:
+            if dialog.exec() and dialog.spec:
+                self.switch_source(dialog.spec)
+        finally:
+            self.source_dialog = None
 
     def switch_source(self, spec: str) -> bool:
         """Open ``spec`` and carry the call on from it; False (and a banner) if it

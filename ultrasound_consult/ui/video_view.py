@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ultrasound_consult.annotate.calibration import Calibration
 from ultrasound_consult.annotate.guidance import CueEntry
-from ultrasound_consult.annotate.shapes import shapes_for
+from ultrasound_consult.annotate.shapes import several_authors, shapes_for
 from ultrasound_consult.protocol.annotation import Annotation, AnnotationKind
 from ultrasound_consult.protocol.channel import Pointer
 from ultrasound_consult.ui.guidance_view import paint_cue, phase_now
@@ -146,6 +146,9 @@ class VideoView(QWidget):
         self.calibration: Calibration | None = None
         self.cue: CueEntry | None = None
         self.show_cue_keys = True
+        #: A one-line note over the image's bottom-left corner (the expert's last cue and
+        #: the station's answer), with its colour; "" for none.
+        self.badge: tuple[str, str] = ("", "")
         self.frames_shown = 0
         self._fps_window: list[float] = []
         self._tag: object = None
@@ -226,7 +229,15 @@ class VideoView(QWidget):
         hundred points per frame (:data:`LAYER_POINTS_PER_PAINT`) until complete.
         Unconfirmed items are in it too, dashed; confirmation redraws it once.
         """
-        key = (self.width(), self.height(), rect.x(), rect.y(), rect.width(), rect.height())
+        key = (
+            self.width(),
+            self.height(),
+            rect.x(),
+            rect.y(),
+            rect.width(),
+            rect.height(),
+            several_authors(self._annotations),  # a second author: every mark gets a name
+        )
         items = self._layered()
         drawn = list(self._layer_items)
         if self._layer is None or self._layer_key != key or not _continues(drawn, items):
@@ -247,6 +258,7 @@ class VideoView(QWidget):
                 calibration=self.calibration,
                 frame_size=self.frame_size,
                 labels=labels,
+                authors=several_authors(self._annotations),
             )
 
         if drawn and drawn[-1] != items[len(drawn) - 1]:  # a stroke still growing
@@ -278,6 +290,31 @@ class VideoView(QWidget):
     def set_cue(self, entry: CueEntry | None) -> None:
         self.cue = entry
         self.update()
+
+    def set_badge(self, text: str, colour: str = "#eceef0") -> None:
+        if (text, colour) != self.badge:
+            self.badge = (text, colour)
+            self.update()
+
+    def _paint_badge(self, painter: QPainter, rect: QRectF) -> None:
+        text, colour = self.badge
+        if not text:
+            return
+        painter.save()
+        font = painter.font()
+        font.setPixelSize(max(13, min(20, round(self.height() * 0.028))))
+        font.setBold(True)
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
+        box = QRectF(0, 0, metrics.horizontalAdvance(text) + 24, metrics.height() + 12)
+        visible = rect.intersected(QRectF(self.rect()))
+        box.moveBottomLeft(QPointF(visible.left() + 10, visible.bottom() - 10))
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(QColor(15, 16, 18, 215))
+        painter.drawRoundedRect(box, 6, 6)
+        painter.setPen(QColor(colour))
+        painter.drawText(box, Qt.AlignCenter, text)
+        painter.restore()
 
     def _layered(self) -> tuple[tuple[Annotation, bool], ...]:
         """What goes in the cached layer: every lasting annotation, with its pending flag."""
@@ -421,10 +458,19 @@ class VideoView(QWidget):
             calibration=self.calibration,
             frame_size=self.frame_size,
             now_ms=self.now_ms if self.now_ms is not None else int(time.time() * 1000),
+            authors=several_authors(self._annotations),
         )
         self._paint_gesture(painter, rect)
         if self.cue is not None:
-            paint_cue(painter, rect, self.cue, phase_now(), show_keys=self.show_cue_keys)
+            paint_cue(
+                painter,
+                rect,
+                self.cue,
+                phase_now(),
+                show_keys=self.show_cue_keys,
+                view=QRectF(self.rect()),
+            )
+        self._paint_badge(painter, rect)
         painter.end()
         self.painted.emit(self._tag, [a.id for a in self._annotations])
 

@@ -5,7 +5,7 @@
     <name></name>
     <message>
         <source>Camera</source>
-        <extracomment>A notice (not an error) stays this long. The call has ended and the window closed (the app shows its first screen again).</extracomment>
+        <extracomment>A notice (not an error) stays this long. A microphone that delivers nothing this long in a connected call is said to be silent. The call has ended and the window closed (the app shows its first screen again). A recording this side stopped is on disk (its folder), from the engine thread. The &quot;End the call?&quot; question while it is open (tests answer it).</extracomment>
         <translation>摄像头</translation>
     </message>
     <message>
@@ -65,8 +65,20 @@
         <translation>比例 {mm:.3f} 毫米/像素</translation>
     </message>
     <message>
+        <source>Network weak: sending {lines} lines at {fps} frames per second.</source>
+        <extracomment>How much history the panel keeps and plots. A drop must last this long before the user is told (a one-second blip is noise) ... ... and a recovery this long before the all-clear.</extracomment>
+        <translation>网络较弱：正在以 {lines} 行、每秒 {fps} 帧发送。</translation>
+    </message>
+    <message>
+        <source>Network weak: sending {fps} frames per second, full detail.</source>
+        <translation>网络较弱：正在以每秒 {fps} 帧发送，细节完整。</translation>
+    </message>
+    <message>
+        <source>Network weak: sending {lines} lines to keep the image moving.</source>
+        <translation>网络较弱：正在以 {lines} 行发送，以保证图像流畅。</translation>
+    </message>
+    <message>
         <source>Network weak: lowering quality to keep the image moving.</source>
-        <extracomment>How much history the panel keeps and plots. A drop must last this long before the user is told (a one-second blip is noise) ... ... and a recovery this long before the all-clear. The sender&apos;s encoder target this far below the best it had is &quot;lowering quality&quot;.</extracomment>
         <translation>网络较弱：正在降低画质，以保证图像流畅。</translation>
     </message>
     <message>
@@ -111,6 +123,7 @@
     </message>
     <message>
         <source>Round trip (ms)</source>
+        <extracomment>Who is in the call, with role and link quality (see CallWindow.people).</extracomment>
         <translation>往返时延（毫秒）</translation>
     </message>
     <message>
@@ -130,6 +143,10 @@
         <translation>秒前</translation>
     </message>
     <message>
+        <source>In the call:</source>
+        <translation>会诊中：</translation>
+    </message>
+    <message>
         <source>Round trip {ms:.0f} ms</source>
         <translation>往返时延 {ms:.0f} 毫秒</translation>
     </message>
@@ -144,6 +161,14 @@
     <message>
         <source>marks confirmed in {ms:.0f} ms</source>
         <translation>标注确认用时 {ms:.0f} 毫秒</translation>
+    </message>
+    <message>
+        <source>{name} ({role}) — you</source>
+        <translation>{name}（{role}）— 您</translation>
+    </message>
+    <message>
+        <source>Recording saved to {folder}</source>
+        <translation>录制已保存到 {folder}</translation>
     </message>
     <message>
         <source>REC: {names}</source>
@@ -174,8 +199,20 @@
         <translation>点击将麦克风静音（Ctrl+M）</translation>
     </message>
     <message>
+        <source>The microphone sends no sound. Check it, or choose another one in Settings.</source>
+        <translation>麦克风没有声音。请检查麦克风，或在设置中选择其他麦克风。</translation>
+    </message>
+    <message>
         <source>{w}×{h} · {fps:.0f} fps</source>
         <translation>{w}×{h} · {fps:.0f} 帧/秒</translation>
+    </message>
+    <message>
+        <source>End the call? The others stay in the room and can wait for you.</source>
+        <translation>结束会诊？其他人仍留在房间内，可以等待您回来。</translation>
+    </message>
+    <message>
+        <source>Stay in the call</source>
+        <translation>留在会诊中</translation>
     </message>
     <message>
         <source>Station — ultrasound-consult</source>
@@ -190,6 +227,14 @@
         <translation>改用其他视频来源，会诊不中断</translation>
     </message>
     <message>
+        <source>Clear marks</source>
+        <translation>清除标注</translation>
+    </message>
+    <message>
+        <source>Take every mark off the image, for everyone</source>
+        <translation>清除图像上的所有标注（所有人可见）</translation>
+    </message>
+    <message>
         <source>Done ✓  (Space)</source>
         <translation>已完成 ✓（空格）</translation>
     </message>
@@ -199,7 +244,17 @@
     </message>
     <message>
         <source>The expert asks — answer when you have done it</source>
+        <extracomment>The &quot;Switch source&quot; dialog while it is open (tests drive it).</extracomment>
         <translation>专家的指示 — 完成后请回应</translation>
+    </message>
+    <message>
+        <source>Choose a DICOM or video file</source>
+        <extracomment>Suffixes read as video files; anything else is tried as DICOM (often no suffix).</extracomment>
+        <translation>选择 DICOM 或视频文件</translation>
+    </message>
+    <message>
+        <source>DICOM or video (*.dcm *.DCM *.mp4 *.mov *.avi *.mkv *.m4v);;All files (*)</source>
+        <translation>DICOM 或视频 (*.dcm *.DCM *.mp4 *.mov *.avi *.mkv *.m4v);;所有文件 (*)</translation>
     </message>
     <message>
         <source>Switch source</source>
@@ -208,6 +263,18 @@
     <message>
         <source>Carry on from this source (the call goes on):</source>
         <translation>改用此来源继续（会诊不中断）：</translation>
+    </message>
+    <message>
+        <source>File…</source>
+        <translation>文件…</translation>
+    </message>
+    <message>
+        <source>A DICOM image or cine, or a video file</source>
+        <translation>DICOM 图像或电影，或视频文件</translation>
+    </message>
+    <message>
+        <source>This is what the expert will see: check that no name shows.</source>
+        <translation>这就是专家将看到的画面：请确认没有显示姓名。</translation>
     </message>
     <message>
         <source>Expert — ultrasound-consult</source>
@@ -219,10 +286,12 @@
     </message>
     <message>
         <source>Watching (observers cannot draw)</source>
+        <extracomment>The live marks on screen when the frame was frozen: shown on it, sent with it.</extracomment>
         <translation>观看中（观摩者不能标注）</translation>
     </message>
     <message>
         <source>Refresh picture</source>
+        <extracomment>The station&apos;s answer to a cue stays on the expert&apos;s image this long.</extracomment>
         <translation>刷新画面</translation>
     </message>
     <message>
@@ -315,7 +384,7 @@
     </message>
     <message>
         <source>ultrasound-consult — join a consult</source>
-        <extracomment>Which first-screen choice an invite&apos;s role belongs to.</extracomment>
+        <extracomment>Which first-screen choice an invite&apos;s role belongs to. The station&apos;s source opened in the pre-call check (Join waits for one that does).</extracomment>
         <translation>超声远程会诊 — 加入会诊</translation>
     </message>
     <message>
@@ -391,12 +460,56 @@
         <translation>邀请码</translation>
     </message>
     <message>
+        <source>QR code…</source>
+        <translation>二维码…</translation>
+    </message>
+    <message>
+        <source>Show the join link as a QR code for a phone</source>
+        <translation>将加入链接显示为二维码，供手机扫描</translation>
+    </message>
+    <message>
         <source>Replay a recorded session with every mark and cue, score it and export it.</source>
         <translation>回放录制的会诊（含全部标注和指示），进行评分和导出。</translation>
     </message>
     <message>
         <source>Open a recording…</source>
         <translation>打开录像…</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Room</source>
+        <translation>房间</translation>
+    </message>
+    <message>
+        <source>Length</source>
+        <translation>时长</translation>
+    </message>
+    <message>
+        <source>Reviewed</source>
+        <translation>已评审</translation>
+    </message>
+    <message>
+        <source>Double-click to open</source>
+        <translation>双击打开</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>People: {people}</source>
+        <translation>参与者：{people}</translation>
+    </message>
+    <message>
+        <source>Not closed properly (the app or the computer stopped)</source>
+        <translation>未正常结束（程序或电脑中途停止）</translation>
     </message>
     <message>
         <source>Before you join</source>
@@ -409,6 +522,18 @@
     <message>
         <source>Check that the patient&apos;s name is covered: this is what the expert will see.</source>
         <translation>请确认患者姓名已被遮盖：专家看到的就是这幅画面。</translation>
+    </message>
+    <message>
+        <source>Drag on the picture to cover more; it is remembered for this source.</source>
+        <translation>在画面上拖动可遮盖更多区域；会为此视频来源记住。</translation>
+    </message>
+    <message>
+        <source>Uncover</source>
+        <translation>取消遮盖</translation>
+    </message>
+    <message>
+        <source>Forget the areas you covered for this source (the top band stays)</source>
+        <translation>忘记为此视频来源遮盖的区域（顶部条带保留）</translation>
     </message>
     <message>
         <source>Network</source>
@@ -441,6 +566,10 @@
     <message>
         <source>The code for room {room} has expired.</source>
         <translation>房间 {room} 的邀请码已过期。</translation>
+    </message>
+    <message>
+        <source>Choose a video source that works first</source>
+        <translation>请先选择一个可用的视频来源</translation>
     </message>
     <message>
         <source>Privacy mask</source>
@@ -527,10 +656,6 @@
         <translation>无（例如摄像头为 device:1）</translation>
     </message>
     <message>
-        <source>mic, mic:N, tone:440, file:PATH or none</source>
-        <translation>mic、mic:N、tone:440、file:路径 或 none</translation>
-    </message>
-    <message>
         <source>Ultrasound source</source>
         <translation>超声视频来源</translation>
     </message>
@@ -561,6 +686,15 @@
     <message>
         <source>Shortcuts</source>
         <translation>快捷键</translation>
+    </message>
+    <message>
+        <source>Join link as a QR code</source>
+        <extracomment>Pixels per QR module, and the quiet zone around the code in modules (the standard&apos;s 4).</extracomment>
+        <translation>加入链接二维码</translation>
+    </message>
+    <message>
+        <source>Scan with a phone&apos;s camera to join with this invite.</source>
+        <translation>用手机相机扫描，即可使用此邀请加入。</translation>
     </message>
     <message>
         <source>Save</source>
@@ -616,6 +750,7 @@
     </message>
     <message>
         <source>Connecting to the server…</source>
+        <extracomment>What marks a detail as meant for a developer, not a clinician: errno, library and device-index wording, addresses in tuples, exception names.</extracomment>
         <translation>正在连接服务器…</translation>
     </message>
     <message>
@@ -695,8 +830,56 @@
         <translation>服务器证书不受信任。请联系信息科。</translation>
     </message>
     <message>
+        <source>Cannot rejoin the server. End the call and join again.</source>
+        <translation>无法重新连接服务器。请结束会诊后重新加入。</translation>
+    </message>
+    <message>
         <source>Something went wrong. The details are in the log file (see About).</source>
         <translation>出现错误。详细信息在日志文件中（见“关于”）。</translation>
+    </message>
+    <message>
+        <source>Trainer — ultrasound-consult</source>
+        <translation>带教老师 — 超声远程会诊</translation>
+    </message>
+    <message>
+        <source>Observer — ultrasound-consult</source>
+        <translation>观摩者 — 超声远程会诊</translation>
+    </message>
+    <message>
+        <source>{name} ({role}) left the call.</source>
+        <translation>{name}（{role}）已离开会诊。</translation>
+    </message>
+    <message>
+        <source>If the address is right, ask your IT contact whether the server is running.</source>
+        <translation>如果地址正确，请询问您的信息科联系人服务器是否在运行。</translation>
+    </message>
+    <message>
+        <source>Try again; if it keeps failing, ask your IT contact.</source>
+        <translation>请重试；如果一直失败，请联系信息科。</translation>
+    </message>
+    <message>
+        <source>Check the scanner&apos;s video cable and the capture card, or choose another source (Settings).</source>
+        <translation>请检查超声设备的视频线和采集卡，或选择其他视频来源（设置）。</translation>
+    </message>
+    <message>
+        <source>Ask your IT contact whether the network needs a relay (TURN) server.</source>
+        <translation>请询问信息科，网络是否需要中继（TURN）服务器。</translation>
+    </message>
+    <message>
+        <source>Check that a microphone is plugged in, or choose another one in Settings.</source>
+        <translation>请检查麦克风是否已连接，或在设置中选择其他麦克风。</translation>
+    </message>
+    <message>
+        <source>Check that a speaker or headset is plugged in, or choose another one in Settings.</source>
+        <translation>请检查扬声器或耳机是否已连接，或在设置中选择其他设备。</translation>
+    </message>
+    <message>
+        <source>Free some space, or record to another disk.</source>
+        <translation>请释放磁盘空间，或录制到其他磁盘。</translation>
+    </message>
+    <message>
+        <source>The details are in the log file (see About).</source>
+        <translation>详细信息在日志文件中（见“关于”）。</translation>
     </message>
     <message>
         <source>The video source is in use by another program. Close it and try again.</source>
@@ -780,11 +963,11 @@
     </message>
     <message>
         <source>Probe guidance</source>
-        <extracomment>action, direction (or None), angle (or None), probe (or None), marker degrees</extracomment>
         <translation>探头指导</translation>
     </message>
     <message>
         <source>Angle</source>
+        <extracomment>action, direction (or None), angle (or None), probe (or None), marker degrees</extracomment>
         <translation>角度</translation>
     </message>
     <message>
@@ -794,6 +977,10 @@
     <message>
         <source>Ask for</source>
         <translation>请求</translation>
+    </message>
+    <message>
+        <source>No cue sent yet</source>
+        <translation>尚未发送指示</translation>
     </message>
     <message>
         <source>Withdraw cue</source>
@@ -1070,6 +1257,7 @@
     </message>
     <message>
         <source>from {name}</source>
+        <extracomment>Margin beside the image (each side) from which the cue goes beside it, not over it.</extracomment>
         <translation>来自 {name}</translation>
     </message>
     <message>
@@ -1091,6 +1279,30 @@
     <message>
         <source>Newer ▶</source>
         <translation>较新 ▶</translation>
+    </message>
+    <message>
+        <source>Larger</source>
+        <translation>放大查看</translation>
+    </message>
+    <message>
+        <source>Open this frame in a window of its own</source>
+        <translation>在单独的窗口中打开此帧</translation>
+    </message>
+    <message>
+        <source>Save…</source>
+        <translation>保存…</translation>
+    </message>
+    <message>
+        <source>Keep this frame, with its marks, as a picture</source>
+        <translation>将此帧连同标注保存为图片</translation>
+    </message>
+    <message>
+        <source>Saved to {path}</source>
+        <translation>已保存到 {path}</translation>
+    </message>
+    <message>
+        <source>Could not save there. Choose another folder.</source>
+        <translation>无法保存到该位置。请选择其他文件夹。</translation>
     </message>
     <message>
         <source>Hide</source>
@@ -1350,6 +1562,10 @@
         <translation>评审报告（HTML）…</translation>
     </message>
     <message>
+        <source>Review report (PDF)…</source>
+        <translation>评审报告（PDF）…</translation>
+    </message>
+    <message>
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
@@ -1380,6 +1596,70 @@
     <message>
         <source>{folder} cannot be replayed: {reason}</source>
         <translation>{folder} 无法回放：{reason}</translation>
+    </message>
+    <message>
+        <source>No recognisable structures; no objective data can be gathered</source>
+        <translation>无可辨认结构；无法获得客观资料</translation>
+    </message>
+    <message>
+        <source>Minimally recognisable structures but insufficient for diagnosis</source>
+        <translation>结构勉强可辨，但不足以诊断</translation>
+    </message>
+    <message>
+        <source>Minimal criteria met for diagnosis; recognisable structures with some technical flaws</source>
+        <translation>达到诊断最低标准；结构可辨，但有一些技术缺陷</translation>
+    </message>
+    <message>
+        <source>Minimal criteria met; all structures imaged well and diagnosis easily supported</source>
+        <translation>达到最低标准；所有结构显示良好，足以支持诊断</translation>
+    </message>
+    <message>
+        <source>Minimal criteria met; all structures imaged with excellent quality, diagnosis completely supported</source>
+        <translation>达到最低标准；所有结构图像质量优秀，完全支持诊断</translation>
+    </message>
+    <message>
+        <source>No recognisable structures</source>
+        <translation>无可辨认结构</translation>
+    </message>
+    <message>
+        <source>Minimally recognisable</source>
+        <translation>勉强可辨</translation>
+    </message>
+    <message>
+        <source>Diagnostic, some flaws</source>
+        <translation>可诊断，有缺陷</translation>
+    </message>
+    <message>
+        <source>All structures imaged well</source>
+        <translation>所有结构显示良好</translation>
+    </message>
+    <message>
+        <source>Excellent</source>
+        <translation>优秀</translation>
+    </message>
+    <message>
+        <source>RUQ (hepatorenal)</source>
+        <translation>右上腹（肝肾间隙）</translation>
+    </message>
+    <message>
+        <source>LUQ (splenorenal)</source>
+        <translation>左上腹（脾肾间隙）</translation>
+    </message>
+    <message>
+        <source>Pelvis (suprapubic)</source>
+        <translation>盆腔（耻骨上）</translation>
+    </message>
+    <message>
+        <source>Subxiphoid cardiac</source>
+        <translation>剑突下心脏</translation>
+    </message>
+    <message>
+        <source>Right anterior chest (lung sliding)</source>
+        <translation>右前胸（肺滑动）</translation>
+    </message>
+    <message>
+        <source>Left anterior chest (lung sliding)</source>
+        <translation>左前胸（肺滑动）</translation>
     </message>
     <message>
         <source>Agree</source>
@@ -1509,6 +1789,18 @@
     <message>
         <source>Test card</source>
         <translation>测试卡</translation>
+    </message>
+    <message>
+        <source>Default microphone</source>
+        <translation>默认麦克风</translation>
+    </message>
+    <message>
+        <source>Default speaker</source>
+        <translation>默认扬声器</translation>
+    </message>
+    <message>
+        <source>No sound</source>
+        <translation>无声音</translation>
     </message>
     <message>
         <source>Call ended.</source>
