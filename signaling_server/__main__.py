@@ -163,10 +163,19 @@ def _not_listening_notice(record: logging.LogRecord) -> bool:
     return not record.getMessage().startswith("server listening on")
 
 
-async def run(settings: ServerSettings, secret: bytes, notices: str = "") -> None:
+async def run(
+    settings: ServerSettings, secret: bytes, notices: io.StringIO | None = None
+) -> None:
     from signaling_server.server import BackplaneUnavailable, SignalingServer
 
     logging.getLogger("websockets.server").addFilter(_not_listening_notice)
+    # Handlers first: whoever reads the URL may send SIGTERM at once, and it must stop
+    # the server cleanly, not kill it.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows
+            loop.add_signal_handler(sig, stop.set)
     server = SignalingServer(settings, secret)
     try:
         await server.start()
@@ -181,20 +190,17 @@ async def run(settings: ServerSettings, secret: bytes, notices: str = "") -> Non
         )
         raise SystemExit(2) from None
     print(server.url, flush=True)
-    # First the URL (the README's "first line"), then what reading the secret had to say.
-    if notices:
-        print(notices, end="", file=sys.stderr, flush=True)
+    # First the URL (the README's "first line"), then what was said before it; from
+    # now on the log goes to stderr directly.
+    if notices is not None:
+        print(notices.getvalue(), end="", file=sys.stderr, flush=True)
+        configure_logging(settings.log_level, sys.stderr)
     log = logging.getLogger("signaling_server")
     log.info(
         "listening on %s%s",
         server.url,
         f" with Redis at {settings.redis}" if settings.redis else "",
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows
-            loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     await server.close()
 
@@ -205,17 +211,19 @@ def serve(argv: list[str]) -> int:
     try:
         settings = settings_from(args)
         settings.check()
-        configure_logging(settings.log_level, sys.stderr)
+        # Until the URL is out (the README's first line), what the server has to say
+        # waits in ``notices``: a new secret, an open-file limit too low.
+        configure_logging(settings.log_level, notices)
         with contextlib.redirect_stderr(notices):
             secret = read_secret(settings.secret_file, create=True)
         settings.turn_config()
         settings.metrics_token()
+        fit_to_fd_limit(settings)
     except ConfigError as exc:
         print(notices.getvalue() + f"error: {exc}", file=sys.stderr)
         return 2
-    fit_to_fd_limit(settings)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run(settings, secret, notices.getvalue()))
+        asyncio.run(run(settings, secret, notices))
     return 0
 
 
