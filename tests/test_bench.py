@@ -83,3 +83,14 @@ def test_the_per_second_series_plots_to_a_png(tmp_path, qapp):
 
     assert count((0x1F, 0x77, 0xB4)) > 50, "the rate sent is drawn"
     assert count((0xD6, 0x27, 0x28)) > 50, "the latency's maximum is drawn"
+
+
+def test_the_ladder_bench_measures_ssim_per_rung_and_rate():
+    from ultrasound_consult.benchmark.ladder import run_ladder_bench
+
+    result = run_ladder_bench("synthetic:640x480@30", seconds=1.6)
+    table = result["ssim_inside_image"]
+    assert len(table) == 5 and all(len(row) == 7 for row in table.values())
+    native = table["480 lines @ 30 fps"]
+    assert 0.5 < native["0.3"] < native["3"] <= 1.0, "more bits, more of the picture kept"
+    assert result["ladder_in_use"][0]["from_mbps"] == 1.4
