@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ultrasound_consult.record.bundle import EVENTS_FILE, SESSION_FILE, BundleError
@@ -178,6 +178,9 @@ def read_everything(folder: Path) -> None:
     track_field=st.sampled_from(TRACK_FIELDS),
     track_value=JSON,
 )  # fmt: skip
+@example(  # found by this test: a finite number too large to be a time
+    field="clock_wall", value=1.797693134862316e305, track_field="t0", track_value=None
+)
 def test_fuzzed_session_json_is_reported(copy, field, value, track_field, track_value):
     s = session(copy)
     original = json.dumps(s)

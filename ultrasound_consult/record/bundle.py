@@ -193,6 +193,15 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+#: Times (Unix seconds, media seconds) beyond this are not times: 1e11 s is the year 5138.
+#: A finite 1e305 passed the finite test and overflowed the replay's clock (fuzzed).
+MAX_SECONDS = 1e11
+
+
+def _seconds(value: Any) -> bool:
+    return _number(value) and abs(value) <= MAX_SECONDS
+
+
 def _opt(check: Any) -> Any:
     return lambda v: v is None or check(v)
 
@@ -218,19 +227,19 @@ _SESSION_TYPES: dict[str, Any] = {
     "schema": _is_int,
     "status": _is_str,
     "stop_reason": _is_str,
-    "started_wall": _number,
-    "ended_wall": _opt(_number),
+    "started_wall": _seconds,
+    "ended_wall": _opt(_seconds),
     "source": _is_str,
     "calibration": _opt(lambda v: isinstance(v, dict)),
-    "clock_media_ts": _opt(_number),
-    "clock_wall": _opt(_number),
+    "clock_media_ts": _opt(_seconds),
+    "clock_wall": _opt(_seconds),
 }
 _PARTICIPANT_TYPES: dict[str, Any] = {
     "id": _is_str,
     "name": _is_str,
     "role": _is_str,
-    "joined_wall": _opt(_number),
-    "left_wall": _opt(_number),
+    "joined_wall": _opt(_seconds),
+    "left_wall": _opt(_seconds),
 }
 _TRACK_TYPES: dict[str, Any] = {
     "name": _is_str,
@@ -239,7 +248,7 @@ _TRACK_TYPES: dict[str, Any] = {
     "width": _is_int,
     "height": _is_int,
     "fps": lambda v: _number(v) and 0 <= v <= 1000,
-    "t0": _opt(_number),
+    "t0": _opt(_seconds),
     "settings": _is_str_map,
 }
 
@@ -311,9 +320,9 @@ class Event:
         if not isinstance(kind, str) or not kind:
             raise BundleError("no type")
         if (
-            not _number(wall)
-            or not (t is None or _number(t))
-            or not (anchor is None or _number(anchor))
+            not _seconds(wall)
+            or not (t is None or _seconds(t))
+            or not (anchor is None or _seconds(anchor))
         ):
             raise BundleError("bad time")
         if not isinstance(by, str) or not isinstance(data, dict):
