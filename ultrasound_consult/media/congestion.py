@@ -31,7 +31,8 @@ one video stream whose send times we know exactly:
   seen is remembered.
 * **Under-use** (queuing delay below :data:`NORMAL_S`): the rate climbs, quickly
   (:data:`FAST_GROWTH` per second) while far below the capacity last seen, slowly
-  (:data:`NEAR_GROWTH`) near it, and never beyond :data:`MAX_OVER_DELIVERED` times
+  (:data:`NEAR_GROWTH`) near it, only probing (:data:`PROBE_GROWTH`, doubling every
+  :data:`PROBE_DOUBLING_S`) past it, and never beyond :data:`MAX_OVER_DELIVERED` times
   what the link is actually delivering, so probing cannot run ahead into a queue.
 * In between, the rate holds.
 * **Our own bursts are not congestion.** A keyframe (three frames' worth of bits,
