@@ -163,9 +163,7 @@ def _not_listening_notice(record: logging.LogRecord) -> bool:
     return not record.getMessage().startswith("server listening on")
 
 
-async def run(
-    settings: ServerSettings, secret: bytes, notices: io.StringIO | None = None
-) -> None:
+async def run(settings: ServerSettings, secret: bytes, notices: io.StringIO | None = None) -> None:
     from signaling_server.server import BackplaneUnavailable, SignalingServer
 
     logging.getLogger("websockets.server").addFilter(_not_listening_notice)

@@ -189,7 +189,6 @@ def test_recording_from_the_window_shows_everyone_an_indicator(qtbot, consult, t
     assert SessionBundle.open(folder).check()["ok"]
 
 
-
 def test_roles_people_and_ending_a_call(qtbot, consult, engine, signaling_url, invite):
     """Issue 15, item 13: a trainer's window says Trainer; a trainer leaving is news,
     not a wait; everyone can see who is in the call; End call and Ctrl+W ask first."""

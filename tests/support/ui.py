@@ -118,6 +118,7 @@ def yellow_near(view: VideoView, x: float, y: float, radius: int = 30) -> int:
     patch = pixels[max(0, p.y() - radius) : p.y() + radius, max(0, p.x() - radius) : p.x() + radius]
     return int((np.abs(patch.astype(int) - MARK_YELLOW).sum(axis=2) < 60).sum())
 
+
 def answer_end_question(window, end: bool) -> None:
     """Answer the "End the call?" question once it is up (it runs its own event loop,
     in which this timer fires)."""

@@ -279,10 +279,7 @@ class DelayController:
         # (and its losses): they say nothing of the new rate. A second cut on them took
         # the rate to its floor after a drop from 8 to 1.5 Mbit (measured).
         building = (
-            not own_burst
-            and not settling
-            and fast is not None
-            and fast > OVERUSE_FAST_S + noise
+            not own_burst and not settling and fast is not None and fast > OVERUSE_FAST_S + noise
         )
         growing = (
             not own_burst

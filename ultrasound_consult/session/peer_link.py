@@ -228,6 +228,7 @@ class PeerLink:
             extra = (camera.sender,) if camera is not None and camera.sender else ()
             if not self.rate_control.install(extra):
                 self.rate_control = None
+
     # --- viewer side: answer ---------------------------------------------------
 
     async def create_answer(
