@@ -72,8 +72,6 @@ class Pacer:
         self._original: SendRtp | None = None
         self.packets = 0
         self.rtx_dropped = 0
-        self.waits = 0
-        self.wait_s = 0.0
 
     def install(self, transport: Any) -> bool:
         """Wrap the transport's RTP send; False if that seam is missing (no pacing)."""
@@ -96,8 +94,6 @@ class Pacer:
         if ssrc in self.paced_ssrcs:
             wait = self._next_free - self._clock()
             if wait > 0.0005:
-                self.waits += 1
-                self.wait_s += wait
                 await asyncio.sleep(wait)
         elif ssrc not in self.charged_ssrcs:
             await self._original(data)

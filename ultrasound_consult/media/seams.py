@@ -25,9 +25,6 @@ from aiortc.jitterbuffer import JitterBuffer
 
 logger = logging.getLogger(__name__)
 
-#: The aiortc releases these seams were checked against (pyproject.toml pins the same).
-TESTED_AIORTC = (1, 16)
-
 SENDER_ENCODER = "_RTCRtpSender__encoder"
 SENDER_HISTORY = "_RTCRtpSender__rtp_history"
 SENDER_RTP_TIMESTAMP = "_RTCRtpSender__rtp_timestamp"
@@ -205,10 +202,6 @@ def receiver_rtp_origin(receiver: Any) -> int | None:
 
 async def send_nack(receiver: Any, ssrc: int, seqs: list[int]) -> None:
     await receiver._send_rtcp_nack(ssrc, seqs)
-
-
-async def send_pli(receiver: Any, ssrc: int) -> None:
-    await receiver._send_rtcp_pli(ssrc)
 
 
 async def inject_rtp(receiver: Any, packet: Any, arrival_time_ms: int) -> None:

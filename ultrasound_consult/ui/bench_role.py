@@ -317,6 +317,11 @@ def run(args: argparse.Namespace) -> int:
                     "reconfigurations": enc.reconfigurations,
                     "target_mbps": round(enc.policy.current / 1e6, 2),
                 }
+                control = next(
+                    (link.rate_control for link in call.links.values() if link.rate_control), None
+                )
+                if control is not None:
+                    rec.extra["encoder"]["retransmissions_dropped"] = control.pacer.rtx_dropped
             rec.extra["fec_mbps"] = round(
                 (fec_bytes(call) - rec.fec_start) * 8 / (rec.window_end - rec.window_start) / 1e6, 3
             )
@@ -341,6 +346,9 @@ def run(args: argparse.Namespace) -> int:
                 "frames_abandoned_in_window": buffer.frames_abandoned
                 - before.get("frames_abandoned", 0),
                 "rtt_ms": None if buffer.rtt is None else round(buffer.rtt * 1000, 1),
+                "gaps_asked": recoveries[0].sent_first,
+                "retries_too_late": recoveries[0].given_up,
+                "keyframe_requests": buffer.keyframe_requests,
             }
         # The expert stays a moment, so the station can still read its statistics.
         QTimer.singleShot(1500 if args.role == "expert" else 0, app.quit)
