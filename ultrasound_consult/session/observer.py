@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from ultrasound_consult.protocol.annotation import Annotation
     from ultrasound_consult.protocol.channel import CalibrationSet, Pointer, StreamInfo
     from ultrasound_consult.protocol.signaling import PeerInfo
-    from ultrasound_consult.session.collab import Snapshot
     from ultrasound_consult.session.link_monitor import LinkStats
+    from ultrasound_consult.session.snapshots import Snapshot
 
 
 class CallState(StrEnum):
@@ -65,8 +65,9 @@ class CallObserver:
     def on_snapshot(self, snapshot: Snapshot) -> None:
         """An expert's frozen, annotated frame arrived."""
 
-    def on_recording(self, recorders: tuple[str, ...]) -> None:
-        """Who in the call is recording now (names; empty: nobody). Show an indicator."""
+    def on_recording(self, recorders: tuple[str, ...], mine: bool) -> None:
+        """Who in the call is recording now (names; empty: nobody), and whether this
+        side is one of them. Show an indicator."""
 
     def on_quality(self, preset: str, by: str) -> None:
         """The station's quality preset changed (here or at a viewer's request)."""
