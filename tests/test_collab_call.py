@@ -241,3 +241,39 @@ async def test_marks_leave_with_their_author_come_back_on_rejoin_and_the_station
             await connected_with_frames(back, 3)
             assert "Dr Li" not in st.call.collab.station.set_aside
             assert late not in ids(st.call.collab.scene.annotations())
+
+
+async def test_a_snapshot_is_encoded_off_the_loop_and_recorded_as_it_travelled(
+    signaling_url, invite, tmp_path, monkeypatch
+):
+    """Item 4 of issue 14: the JPEG is made on a worker thread, and both recordings
+    keep the very bytes that went over the wire (the station does not re-encode)."""
+    import threading
+
+    from ultrasound_consult.media import snapshot as snapshot_codec
+    from ultrasound_consult.session import snapshots as snapshots_module
+
+    threads: list[str] = []
+    encode = snapshot_codec.encode_image
+
+    def spying_encode(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return encode(*args, **kwargs)
+
+    monkeypatch.setattr(snapshots_module, "encode_image", spying_encode)
+    async with (
+        party(signaling_url, invite("station"), "Clinic", open_source(SOURCE)) as st,
+        party(signaling_url, invite("expert"), "Dr") as ex,
+    ):
+        await connected_with_frames(ex, 3)
+        st.call.start_recording(tmp_path / "station")
+        ex.call.start_recording(tmp_path / "expert")
+        frame = ex.obs.remote_frames[-1]
+        snap = ex.call.collab.snapshots.send(frame.display_array(), (), media_ts=frame.media_ts)
+        await ex.obs.wait_for(lambda: any(op == snap for op, *_ in ex.obs.acks), what="ack")
+        await st.call.stop_recording()
+        await ex.call.stop_recording()
+    assert threads and threads[0] != threading.main_thread().name
+    sent = (tmp_path / "expert" / "snapshots" / f"{snap}.jpg").read_bytes()
+    kept = (tmp_path / "station" / "snapshots" / f"{snap}.jpg").read_bytes()
+    assert sent[:2] == b"\xff\xd8" and sent == kept

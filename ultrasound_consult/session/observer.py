@@ -6,18 +6,30 @@ the source's rate; keep only the newest (the Qt bridge does).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from ultrasound_consult.annotate.guidance import CueEntry
     from ultrasound_consult.media.receiver import ReceivedFrame
     from ultrasound_consult.media.source import SourceFrame
     from ultrasound_consult.protocol.annotation import Annotation
     from ultrasound_consult.protocol.channel import CalibrationSet, Pointer, StreamInfo
     from ultrasound_consult.protocol.signaling import PeerInfo
+    from ultrasound_consult.protocol.snapshot import SnapshotHeader
     from ultrasound_consult.session.link_monitor import LinkStats
-    from ultrasound_consult.session.snapshots import Snapshot
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An expert's frozen, annotated frame, decoded."""
+
+    header: SnapshotHeader
+    image: np.ndarray
+    received_at: float
 
 
 class CallState(StrEnum):

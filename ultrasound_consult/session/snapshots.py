@@ -15,7 +15,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
@@ -34,6 +34,7 @@ from ultrasound_consult.protocol.snapshot import (
     unpack_snapshot,
 )
 from ultrasound_consult.session.config import CallError
+from ultrasound_consult.session.observer import Snapshot
 from ultrasound_consult.session.peer_link import PeerLink
 from ultrasound_consult.session.ports import CollabContext, name_of, now_ms
 
@@ -42,13 +43,6 @@ logger = logging.getLogger(__name__)
 #: Snapshots kept for the snapshot panel, and the memory their pixels may take.
 SNAPSHOTS_KEPT = 12
 SNAPSHOT_BYTES_KEPT = 48 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    header: SnapshotHeader
-    image: np.ndarray
-    received_at: float
 
 
 class SnapshotExchange:
