@@ -55,7 +55,9 @@ async def test_live_view_and_replay_hold_the_same_scene_at_every_event(
 ):
     folder = tmp_path / "expert-recording"
     async with (
-        party(signaling_url, invite("station"), "Clinic", open_source("synthetic:640x480@30")) as st,
+        party(
+            signaling_url, invite("station"), "Clinic", open_source("synthetic:640x480@30")
+        ) as st,
         party(signaling_url, invite("expert"), "Dr Wang") as ex,
         party(signaling_url, invite("trainer"), "Dr Li") as tr,
     ):
@@ -90,10 +92,12 @@ async def test_live_view_and_replay_hold_the_same_scene_at_every_event(
         await frames_pass()
         tr.call.collab.clear_annotations(mine_only=True)
         await ex.obs.wait_for(
-            lambda: ex.call.collab.scene.get(stroke) is None
-            and ex.call.collab.scene.get(before) is None
-            and not ex.call.collab.pending_annotation_ids()
-            and any(e.status is CueStatus.DONE for e in ex.call.collab.guidance.entries()),
+            lambda: (
+                ex.call.collab.scene.get(stroke) is None
+                and ex.call.collab.scene.get(before) is None
+                and not ex.call.collab.pending_annotation_ids()
+                and any(e.status is CueStatus.DONE for e in ex.call.collab.guidance.entries())
+            ),
             what="everything confirmed at the expert",
         )
         live_at_end = ex.call.collab.scene.annotations()
