@@ -20,10 +20,7 @@ from ultrasound_consult.media.audio import AudioCapture, AudioOutput
 from ultrasound_consult.media.privacy import PrivacyMask
 from ultrasound_consult.media.receiver import ReceivedFrame
 from ultrasound_consult.media.source import SourceError, VideoSource
-from ultrasound_consult.protocol.channel import (
-    OPS_CHANNEL,
-    StreamInfo,
-)
+from ultrasound_consult.protocol.channel import OPS_CHANNEL, StreamInfo
 from ultrasound_consult.protocol.signaling import (
     LEFT,
     Answer,
@@ -50,7 +47,7 @@ from ultrasound_consult.session.collab import Collaboration
 from ultrasound_consult.session.config import CallConfig, CallError
 from ultrasound_consult.session.inbox import Inbox
 from ultrasound_consult.session.journal import Journal
-from ultrasound_consult.session.link_monitor import LinkMonitor
+from ultrasound_consult.session.link_monitor import LinkMonitor, LinkStats
 from ultrasound_consult.session.local_media import LocalMedia, MediaEvents
 from ultrasound_consult.session.messenger import Messenger
 from ultrasound_consult.session.negotiation import LinkHooks, PeerLinks
@@ -65,7 +62,6 @@ from ultrasound_consult.session.stream_control import StreamControl
 
 if TYPE_CHECKING:
     from ultrasound_consult.media.pipeline import StationPipeline
-
 
 logger = logging.getLogger(__name__)
 
@@ -163,7 +159,7 @@ class ConsultCall:
         )
         self.monitor = LinkMonitor(
             lambda: list(self.links.values()),
-            self.observer.on_stats,
+            self._each_second,
             nominal_fps=self._nominal_fps,
         )
         self.inbox = Inbox(
@@ -463,6 +459,17 @@ class ConsultCall:
         self.observer.on_error(code, message)
 
     # --- helpers ---------------------------------------------------------------
+
+    def _each_second(self, link_stats: tuple[LinkStats, ...]) -> None:
+        """The monitor's tick: the summary's counters stay current, and a microphone
+        that stopped delivering is reported (the window reads no engine state)."""
+        self.refresh_stats()
+        if self.media.microphone_went_silent(self.state is CallState.CONNECTED):
+            self._problem(
+                "microphone_silent",
+                "The microphone sends no sound. Check it, or choose another one in Settings.",
+            )
+        self.observer.on_stats(link_stats)
 
     def refresh_stats(self) -> None:
         """Bring :attr:`stats` up to date (the monitor does it every second)."""

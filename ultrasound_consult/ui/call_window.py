@@ -62,8 +62,6 @@ from ultrasound_consult.ui.video_view import VideoView
 
 #: A notice (not an error) stays this long.
 NOTICE_S = 12
-#: A microphone that delivers nothing this long in a connected call is said to be silent.
-MIC_SILENT_S = 3
 
 logger = logging.getLogger(__name__)
 
@@ -179,7 +177,6 @@ class CallWindow(QMainWindow):
         self.saved_folder = ""
         self.recording_saved.connect(self._on_recording_saved)
         self._mic_problem = "" if call.media.audio_capture else tr("No microphone in this call")
-        self._mic_blocks = self._mic_quiet_s = 0
         self._show_mic()
         self.bind("record", self.record_button.toggle)
         self.bind("mute", self.mic_button.toggle)
@@ -319,7 +316,7 @@ class CallWindow(QMainWindow):
 
     def show_error(self, code: str, message: str) -> None:
         self._sync_record_button()  # a recording that failed to start or stopped on its own
-        if code == "microphone_unavailable":
+        if code in ("microphone_unavailable", "microphone_silent"):
             self._mic_problem = error_headline(code)
             self._show_mic()
         self.banner.setText(error_html(code, message))
@@ -444,29 +441,7 @@ class CallWindow(QMainWindow):
             self.camera_inset.set_frame(frame.display_array())
             self.camera_button.show()
 
-    def _check_microphone(self) -> None:
-        """ "Microphone on" only while it delivers sound: a device that opened but sends
-        nothing (unplugged, taken by another program) is said to be silent."""
-        if self._mic_problem or self.call.media.audio_capture is None:
-            return
-        if self.state != "connected":
-            self._mic_quiet_s = 0
-            return
-        fanout = self.call.media.fanout
-        blocks = fanout.blocks if fanout is not None else 0
-        if blocks > self._mic_blocks:
-            self._mic_blocks, self._mic_quiet_s = blocks, 0
-            return
-        self._mic_quiet_s += 1
-        if self._mic_quiet_s >= MIC_SILENT_S:
-            logger.info("the microphone delivered nothing for %d s", self._mic_quiet_s)
-            self._mic_problem = tr(
-                "The microphone sends no sound. Check it, or choose another one in Settings."
-            )
-            self._show_mic()
-
     def _refresh_video_status(self) -> None:
-        self._check_microphone()
         self.camera_inset.refresh()
         self.camera_button.setVisible(self.camera_inset.live)
         size = self.view.frame_size
