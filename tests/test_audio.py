@@ -190,11 +190,11 @@ async def test_both_sides_hear_each_other_and_mute_silences(signaling_url, invit
         st.mute(False)
         await ex_obs.wait_for(lambda: hears(expert_ear, 440), what="tone back after unmute")
 
-        st._refresh_stats()
+        st.refresh_stats()
         summary = st.stats.summary()["audio"]
         assert summary["source"] == "tone 440 Hz" and summary["blocks_captured"] > 25
         assert summary["frames_received"] > 25 and summary["muted"] is False
-        ex._refresh_stats()
+        ex.refresh_stats()
         assert ex.stats.audio_frames_received > 25 and ex.stats.audio_source == "tone 880 Hz"
 
 

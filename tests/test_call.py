@@ -47,13 +47,13 @@ async def test_synthetic_call_video_annotations_and_pointer(signaling_url, invit
             assert abs(ts * 30 - round(ts * 30)) * (1000 / 30) < 1.5, f"{ts} is not a frame time"
 
         # A click on the expert's image becomes a mark on the station, acknowledged.
-        mark_id = ex.call.add_annotation(AnnotationKind.MARK, ((0.25, 0.6),))
+        mark_id = ex.call.collab.add_annotation(AnnotationKind.MARK, ((0.25, 0.6),))
         assert mark_id in ex.obs.pending, "shown at once, as not yet confirmed"
         await st.obs.wait_for(
             lambda: any(a.id == mark_id for a in st.obs.annotations), what="mark at station"
         )
         await ex.obs.wait_for(lambda: ex.obs.acks and mark_id not in ex.obs.pending, what="ack")
-        mark = st.call.scene.get(mark_id)
+        mark = st.call.collab.scene.get(mark_id)
         assert (
             mark.points == ((0.25, 0.6),)
             and mark.author == "Dr Li"
@@ -65,21 +65,21 @@ async def test_synthetic_call_video_annotations_and_pointer(signaling_url, invit
         _op, ok, rtt_ms, _ = ex.obs.acks[-1]
         assert ok and 0 < rtt_ms < 5000
 
-        arrow_id = ex.call.add_annotation(AnnotationKind.ARROW, ((0.1, 0.1), (0.5, 0.5)))
+        arrow_id = ex.call.collab.add_annotation(AnnotationKind.ARROW, ((0.1, 0.1), (0.5, 0.5)))
         await st.obs.wait_for(
-            lambda: st.call.scene.get(arrow_id) is not None, what="arrow at station"
+            lambda: st.call.collab.scene.get(arrow_id) is not None, what="arrow at station"
         )
 
-        ex.call.move_pointer(0.7, 0.3)
+        ex.call.collab.pointer.move(0.7, 0.3)
         await st.obs.wait_for(
             lambda: any(p.x == 0.7 for p in st.obs.pointers), what="pointer at station"
         )
 
-        ex.call.clear_annotations(mine_only=True)
-        await st.obs.wait_for(lambda: len(st.call.scene) == 0, what="cleared at station")
+        ex.call.collab.clear_annotations(mine_only=True)
+        await st.obs.wait_for(lambda: len(st.call.collab.scene) == 0, what="cleared at station")
 
-        ex.call._refresh_stats()
-        st.call._refresh_stats()
+        ex.call.refresh_stats()
+        st.call.refresh_stats()
         assert ex.call.stats.annotations_acked == 3
         assert st.call.stats.annotations_received == 3
         assert st.call.stats.frames_sent > 0 and ex.call.stats.frames_received >= 45
@@ -127,11 +127,11 @@ async def test_observers_watch_but_cannot_annotate(signaling_url, invite):
         party(signaling_url, invite("observer"), "Trainee") as ob,
     ):
         await connected_with_frames(ob, 5)
-        ann_id = ob.call.add_annotation(AnnotationKind.MARK, ((0.5, 0.5),))
+        ann_id = ob.call.collab.add_annotation(AnnotationKind.MARK, ((0.5, 0.5),))
         await ob.obs.wait_for(lambda: ob.obs.acks, what="refusal")
         _, ok, _, reason = ob.obs.acks[-1]
         assert not ok and "observers" in reason
-        assert st.call.scene.get(ann_id) is None
+        assert st.call.collab.scene.get(ann_id) is None
         assert all(a.id != ann_id for a in ob.obs.annotations), (
             "refused marks leave the observer's screen"
         )
@@ -152,7 +152,7 @@ async def test_station_leaving_and_returning(signaling_url, invite):
             await ex.obs.wait_for(
                 lambda: ex.obs.remote_count >= seen + 5, what="video after return"
             )
-        ex.call._refresh_stats()
+        ex.call.refresh_stats()
         assert ex.call.stats.frames_received >= seen + 5
 
 
@@ -171,9 +171,9 @@ async def test_malformed_channel_messages_are_rejected_and_the_call_goes_on(sign
             "x" * 20000,
         ):
             assert link.send(OPS_CHANNEL, bad)
-        mark_id = ex.call.add_annotation(AnnotationKind.MARK, ((0.5, 0.5),))
+        mark_id = ex.call.collab.add_annotation(AnnotationKind.MARK, ((0.5, 0.5),))
         await st.obs.wait_for(
-            lambda: st.call.scene.get(mark_id) is not None, what="good op after bad ones"
+            lambda: st.call.collab.scene.get(mark_id) is not None, what="good op after bad ones"
         )
         assert st.call.stats.rejected == 3
 
@@ -202,7 +202,7 @@ async def test_a_second_station_in_the_room_is_refused(signaling_url, invite):
 async def test_experts_cannot_annotate_before_the_station_is_there(signaling_url, invite):
     async with party(signaling_url, invite("expert"), "Dr") as ex:
         with pytest.raises(CallError, match="not connected to the station"):
-            ex.call.add_annotation(AnnotationKind.MARK, ((0.5, 0.5),))
+            ex.call.collab.add_annotation(AnnotationKind.MARK, ((0.5, 0.5),))
 
 
 def test_ice_configuration_is_always_explicit():
@@ -267,7 +267,7 @@ async def test_connection_statistics_every_second(signaling_url, invite):
         assert sent.target_mbps > 0 and received.target_mbps is None
         (link,) = st.call.links.values()
         assert link.fec is not None and link.fec.parity_sent == 0, "no parity on a clean link"
-        st.call._refresh_stats()
+        st.call.refresh_stats()
         assert st.call.stats.summary()["link"][0]["direction"] == "send"
 
 

@@ -107,7 +107,7 @@ async def test_expert_sees_the_camera_beside_the_untouched_ultrasound(signaling_
         link = next(iter(st.links.values()))
         assert link.outgoing.camera_encoder.policy.current <= CAMERA_PRESET.max_bps
         assert link.encoder is not link.outgoing.camera_encoder
-        st._refresh_stats()
+        st.refresh_stats()
         camera = st.stats.summary()["camera"]
         assert camera["frames_sent"] > 0 and camera["resolution"] == "640x360"
 

@@ -27,7 +27,7 @@ from ultrasound_consult.protocol.fields import encode_object
 from ultrasound_consult.protocol.snapshot import SnapshotHeader, chunk_snapshot
 from ultrasound_consult.record.bundle import ULTRASOUND
 from ultrasound_consult.record.session_bundle import SessionBundle
-from ultrasound_consult.session.collab import MAX_POINTS_PER_AUTHOR
+from ultrasound_consult.session.station_scene import MAX_POINTS_PER_AUTHOR
 
 SOURCE = "synthetic:320x240@30"
 #: What the hostile traffic may add to the station's (this process's) memory.
@@ -51,7 +51,7 @@ async def honest_fps(viewer: Party, frames: int = 60) -> float:
 
 
 def recorded_frames(station: Party) -> int:
-    recording = station.call.recording
+    recording = station.call.journal.recording
     assert recording is not None, "the station's recording stopped"
     stats = recording.recorder.stats.get(ULTRASOUND)
     return stats.written if stats is not None else 0
@@ -182,7 +182,7 @@ async def test_a_hostile_observer_is_refused_every_time(
         assert "observer" in await bad.refusal("o-1")
         send_snapshot(bad, snapshot_blob("o-snap", jpeg(320, 240), 320, 240))
         assert "observer" in await bad.refusal("o-snap")
-        assert not st.obs.snapshots and not st.call.scene.annotations()
+        assert not st.obs.snapshots and not st.call.collab.scene.annotations()
         assert await honest_fps(ex) >= 25.0
         assert rss_mb() - rss_before < RSS_BOUND_MB
         assert recorded_frames(st) > frames_before, "the recording goes on"
@@ -223,7 +223,7 @@ async def test_a_hostile_expert_cannot_speak_for_another(signaling_url, invite, 
         await st.obs.wait_for(lambda: st.obs.snapshots and "Dr Hostile" in st.obs.recorders)
 
         assert [p.author for p in st.obs.pointers] == ["Dr Hostile"], "observer's not shown"
-        assert [a.author for a in st.call.scene.annotations()] == ["Dr Hostile"]
+        assert [a.author for a in st.call.collab.scene.annotations()] == ["Dr Hostile"]
         assert st.call.collab.guidance.entries()[-1].cue.author == "Dr Hostile"
         assert st.call.collab.calibration.by == "Dr Hostile"
         assert st.obs.snapshots[-1].header.author == "Dr Hostile"
@@ -306,10 +306,10 @@ async def test_a_stroke_flood_and_preset_flips_are_bounded(signaling_url, invite
         await bad.wait_for(lambda: all(bad.answers(op) for op in ops), 30, "every answer")
         refused = [bad.answers(op)[0] for op in ops if not bad.answers(op)[0]["ok"]]
         assert refused and "points" in refused[0]["reason"], refused[:1]
-        held = sum(len(a.points) for a in st.call.scene.annotations())
+        held = sum(len(a.points) for a in st.call.collab.scene.annotations())
         assert held <= MAX_POINTS_PER_AUTHOR
         # The honest expert can still draw: the budget is per author.
-        mark = ex.call.add_annotation(AnnotationKind.MARK, ((0.5, 0.5),))
+        mark = ex.call.collab.add_annotation(AnnotationKind.MARK, ((0.5, 0.5),))
         await ex.obs.wait_for(lambda: any(op == mark or ok for op, ok, *_ in ex.obs.acks))
 
         assert await honest_fps(ex) >= 25.0

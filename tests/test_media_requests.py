@@ -25,10 +25,10 @@ async def test_keyframe_and_preset_requests(signaling_url, invite):
         encoder = link.outgoing.encoder
         assert isinstance(encoder, PresetVp8Encoder)
         before = encoder.keyframes
-        ex.call.request_media(keyframe=True)
+        ex.call.stream.request(keyframe=True)
         await st.obs.wait_for(lambda: encoder.keyframes > before, what="a keyframe")
 
-        ex.call.request_media(preset="weak")
+        ex.call.stream.request(preset="weak")
         await st.obs.wait_for(lambda: st.obs.quality_changes, what="quality change")
         assert st.obs.quality_changes[-1] == ("weak", "Dr Wang")
         assert st.call.media.config.quality == "weak"
@@ -38,20 +38,20 @@ async def test_keyframe_and_preset_requests(signaling_url, invite):
             what="observer told",
         )
         # Observers may not change the station's quality: the request is ignored.
-        ob.call.request_media(preset="balanced")
-        ex.call.request_media(keyframe=True)  # a later message, on another link
+        ob.call.stream.request(preset="balanced")
+        ex.call.stream.request(keyframe=True)  # a later message, on another link
         n = len(st.obs.quality_changes)
         await ex.obs.wait_for(lambda: encoder.keyframes > before + 1, what="second keyframe")
         assert len(st.obs.quality_changes) == n and st.call.media.config.quality == "weak"
 
         try:
-            ex.call.request_media(preset="ultra")
+            ex.call.stream.request(preset="ultra")
         except ValueError as exc:
             assert "unknown quality preset" in str(exc)
         else:
             raise AssertionError("a typo in a preset must not travel")
         try:
-            st.call.request_media(keyframe=True)
+            st.call.stream.request(keyframe=True)
         except CallError:
             pass
         else:

@@ -78,7 +78,7 @@ async def test_a_broken_operation_is_refused_with_a_code_and_its_seq_is_used(
         ex.send_op(mark("ok2", 2))
         answer = await ex.answer_to("ok2")
         assert answer.msg["ok"] is True and answer.msg["code"] == ""
-        assert station.call.scene.get("m-ok2") is not None
+        assert station.call.collab.scene.get("m-ok2") is not None
         assert station.call.stats.sequence_gaps == 0
         assert station.call.stats.refusals_sent == 1
         assert not any(r.msg.get("type") == "ack" and r.road == "server" for r in ex.received), (
@@ -96,7 +96,7 @@ async def test_an_operation_that_does_not_apply_is_refused_as_a_conflict(
         answer = (await ex.answer_to("a2")).msg
         assert answer["ok"] is False and answer["code"] == "conflict"
         assert "only a freehand stroke can be extended" in answer["reason"]
-        assert station.call.scene.get("m1").points == ((0.5, 0.5),), "unchanged"
+        assert station.call.collab.scene.get("m1").points == ((0.5, 0.5),), "unchanged"
 
 
 async def test_an_operation_through_the_server_is_answered_through_the_server(
@@ -106,7 +106,7 @@ async def test_an_operation_through_the_server_is_answered_through_the_server(
         await ex.send_app(mark("s1", 1))
         answer = await ex.answer_to("s1")
         assert answer.road == "server" and answer.msg["ok"] is True
-        assert station.call.scene.get("m-s1") is not None
+        assert station.call.collab.scene.get("m-s1") is not None
 
         await ex.send_app(cue("s2", 2, action="rotate", direction="clockwise"))
         answer = await ex.answer_to("s2")
@@ -128,7 +128,7 @@ async def test_an_observer_is_refused_even_a_broken_operation(station, signaling
         for op in ("o1", "o2"):
             answer = (await ob.answer_to(op)).msg
             assert answer["ok"] is False and answer["code"] == "forbidden"
-        assert len(station.call.scene) == 0
+        assert len(station.call.collab.scene) == 0
 
 
 async def test_messages_that_name_no_operation_get_no_answer_and_the_call_goes_on(

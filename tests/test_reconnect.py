@@ -36,9 +36,10 @@ async def test_killing_the_server_mid_call_does_not_end_it(tmp_path, room):
                 lambda: ex.obs.remote_count >= frames + 30, what="video while the server is down"
             )
             assert ex.call.state is CallState.CONNECTED and st.call.state is CallState.CONNECTED
-            mark = ex.call.add_annotation(AnnotationKind.MARK, ((0.4, 0.4),))
+            mark = ex.call.collab.add_annotation(AnnotationKind.MARK, ((0.4, 0.4),))
             await st.obs.wait_for(
-                lambda: st.call.scene.get(mark) is not None, what="mark while the server is down"
+                lambda: st.call.collab.scene.get(mark) is not None,
+                what="mark while the server is down",
             )
 
             second = SignalingServerProcess(

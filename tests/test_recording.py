@@ -35,7 +35,7 @@ async def test_both_sides_record_and_replay_puts_each_annotation_on_its_frame(
         marks = []
         for i in range(3):
             seen = ex.obs.remote_frames[-1]
-            mark = ex.call.add_annotation(
+            mark = ex.call.collab.add_annotation(
                 AnnotationKind.MARK, ((0.2 + 0.2 * i, 0.5),), media_ts=seen.media_ts
             )
             marks.append((mark, seen.media_ts))
@@ -43,7 +43,7 @@ async def test_both_sides_record_and_replay_puts_each_annotation_on_its_frame(
             await ex.obs.wait_for(lambda n=n: ex.obs.remote_count >= n + 10, what="frames")
         cue_id = ex.call.collab.send_cue(Action.SLIDE, Direction.HEAD)
         await st.obs.wait_for(lambda: st.obs.active_cue is not None, what="cue shown")
-        st.call.collab.answer_cue(CueStatus.DONE)
+        st.call.collab.station.answer_cue(CueStatus.DONE)
         await ex.obs.wait_for(
             lambda: any(e.cue.id == cue_id and e.status is CueStatus.DONE for e in ex.obs.cues),
             what="cue done at the expert",
@@ -112,9 +112,9 @@ async def test_recording_started_mid_call_opens_with_the_scene_on_screen(
         cue_id = collab.send_cue(Action.ROTATE, Direction.CLOCKWISE, angle_deg=45)
         await st.obs.wait_for(lambda: st.obs.active_cue is not None, what="cue shown")
         await st.obs.wait_for(
-            lambda: before <= {a.id for a in st.call.scene.annotations()}, what="marks at st"
+            lambda: before <= {a.id for a in st.call.collab.scene.annotations()}, what="marks at st"
         )
-        await ex.obs.wait_for(lambda: not ex.call.pending_annotation_ids(), what="acks")
+        await ex.obs.wait_for(lambda: not ex.call.collab.pending_annotation_ids(), what="acks")
         folders = {
             "station": st.call.start_recording(tmp_path / "station"),
             "expert": ex.call.start_recording(tmp_path / "expert"),

@@ -111,7 +111,7 @@ async def test_a_full_disk_stops_the_recording_not_the_call(signaling_url, invit
         )
         message = next(m for code, m in st.obs.errors if code == "disk_full")
         assert "full" in message and "goes on" in message and str(small_disk) in message
-        assert st.call.recording is None
+        assert st.call.journal.recording is None
         await st.obs.wait_for(lambda: st.obs.recorders == (), what="indicator off")
         await ex.obs.wait_for(lambda: ex.obs.recorders == (), what="indicator off at expert")
         # The call goes on.
@@ -140,7 +140,7 @@ async def _short_recording(signaling_url, invite, folder: Path) -> None:
         await st.obs.wait_for(lambda: st.obs.local_count >= n + 75, what="frames")
         from ultrasound_consult.protocol.annotation import AnnotationKind
 
-        ex.call.add_annotation(AnnotationKind.MARK, ((0.5, 0.5),))
+        ex.call.collab.add_annotation(AnnotationKind.MARK, ((0.5, 0.5),))
         n = st.obs.local_count
         await st.obs.wait_for(lambda: st.obs.local_count >= n + 30, what="frames")
         await st.call.stop_recording()

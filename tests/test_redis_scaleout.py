@@ -49,9 +49,9 @@ async def test_station_on_one_process_expert_on_another(two_servers, room):
     ):
         await connected_with_frames(ex, 20)
         assert {p.id for p in ex.call.peers.values()} == {st.call.me.id}
-        mark = ex.call.add_annotation(AnnotationKind.MARK, ((0.3, 0.3),))
+        mark = ex.call.collab.add_annotation(AnnotationKind.MARK, ((0.3, 0.3),))
         await st.obs.wait_for(
-            lambda: st.call.scene.get(mark) is not None, what="mark across processes"
+            lambda: st.call.collab.scene.get(mark) is not None, what="mark across processes"
         )
 
 

@@ -67,12 +67,12 @@ async def test_a_relay_only_call_connects_through_coturn(turn_server, coturn, ro
         sdp = link.pc.localDescription.sdp
         candidates = [line for line in sdp.splitlines() if line.startswith("a=candidate")]
         assert candidates and all(" typ relay " in c for c in candidates), candidates
-        assert any(s.username and s.credential for s in expert._ice_servers), (
+        assert any(s.username and s.credential for s in expert.peer_links.ice_servers), (
             "TURN credentials came from the server"
         )
-        mark = expert.add_annotation(AnnotationKind.MARK, ((0.5, 0.5),))
+        mark = expert.collab.add_annotation(AnnotationKind.MARK, ((0.5, 0.5),))
         await st_obs.wait_for(
-            lambda: station.scene.get(mark) is not None, what="mark through the relay"
+            lambda: station.collab.scene.get(mark) is not None, what="mark through the relay"
         )
         # coturn itself accepted this expert's REST credentials (username expiry:peer id).
         assert (

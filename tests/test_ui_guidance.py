@@ -262,7 +262,7 @@ def test_freeze_draw_and_send_a_frame(qtbot, consult, artifacts, tmp_path):
     live = window.view
     window.add_mark(0.7, 0.7)  # a live mark on screen when freezing (issue 15, item 3)
     qtbot.waitUntil(lambda: len(station.window.view._annotations) == 1, timeout=10_000)
-    qtbot.waitUntil(lambda: not expert.call.pending_annotation_ids(), timeout=10_000)
+    qtbot.waitUntil(lambda: not expert.call.collab.pending_annotation_ids(), timeout=10_000)
     with qtbot.waitActive(window):
         window.activateWindow()
     qtbot.keyClick(window, Qt.Key_F)

@@ -171,8 +171,8 @@ def test_recording_from_the_window_shows_everyone_an_indicator(qtbot, consult, t
     station.window.grab().save(str(artifacts / "station-window-recording-indicator.png"))
     qtbot.waitUntil(
         lambda: (
-            expert.call.recording is not None
-            and expert.call.recording.recorder.stats["ultrasound"].written >= 20
+            expert.call.journal.recording is not None
+            and expert.call.journal.recording.recorder.stats["ultrasound"].written >= 20
         ),
         timeout=10_000,
     )

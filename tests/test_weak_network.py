@@ -39,13 +39,13 @@ async def test_a_township_link_keeps_the_picture_moving_and_every_mark_arrives(
             assert policy.controlled
             assert control.pacer.packets > 0, "the video went out through the pacer"
             ids = [
-                ex.call.add_annotation(AnnotationKind.MARK, ((0.2 + i / 20, 0.5),))
+                ex.call.collab.add_annotation(AnnotationKind.MARK, ((0.2 + i / 20, 0.5),))
                 for i in range(8)
             ]
             await ex.obs.wait_for(
                 lambda: not (set(ids) & ex.obs.pending), timeout=20, what="every mark acknowledged"
             )
-            assert all(st.call.scene.get(i) is not None for i in ids), "every mark arrived"
+            assert all(st.call.collab.scene.get(i) is not None for i in ids), "every mark arrived"
             assert all(ok for op, ok, _, _ in ex.obs.acks if op in ids)
             # A floor, not a figure: 100 frames within 10 s on a 2 Mbit township link.
             start = ex.obs.remote_count
@@ -78,7 +78,7 @@ async def test_missing_aiortc_seams_fall_back_to_a_working_stock_call(
         (expert_link,) = ex.call.links.values()
         assert station_link.rate_control is None, "no pacer, no delay-based control"
         assert expert_link.recovery is None and expert_link.arrivals is None, "stock receiver"
-        mark = ex.call.add_annotation(AnnotationKind.MARK, ((0.5, 0.5),))
+        mark = ex.call.collab.add_annotation(AnnotationKind.MARK, ((0.5, 0.5),))
         await ex.obs.wait_for(lambda: mark not in ex.obs.pending, what="the mark acknowledged")
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any("sender is not as this version expects" in w for w in warnings)

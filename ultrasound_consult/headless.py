@@ -60,15 +60,15 @@ class ProgressLog(CallObserver):
     def on_remote_frame(self, frame: Any) -> None:
         self.first_frame.set()
 
-    def on_recording(self, recorders: tuple[str, ...]) -> None:
+    def on_recording(self, recorders: tuple[str, ...], mine: bool) -> None:
         self._say(f"recording by: {', '.join(recorders)}" if recorders else "nobody is recording")
 
 
 async def report_recording(call: ConsultCall, log: ProgressLog) -> None:
     """Once a second, how much this side has recorded (stderr)."""
-    while call.recording is not None:
+    while call.journal.recording is not None:
         await asyncio.sleep(1.0)
-        recording = call.recording
+        recording = call.journal.recording
         if recording is None:
             break
         stats = recording.recorder.stats
@@ -85,14 +85,14 @@ async def autopilot(call: ConsultCall, log: ProgressLog, every_s: float) -> None
         t = step / 30.0
         x, y = 0.5 + 0.3 * math.sin(t * 0.9), 0.55 + 0.25 * math.sin(t * 1.3)
         if log.connected.is_set():
-            call.move_pointer(x, y)
+            call.collab.pointer.move(x, y)
             if time.perf_counter() >= next_mark:
                 next_mark += every_s
                 with contextlib.suppress(CallError):
                     if step % 2:
-                        call.add_annotation(AnnotationKind.ARROW, ((x, y), (0.5, 0.5)))
+                        call.collab.add_annotation(AnnotationKind.ARROW, ((x, y), (0.5, 0.5)))
                     else:
-                        call.add_annotation(AnnotationKind.MARK, ((x, y),))
+                        call.collab.add_annotation(AnnotationKind.MARK, ((x, y),))
         step += 1
         await asyncio.sleep(1 / 30)
 
@@ -164,7 +164,7 @@ async def run_headless(
         with contextlib.suppress(asyncio.CancelledError):
             await pilot
     state_at_end = call.state.value
-    recording = call.recording
+    recording = call.journal.recording
     await call.stop()
     if reporter is not None:
         reporter.cancel()

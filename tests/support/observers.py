@@ -111,7 +111,7 @@ class RecordingObserver(CallObserver):
         self.acks.append((op, ok, rtt_ms, reason))
         self._notify()
 
-    def on_recording(self, recorders: tuple[str, ...]) -> None:
+    def on_recording(self, recorders: tuple[str, ...], mine: bool) -> None:
         self.recorders = recorders
         self._notify()
 

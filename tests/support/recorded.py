@@ -28,15 +28,15 @@ async def _record(url: str, signer, folder: Path) -> dict:
         n = st.obs.local_count
         await st.obs.wait_for(lambda: st.obs.local_count >= n + 20, what="frames")
         seen = ex.obs.remote_frames[-1]
-        caliper = ex.call.add_annotation(
+        caliper = ex.call.collab.add_annotation(
             AnnotationKind.CALIPER, ((0.3, 0.4), (0.6, 0.4)), media_ts=seen.media_ts
         )
-        await st.obs.wait_for(lambda: st.call.scene.get(caliper) is not None, what="caliper")
+        await st.obs.wait_for(lambda: st.call.collab.scene.get(caliper) is not None, what="caliper")
         ex.call.collab.send_cue(Action.ROTATE, Direction.CLOCKWISE, angle_deg=90)
         await st.obs.wait_for(lambda: st.obs.active_cue is not None, what="cue")
         n = st.obs.local_count
         await st.obs.wait_for(lambda: st.obs.local_count >= n + 15, what="frames")
-        st.call.collab.answer_cue(CueStatus.DONE)
+        st.call.collab.station.answer_cue(CueStatus.DONE)
         st.call.mark_moment("portal vein")
         n = st.obs.local_count
         await st.obs.wait_for(lambda: st.obs.local_count >= n + 30, what="frames")

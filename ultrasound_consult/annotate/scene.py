@@ -179,20 +179,28 @@ def opacity(ann: Annotation, now_ms: int) -> float:
 
 
 class PointerBoard:
-    """The latest live pointer of each author; late (reordered) updates are ignored."""
+    """The latest live pointer of each author; late (reordered) updates are ignored.
+
+    Each pointer is kept with the time it took effect (``at``, any clock the caller
+    uses), so replay can let a pointer that stopped moving disappear."""
 
     def __init__(self) -> None:
-        self._latest: dict[str, Pointer] = {}
+        self._latest: dict[str, tuple[float, Pointer]] = {}
 
-    def update(self, pointer: Pointer) -> bool:
+    def update(self, pointer: Pointer, at: float = 0.0) -> bool:
         current = self._latest.get(pointer.author)
-        if current is not None and pointer.seq <= current.seq:
+        if current is not None and pointer.seq <= current[1].seq:
             return False
-        self._latest[pointer.author] = pointer
+        self._latest[pointer.author] = (at, pointer)
         return True
 
-    def visible(self) -> tuple[Pointer, ...]:
-        return tuple(p for p in self._latest.values() if p.visible)
+    def visible(self, now: float | None = None, hold: float = 0.0) -> tuple[Pointer, ...]:
+        """Pointers shown; with ``now``, only those that moved within ``hold`` before it."""
+        return tuple(
+            p
+            for at, p in self._latest.values()
+            if p.visible and (now is None or 0 <= now - at <= hold)
+        )
 
     def forget(self, author: str) -> None:
         self._latest.pop(author, None)

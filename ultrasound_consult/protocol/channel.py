@@ -493,6 +493,14 @@ ChannelMessage = (
     | RecordingNotice
     | MediaRequest
 )
+#: The operations that change the annotation scene (the first five of VIEWER_OPS).
+ANNOTATION_OPS = (
+    AnnotationAdd,
+    AnnotationUpdate,
+    AnnotationExtend,
+    AnnotationRemove,
+    AnnotationClear,
+)
 VIEWER_OPS = (
     AnnotationAdd,
     AnnotationUpdate,

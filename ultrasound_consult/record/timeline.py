@@ -1,11 +1,11 @@
 """What was on screen at any media time of a recording: annotations, cue, pointer, scale.
 
-Replay feeds the recorded events through the same scene and guidance models the
-live call used (:class:`AnnotationScene`, :class:`GuidanceBoard`), in media-time
-order. An annotation is placed at the frame its author was looking at (its anchor),
-so the annotation made on frame N shows from frame N on. Seeking restores the
-nearest checkpoint before the target and applies the events after it, so a seek
-anywhere in a long session costs a few hundred events at most.
+Replay feeds the recorded events through the live view's own reducer
+(:class:`~ultrasound_consult.annotate.overlay.Overlay`), in media-time order. An
+annotation is placed at the frame its author was looking at (its anchor), so the
+annotation made on frame N shows from frame N on. Seeking restores the nearest
+checkpoint before the target and applies the events after it, so a seek anywhere in
+a long session costs a few hundred events at most.
 """
 
 from __future__ import annotations
@@ -15,50 +15,22 @@ import copy
 import logging
 from dataclasses import dataclass, field
 
-from ultrasound_consult.annotate.guidance import CueEntry, GuidanceBoard
-from ultrasound_consult.annotate.scene import AnnotationScene, SceneError
+from ultrasound_consult.annotate.guidance import CueEntry
+from ultrasound_consult.annotate.overlay import OVERLAY_TYPES, Overlay
+from ultrasound_consult.annotate.scene import SceneError
 from ultrasound_consult.protocol.annotation import Annotation
 from ultrasound_consult.protocol.channel import (
-    AnnotationAdd,
-    AnnotationClear,
-    AnnotationExtend,
-    AnnotationRemove,
-    AnnotationUpdate,
-    CalibrationOrigin,
     CalibrationSet,
+    ChannelMessage,
     Pointer,
-    SceneSync,
     parse_channel_message,
 )
 from ultrasound_consult.protocol.errors import ProtocolError
 from ultrasound_consult.protocol.fields import encode_object
-from ultrasound_consult.protocol.guidance import CueSend, CueState
-from ultrasound_consult.record.bundle import Event, SessionInfo
+from ultrasound_consult.record.bundle import PEER_LEFT, Event, SessionInfo
 
 logger = logging.getLogger(__name__)
 
-#: Event types that change what is drawn over the picture.
-STATE_TYPES = frozenset(
-    {
-        "ann.add",
-        "ann.update",
-        "ann.extend",
-        "ann.remove",
-        "ann.clear",
-        "scene.sync",
-        "cue",
-        "cue.state",
-        "calib",
-        "pointer",
-    }
-)
-ANNOTATION_OPS = (
-    AnnotationAdd,
-    AnnotationUpdate,
-    AnnotationExtend,
-    AnnotationRemove,
-    AnnotationClear,
-)
 #: A pointer disappears this long after its last move (it was not moving: hand elsewhere).
 POINTER_HOLD_S = 1.0
 CHECKPOINT_EVERY = 200
@@ -84,10 +56,14 @@ class ReplayState:
 @dataclass
 class _Cursor:
     position: int = 0  # events applied: items[:position]
-    scene: AnnotationScene = field(default_factory=AnnotationScene)
-    board: GuidanceBoard = field(default_factory=GuidanceBoard)
-    calibration: CalibrationSet | None = None
-    pointers: dict[str, tuple[int, Pointer]] = field(default_factory=dict)
+    overlay: Overlay = field(default_factory=Overlay)
+
+
+@dataclass(frozen=True)
+class _Left:
+    """Someone left the call (their pointer goes, as it does live)."""
+
+    name: str
 
 
 def effective_time(event: Event) -> float | None:
@@ -103,7 +79,13 @@ class Timeline:
         timed = []
         self.skipped = 0
         for order, event in enumerate(events):
-            if event.type not in STATE_TYPES:
+            if event.type == PEER_LEFT:
+                t = effective_time(event)
+                name = event.data.get("by") if isinstance(event.data, dict) else None
+                if isinstance(name, str):
+                    timed.append((float("-inf") if t is None else t, order, _Left(name)))
+                continue
+            if event.type not in OVERLAY_TYPES:
                 continue
             try:
                 msg = parse_channel_message(encode_object(event.data))
@@ -115,7 +97,7 @@ class Timeline:
             timed.append((float("-inf") if t is None else t, order, msg))
         timed.sort(key=lambda item: (item[0], item[1]))
         self._ticks = [tick(t) if t != float("-inf") else -(2**62) for t, _, _ in timed]
-        self._messages = [msg for _, _, msg in timed]
+        self._messages: list[ChannelMessage | _Left] = [msg for _, _, msg in timed]
         self._checkpoints: list[_Cursor] = []
         self._build_checkpoints()
         self._cursor = self._restore(0)
@@ -160,39 +142,27 @@ class Timeline:
             cursor.position += 1
         wall = self.session.wall_at(media_ts) if self.session is not None else None
         wall_ms = None if wall is None else int(wall * 1000)
-        annotations = cursor.scene.annotations()
+        overlay = cursor.overlay
+        annotations = overlay.scene.annotations()
         if wall_ms is not None:
             annotations = tuple(
                 a
                 for a in annotations
                 if a.lifetime_s is None or wall_ms - a.created_ms < a.lifetime_s * 1000
             )
-        now = tick(media_ts)
-        pointers = tuple(
-            p
-            for at, p in cursor.pointers.values()
-            if p.visible and 0 <= now - at <= tick(POINTER_HOLD_S)
-        )
-        board = cursor.board
+        pointers = overlay.pointers.visible(now=tick(media_ts), hold=tick(POINTER_HOLD_S))
+        board = overlay.guidance
         return ReplayState(
-            annotations, board.active_entry, board.entries(), pointers, cursor.calibration, wall_ms
+            annotations, board.active_entry, board.entries(), pointers, overlay.calibration, wall_ms
         )
 
     @staticmethod
-    def _apply(cursor: _Cursor, msg: object, at: int) -> None:
-        if isinstance(msg, ANNOTATION_OPS):
-            try:
-                cursor.scene.apply(msg)
-            except SceneError as exc:
-                logger.debug("replay: %s", exc)
-        elif isinstance(msg, SceneSync):
-            if msg.phase == "begin":
-                cursor.scene.reset(())
-        elif isinstance(msg, CueSend):
-            cursor.board.remember(msg.cue)
-        elif isinstance(msg, CueState):
-            cursor.board.apply_state(msg)
-        elif isinstance(msg, CalibrationSet):
-            cursor.calibration = msg if msg.origin is not CalibrationOrigin.NONE else None
-        elif isinstance(msg, Pointer):
-            cursor.pointers[msg.author] = (at, msg)
+    def _apply(cursor: _Cursor, msg: ChannelMessage | _Left, at: int) -> None:
+        """The live view's reducer, at the moment the event took effect."""
+        if isinstance(msg, _Left):
+            cursor.overlay.forget_author(msg.name)
+            return
+        try:
+            cursor.overlay.apply(msg, at)
+        except SceneError as exc:
+            logger.debug("replay: %s", exc)

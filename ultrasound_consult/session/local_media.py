@@ -47,6 +47,10 @@ class MediaEvents:
     problem: Callable[[str, str], None]
 
 
+#: A microphone that delivers nothing this long in a connected call is said to be silent.
+MIC_SILENT_S = 3
+
+
 def quality_for(config: CallConfig) -> QualityPreset:
     """The preset the config names, with its bitrate override (experiments) applied."""
     chosen = preset(config.quality)
@@ -78,6 +82,8 @@ class LocalMedia:
         self.pipeline: StationPipeline | None = None
         self.camera: StationPipeline | None = None
         self.fanout: AudioFanout | None = None
+        self._mic_blocks = self._mic_quiet_s = 0
+        self._mic_reported = False
         self.player = AudioPlayer(speaker) if speaker is not None else None
         self._preview_ts: float | None = None
 
@@ -139,6 +145,19 @@ class LocalMedia:
         self.source = source
         if mask is not None:
             self.mask = mask
+
+    def microphone_went_silent(self, connected: bool) -> bool:
+        """Called once a second: True the first time an opened microphone has delivered
+        nothing for :data:`MIC_SILENT_S` seconds of a connected call (unplugged, or
+        taken by another program)."""
+        if self.fanout is None or self._mic_reported:
+            return False
+        if not connected or self.fanout.blocks > self._mic_blocks:
+            self._mic_blocks, self._mic_quiet_s = self.fanout.blocks, 0
+            return False
+        self._mic_quiet_s += 1
+        self._mic_reported = self._mic_quiet_s >= MIC_SILENT_S
+        return self._mic_reported
 
     def mute(self, muted: bool) -> None:
         """Silence (or not) this side's microphone for everyone."""

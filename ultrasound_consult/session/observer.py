@@ -6,18 +6,30 @@ the source's rate; keep only the newest (the Qt bridge does).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from ultrasound_consult.annotate.guidance import CueEntry
     from ultrasound_consult.media.receiver import ReceivedFrame
     from ultrasound_consult.media.source import SourceFrame
     from ultrasound_consult.protocol.annotation import Annotation
     from ultrasound_consult.protocol.channel import CalibrationSet, Pointer, StreamInfo
     from ultrasound_consult.protocol.signaling import PeerInfo
-    from ultrasound_consult.session.collab import Snapshot
+    from ultrasound_consult.protocol.snapshot import SnapshotHeader
     from ultrasound_consult.session.link_monitor import LinkStats
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An expert's frozen, annotated frame, decoded."""
+
+    header: SnapshotHeader
+    image: np.ndarray
+    received_at: float
 
 
 class CallState(StrEnum):
@@ -65,8 +77,9 @@ class CallObserver:
     def on_snapshot(self, snapshot: Snapshot) -> None:
         """An expert's frozen, annotated frame arrived."""
 
-    def on_recording(self, recorders: tuple[str, ...]) -> None:
-        """Who in the call is recording now (names; empty: nobody). Show an indicator."""
+    def on_recording(self, recorders: tuple[str, ...], mine: bool) -> None:
+        """Who in the call is recording now (names; empty: nobody), and whether this
+        side is one of them. Show an indicator."""
 
     def on_quality(self, preset: str, by: str) -> None:
         """The station's quality preset changed (here or at a viewer's request)."""

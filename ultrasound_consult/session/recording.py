@@ -15,6 +15,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,18 +35,15 @@ from ultrasound_consult.record.recorder import (
     BundleRecorder,
     EncoderSettings,
     RecordingFailed,
-    jpeg_of,
     snapshot_path,
 )
-from ultrasound_consult.session.source_label import source_label
 
 if TYPE_CHECKING:
-    import numpy as np
-
+    from ultrasound_consult.annotate.guidance import CueEntry
     from ultrasound_consult.media.receiver import ReceivedFrame
     from ultrasound_consult.media.source import SourceFrame
-    from ultrasound_consult.protocol.channel import ChannelMessage
-    from ultrasound_consult.session.call import ConsultCall
+    from ultrasound_consult.protocol.annotation import Annotation
+    from ultrasound_consult.protocol.channel import CalibrationSet, ChannelMessage
 
 logger = logging.getLogger(__name__)
 
@@ -73,34 +71,55 @@ def default_folder(root: Path, room: str, role: str, *, now: float | None = None
     return folder
 
 
+@dataclass(frozen=True)
+class RecordingStart:
+    """What the call tells a recording as it starts (pushed, never read from the call)."""
+
+    room: str
+    author: str
+    role: str
+    #: A neutral label of the ultrasound source: no file name, no path.
+    source: str
+    fps: float
+    #: The second camera's rate, if this side has one.
+    camera_fps: float | None
+    #: What everyone is looking at when Record is pressed.
+    annotations: tuple[Annotation, ...] = ()
+    cues: tuple[CueEntry, ...] = ()
+    calibration: CalibrationSet | None = None
+    state: str = ""
+    people: tuple[Person, ...] = ()
+
+
+#: Someone in the call: (peer id, name, role).
+Person = tuple[str, str, str]
+
+
 class CallRecording:
     """One recording of a call; :meth:`ConsultCall.start_recording` makes it."""
 
     def __init__(
         self,
-        call: ConsultCall,
         folder: Path,
+        start: RecordingStart,
         *,
         on_problem: Callable[[str, str], None],
         settings: EncoderSettings | None = None,
     ) -> None:
-        self.call = call
         self.folder = Path(folder)
+        self._start = start
         info = SessionInfo(
-            room=call.config.room,
-            recorded_by=call.author,
-            recorder_role=call.role.value,
+            room=start.room,
+            recorded_by=start.author,
+            recorder_role=start.role,
             app_version=__version__,
-            source=self._source_description(),
+            source=start.source,
         )
         self.recorder = BundleRecorder(self.folder, info, settings=settings, on_problem=on_problem)
         self._camera = False
         self._people: dict[str, Participant] = {}
-
-    def _source_description(self) -> str:
-        if self.call.pipeline is not None:  # a neutral label: no file name, no path
-            return source_label(self.call.media.source)
-        return self.call.stream_info.source if self.call.stream_info is not None else ""
+        self._calibration = start.calibration
+        self._source = start.source
 
     @property
     def failed(self) -> str | None:
@@ -108,20 +127,15 @@ class CallRecording:
 
     def start(self) -> None:
         """Raises :class:`RecordingFailed` (folder not writable, not empty...)."""
-        call = self.call
-        fps = call._nominal_fps()
-        self.recorder.add_track(ULTRASOUND, fps=fps)
-        if call.media.camera is not None:
-            self.recorder.add_track(CAMERA, fps=call.media.camera_fps())
+        start = self._start
+        self.recorder.add_track(ULTRASOUND, fps=start.fps)
+        if start.camera_fps is not None:
+            self.recorder.add_track(CAMERA, fps=start.camera_fps)
             self._camera = True
-        self._describe_call()
+        self.participants_changed(start.people)
         self.recorder.start()
-        self.event(CALL_STATE, state=call.state.value, detail="when recording started")
+        self.event(CALL_STATE, state=start.state, detail="when recording started")
         self._record_scene_at_start()
-        if call.pipeline is not None:
-            call.pipeline.add_sink(self.station_frame)
-        if call.media.camera is not None:
-            call.media.camera.add_sink(self.camera_frame)
 
     def _record_scene_at_start(self) -> None:
         """What everyone is looking at when Record is pressed: every annotation, the
@@ -129,12 +143,12 @@ class CallRecording:
         before the first frame (``t`` is None), so replay, the report, the burned-in
         export and QC open with the full scene at frame 0, not only what was drawn
         afterwards. The annotations are wrapped in a ``scene.sync`` like a resync."""
-        collab = self.call.collab
-        items = collab.scene.annotations()
-        entries = collab.guidance.entries()[-CUES_AT_START:]
-        if collab.calibration is not None:
+        start = self._start
+        items = start.annotations
+        entries = start.cues[-CUES_AT_START:]
+        if start.calibration is not None:
             # session.json holds it too, but is rewritten when people come and go.
-            self._log_start(collab.calibration, by=collab.calibration.by)
+            self._log_start(start.calibration, by=start.calibration.by)
         if not items and not entries:
             return
         epoch = "rec-start"
@@ -154,21 +168,16 @@ class CallRecording:
         self.recorder.event(msg.TYPE, by=by, data=msg.to_wire(), t=None)
 
     async def stop(self, reason: str = "") -> None:
-        call = self.call
-        if call.pipeline is not None:
-            call.pipeline.remove_sink(self.station_frame)
-        if call.media.camera is not None:
-            call.media.camera.remove_sink(self.camera_frame)
         await asyncio.to_thread(self.recorder.stop, reason)
 
-    def _describe_call(self) -> None:
-        call = self.call
+    # --- what the call pushes --------------------------------------------------------
+
+    def participants_changed(self, people: tuple[Person, ...]) -> None:
+        """Who is in the call now (this side included)."""
 
         def describe(info: SessionInfo) -> None:
             now = time.time()
-            present = {p.id: (p.name, p.role.value) for p in call.peers.values()}
-            if call.me is not None:
-                present[call.me.id] = (call.author, call.role.value)
+            present = {pid: (name, role) for pid, name, role in people}
             for pid, (name, role) in present.items():
                 person = self._people.get(pid)
                 if person is None:
@@ -179,11 +188,22 @@ class CallRecording:
                 if pid not in present and person.left_wall is None:
                     person.left_wall = now
             info.participants = list(self._people.values())
-            calib = call.collab.calibration
-            info.calibration = calib.to_wire() if calib is not None else None
-            info.source = self._source_description() or info.source
+            self._describe(info)
 
         self.recorder.update_session(describe)
+
+    def calibration_changed(self, calibration: CalibrationSet | None) -> None:
+        self._calibration = calibration
+        self.recorder.update_session(self._describe)
+
+    def source_changed(self, source: str) -> None:
+        self._source = source or self._source
+        self.recorder.update_session(self._describe)
+
+    def _describe(self, info: SessionInfo) -> None:
+        calib = self._calibration
+        info.calibration = calib.to_wire() if calib is not None else None
+        info.source = self._source or info.source
 
     # --- frames ---------------------------------------------------------------------
 
@@ -220,13 +240,11 @@ class CallRecording:
     def marker(self, label: str, by: str) -> None:
         self.recorder.event(MARKER, by=by, data={"label": label})
 
-    def snapshot(self, snapshot_id: str, image: np.ndarray, by: str, data: dict[str, Any]) -> None:
+    def snapshot(self, snapshot_id: str, jpeg: bytes, by: str, data: dict[str, Any]) -> None:
+        """The JPEG as it came (or went): kept byte for byte, never encoded again."""
         relative = snapshot_path(snapshot_id)
-        self.recorder.blob(relative, jpeg_of(image))
+        self.recorder.blob(relative, lambda: jpeg)
         self.recorder.event(SNAPSHOT, by=by, data={**data, "file": relative})
-
-    def participants_changed(self) -> None:
-        self._describe_call()
 
 
 __all__ = ["CallRecording", "RecordingFailed", "default_folder"]

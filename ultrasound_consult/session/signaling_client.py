@@ -19,14 +19,18 @@ import ssl
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
 from ultrasound_consult.protocol.errors import ErrorCode, ProtocolError
+from ultrasound_consult.protocol.fields import encode_object
 from ultrasound_consult.protocol.signaling import (
+    MAX_APP_BYTES,
     MAX_SIGNAL_BYTES,
+    App,
     ClientMessage,
     Error,
     Join,
@@ -165,6 +169,7 @@ class SignalingClient:
         self._closing = False
         self.welcome: Welcome | None = None
         self.reconnects = 0
+        self._relays: set[asyncio.Task[None]] = set()
 
     @property
     def connected(self) -> bool:
@@ -187,8 +192,27 @@ class SignalingClient:
                 "server_lost", "the connection to the signalling server was lost"
             ) from None
 
+    def relay(self, peer_id: str, data: dict[str, Any]) -> bool:
+        """A channel message to ``peer_id`` through the server (an ``app`` message, for
+        when the data channel is down). Returns whether it could be handed to the
+        connection; it goes in the background."""
+        if self._ws is None or len(encode_object(data)) > MAX_APP_BYTES:
+            return False
+        task = asyncio.ensure_future(self._relay(App(peer=peer_id, data=data)))
+        self._relays.add(task)
+        task.add_done_callback(self._relays.discard)
+        return True
+
+    async def _relay(self, msg: App) -> None:
+        try:
+            await self.send(msg)
+        except SignalingError as exc:
+            logger.info("could not relay through the server: %s", exc.message)
+
     async def close(self) -> None:
         self._closing = True
+        for task in list(self._relays):
+            task.cancel()
         if self._ws is not None:
             with contextlib.suppress(ConnectionClosed, SignalingError):
                 await self.send(Leave())

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 from ultrasound_consult.session.link_monitor import LinkStats
 
 if TYPE_CHECKING:
-    from ultrasound_consult.session.call import ConsultCall
+    from ultrasound_consult.media.pipeline import StationPipeline
+    from ultrasound_consult.session.local_media import LocalMedia
     from ultrasound_consult.session.peer_link import PeerLink
 
 
@@ -117,13 +118,19 @@ class CallStats:
         if sink.width:
             self.camera_resolution = f"{sink.width}x{sink.height}"
 
-    def update_from(self, call: ConsultCall) -> None:
-        links = list(call.links.values())
+    def refresh(
+        self,
+        links: list[PeerLink],
+        media: LocalMedia,
+        link_stats: tuple[LinkStats, ...] = (),
+    ) -> None:
+        """Read the counters of the live links and this side's media (engine thread)."""
+        pipeline: StationPipeline | None = media.pipeline
         self.peers_connected = sum(1 for link in links if link.connection_state == "connected")
         self.peers_connected_max = max(self.peers_connected_max, self.peers_connected)
-        if call.pipeline is not None:
-            self.frames_captured = call.pipeline.frames
-            self.width, self.height = call.pipeline.info.width, call.pipeline.info.height
+        if pipeline is not None:
+            self.frames_captured = pipeline.frames
+            self.width, self.height = pipeline.info.width, pipeline.info.height
         self.frames_sent = self._closed_sent + sum(
             link.video_out.frames_sent for link in links if link.video_out
         )
@@ -134,8 +141,8 @@ class CallStats:
             if s.width:
                 self.width, self.height = s.width, s.height
         self._codecs.update(link.codec for link in links if link.codec)
-        if call.monitor.latest:
-            self.link = call.monitor.latest
+        if link_stats:
+            self.link = link_stats
         if self._codecs:
             self.codec = ",".join(sorted(self._codecs))
         cameras_out = [
@@ -155,13 +162,13 @@ class CallStats:
         self.fec_parity_sent = self._closed_fec_sent + sum(f.parity_sent for f in fec_out)
         self.fec_parity_received = self._closed_fec_received + sum(f.received for f in fec_in)
         self.fec_recovered = self._closed_fec_recovered + sum(f.recovered for f in fec_in)
-        if call.media.fanout is not None:
-            self.audio_source = call.media.fanout.capture.description
-            self.audio_blocks_sent = call.media.fanout.blocks
-            self.muted = call.media.fanout.muted
-        if call.media.player is not None:
-            self.audio_frames_received = call.media.player.frames
-            self.audio_underruns = call.media.player.underruns
+        if media.fanout is not None:
+            self.audio_source = media.fanout.capture.description
+            self.audio_blocks_sent = media.fanout.blocks
+            self.muted = media.fanout.muted
+        if media.player is not None:
+            self.audio_frames_received = media.player.frames
+            self.audio_underruns = media.player.underruns
 
     def summary(self, **extra: Any) -> dict[str, Any]:
         """One JSON-able dict; ``link`` is the last second's statistics of each peer."""

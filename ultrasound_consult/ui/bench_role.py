@@ -144,7 +144,7 @@ def install_hands(args, rec, window, bridge, call, at) -> None:  # type: ignore[
             return
         tick[0] += 1
         a = tick[0] / POINTER_INPUT_HZ
-        bridge.call(call.move_pointer, 0.5 + 0.3 * math.cos(a), 0.5 + 0.3 * math.sin(a))
+        bridge.call(call.collab.pointer.move, 0.5 + 0.3 * math.cos(a), 0.5 + 0.3 * math.sin(a))
 
     pointer = QTimer(window, interval=round(1000 / POINTER_INPUT_HZ), timeout=move)
     pointer.setTimerType(Qt.PreciseTimer)
@@ -157,7 +157,7 @@ def install_hands(args, rec, window, bridge, call, at) -> None:  # type: ignore[
     def stroke() -> None:
         def send() -> None:  # engine thread
             rec.extra["stroke"]["sent"] = time.perf_counter()
-            call.add_annotation(AnnotationKind.STROKE, pts)
+            call.collab.add_annotation(AnnotationKind.STROKE, pts)
 
         bridge.call(send)
 
@@ -255,7 +255,7 @@ def run(args: argparse.Namespace) -> int:
         shifted = tuple((min(1.0, px + x - 0.5), min(1.0, py + y - 0.5)) for px, py in points)
 
         def send() -> None:  # engine thread
-            ann_id = call.add_annotation(kind, shifted, label=label)
+            ann_id = call.collab.add_annotation(kind, shifted, label=label)
             rec.annotations_sent[ann_id] = time.perf_counter()
 
         bridge.call(send)
@@ -297,7 +297,7 @@ def run(args: argparse.Namespace) -> int:
     def window_closes() -> None:
         rec.window_end = time.perf_counter()
         rec.cpu_end = cpu_seconds()
-        recording = call.recording
+        recording = call.journal.recording
         if recording is not None:
             stats = recording.recorder.stats.get("ultrasound")
             if stats is not None:
@@ -332,7 +332,7 @@ def run(args: argparse.Namespace) -> int:
                     "output_mbps": round(sent * 8 / span / 1e6, 3),
                     "target_mbps": round(rec.camera_encoders[0].policy.current / 1e6, 3),
                 }
-        call._refresh_stats()
+        call.refresh_stats()
         rec.extra["stats"] = call.stats.summary()
         recoveries = [link.recovery for link in call.links.values() if link.recovery is not None]
         if recoveries:

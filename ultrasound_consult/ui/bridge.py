@@ -69,7 +69,7 @@ class EngineBridge(QObject, CallObserver):
     snapshot_received = Signal(object)
     stats_changed = Signal(object)
     error_raised = Signal(str, str)
-    recording_changed = Signal(object)
+    recording_changed = Signal(object, bool)
     quality_changed = Signal(str, str)
 
     def __init__(self, engine: EngineThread, parent: QObject | None = None) -> None:
@@ -126,8 +126,8 @@ class EngineBridge(QObject, CallObserver):
     def on_quality(self, preset: str, by: str) -> None:
         self.quality_changed.emit(preset, by)
 
-    def on_recording(self, recorders: Any) -> None:
-        self.recording_changed.emit(recorders)
+    def on_recording(self, recorders: Any, mine: bool) -> None:
+        self.recording_changed.emit(recorders, mine)
 
     def on_error(self, code: str, message: str) -> None:
         self.error_raised.emit(code, message)

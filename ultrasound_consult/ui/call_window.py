@@ -29,12 +29,13 @@ from PySide6.QtWidgets import (
 from ultrasound_consult.annotate.calibration import calibration_of
 from ultrasound_consult.annotate.guidance import CueEntry
 from ultrasound_consult.media.quality import PRESETS
+from ultrasound_consult.protocol.annotation import Annotation
 from ultrasound_consult.protocol.channel import CalibrationSet, StreamInfo
 from ultrasound_consult.protocol.signaling import PeerInfo, Role
 from ultrasound_consult.session.call import ConsultCall
-from ultrasound_consult.session.collab import Snapshot
 from ultrasound_consult.session.link_monitor import LinkStats
 from ultrasound_consult.session.recording import default_folder, recordings_root
+from ultrasound_consult.session.snapshots import Snapshot
 from ultrasound_consult.ui.bridge import EngineBridge
 from ultrasound_consult.ui.call_status import (
     QualityNotices,
@@ -61,8 +62,6 @@ from ultrasound_consult.ui.video_view import VideoView
 
 #: A notice (not an error) stays this long.
 NOTICE_S = 12
-#: A microphone that delivers nothing this long in a connected call is said to be silent.
-MIC_SILENT_S = 3
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +90,11 @@ class CallWindow(QMainWindow):
         self.peers: tuple[PeerInfo, ...] = ()
         self.latest_stats: tuple[LinkStats, ...] = ()
         self.state = "idle"
+        #: The live marks and those not yet confirmed, as the engine last reported them
+        #: (the window reads no engine state: it keeps what the bridge brings).
+        self.live_annotations: tuple[tuple[Annotation, ...], frozenset[str]] = ((), frozenset())
+        #: Whether this side records (as the engine last reported it).
+        self.recording_mine = False
         self._closing = False
         self._confirmed = False
         #: The "End the call?" question while it is open (tests answer it).
@@ -173,7 +177,6 @@ class CallWindow(QMainWindow):
         self.saved_folder = ""
         self.recording_saved.connect(self._on_recording_saved)
         self._mic_problem = "" if call.media.audio_capture else tr("No microphone in this call")
-        self._mic_blocks = self._mic_quiet_s = 0
         self._show_mic()
         self.bind("record", self.record_button.toggle)
         self.bind("mute", self.mic_button.toggle)
@@ -280,6 +283,7 @@ class CallWindow(QMainWindow):
 
     def _on_annotations(self, payload: object) -> None:
         annotations, pending = payload  # type: ignore[misc]
+        self.live_annotations = (annotations, pending)
         self.view.set_annotations(annotations, pending)
 
     def _on_calibration(self, msg: CalibrationSet | None) -> None:
@@ -312,7 +316,7 @@ class CallWindow(QMainWindow):
 
     def show_error(self, code: str, message: str) -> None:
         self._sync_record_button()  # a recording that failed to start or stopped on its own
-        if code == "microphone_unavailable":
+        if code in ("microphone_unavailable", "microphone_silent"):
             self._mic_problem = error_headline(code)
             self._show_mic()
         self.banner.setText(error_html(code, message))
@@ -368,12 +372,14 @@ class CallWindow(QMainWindow):
 
     def set_recording(self, on: bool) -> None:
         """Start (into a new folder under :attr:`recordings_root`) or stop recording."""
-        if on and self.call.recording is None:
+        # The engine decides (a second start or a stop with nothing recording does
+        # nothing); the button follows what it reports (recording_changed).
+        if on:
             folder = default_folder(
                 self.recordings_root, self.call.config.room, self.call.role.value
             )
             self.bridge.call(self.call.start_recording, folder)
-        elif not on and self.call.recording is not None:
+        else:
             future = self.bridge.submit(self.call.stop_recording())
             # Done on the engine thread; the signal brings it to this (GUI) thread.
             future.add_done_callback(
@@ -387,8 +393,9 @@ class CallWindow(QMainWindow):
             self.saved_folder = folder
             self.show_notice(tr("Recording saved to {folder}").format(folder=folder))
 
-    def _on_recording(self, recorders: tuple[str, ...]) -> None:
+    def _on_recording(self, recorders: tuple[str, ...], mine: bool) -> None:
         """Someone (maybe this side) records: a red indicator everyone can see."""
+        self.recording_mine = mine
         self.rec_label.setVisible(bool(recorders))
         self.rec_label.setText(
             "<span style='color:#ff4d4d'>●</span> "
@@ -397,7 +404,7 @@ class CallWindow(QMainWindow):
         self._sync_record_button()
 
     def _sync_record_button(self) -> None:
-        mine = self.call.recording is not None
+        mine = self.recording_mine
         if self.record_button.isChecked() != mine:
             self.record_button.blockSignals(True)
             self.record_button.setChecked(mine)
@@ -434,29 +441,7 @@ class CallWindow(QMainWindow):
             self.camera_inset.set_frame(frame.display_array())
             self.camera_button.show()
 
-    def _check_microphone(self) -> None:
-        """ "Microphone on" only while it delivers sound: a device that opened but sends
-        nothing (unplugged, taken by another program) is said to be silent."""
-        if self._mic_problem or self.call.media.audio_capture is None:
-            return
-        if self.state != "connected":
-            self._mic_quiet_s = 0
-            return
-        fanout = self.call.media.fanout
-        blocks = fanout.blocks if fanout is not None else 0
-        if blocks > self._mic_blocks:
-            self._mic_blocks, self._mic_quiet_s = blocks, 0
-            return
-        self._mic_quiet_s += 1
-        if self._mic_quiet_s >= MIC_SILENT_S:
-            logger.info("the microphone delivered nothing for %d s", self._mic_quiet_s)
-            self._mic_problem = tr(
-                "The microphone sends no sound. Check it, or choose another one in Settings."
-            )
-            self._show_mic()
-
     def _refresh_video_status(self) -> None:
-        self._check_microphone()
         self.camera_inset.refresh()
         self.camera_button.setVisible(self.camera_inset.live)
         size = self.view.frame_size
@@ -476,7 +461,7 @@ class CallWindow(QMainWindow):
 
     def confirm_end(self) -> bool:
         """Ask before ending a call others are in (a stray Ctrl+W must not hang up)."""
-        if self.state != "connected" and self.call.recording is None:
+        if self.state != "connected" and not self.recording_mine:
             return True
         box = QMessageBox(self)
         box.setIcon(QMessageBox.Question)

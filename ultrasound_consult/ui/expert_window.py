@@ -251,7 +251,7 @@ class ExpertWindow(CallWindow):
 
     def move_pointer(self, x: float, y: float, visible: bool) -> None:
         if self.state == "connected":
-            self.bridge.call(self.call.move_pointer, x, y, visible=visible)
+            self.bridge.call(self.call.collab.pointer.move, x, y, visible=visible)
 
     def undo(self) -> None:
         if self.frozen is not None:
@@ -270,11 +270,11 @@ class ExpertWindow(CallWindow):
             self.drafts.clear()
             self._show_frozen()
             return
-        self.bridge.call(self.call.clear_annotations, mine_only=True)
+        self.bridge.call(self.call.collab.clear_annotations, mine_only=True)
 
     def clear_all(self) -> None:
         if self.frozen is None:
-            self.bridge.call(self.call.clear_annotations, mine_only=False)
+            self.bridge.call(self.call.collab.clear_annotations, mine_only=False)
 
     # --- freeze and send ----------------------------------------------------------
 
@@ -287,7 +287,7 @@ class ExpertWindow(CallWindow):
                 self.palette_.freeze_button.setChecked(False)
                 return
             self.frozen = (array.copy(), self.view._tag)
-            self.frozen_marks = self.call.scene.annotations()
+            self.frozen_marks = self.live_annotations[0]
             self.drafts = []
             self._show_frozen()
             self.hint.setText(tr("Frozen: draw on this frame, then Send frame (Enter)"))
@@ -295,9 +295,7 @@ class ExpertWindow(CallWindow):
             self.frozen = None
             self.frozen_marks = ()
             self.drafts = []
-            self.view.set_annotations(
-                self.call.scene.annotations(), self.call.pending_annotation_ids()
-            )
+            self.view.set_annotations(*self.live_annotations)
             self._tool_changed(self.palette_.tool)
         self.palette_.send_button.setEnabled(frozen)
 
@@ -309,7 +307,7 @@ class ExpertWindow(CallWindow):
             return
         array, media_ts = self.frozen
         self.bridge.call(
-            self.call.collab.send_snapshot,
+            self.call.collab.snapshots.send,
             array,
             # The newest fit a snapshot (the drafts are last, so they always go).
             (self.frozen_marks + tuple(self.drafts))[-MAX_SNAPSHOT_ANNOTATIONS:],
@@ -320,6 +318,8 @@ class ExpertWindow(CallWindow):
     def _on_annotations(self, payload: object) -> None:
         if self.frozen is None:
             super()._on_annotations(payload)
+        else:
+            self.live_annotations = payload  # type: ignore[assignment]
 
     # --- guidance --------------------------------------------------------------------
 
@@ -365,9 +365,9 @@ class ExpertWindow(CallWindow):
             self.zoom_label.setText(tr("Zoom {z:.1f}× (0: whole image)").format(z=zoom))
 
     def request_keyframe(self) -> None:
-        self.bridge.call(self.call.request_media, keyframe=True)
+        self.bridge.call(self.call.stream.request, keyframe=True)
         self.show_notice(tr("Asked the station for a fresh picture."))
 
     def choose_preset(self, name: str) -> None:
-        self.bridge.call(self.call.request_media, preset=name)
+        self.bridge.call(self.call.stream.request, preset=name)
         self.show_notice(tr("Asked the station to send at another quality."))

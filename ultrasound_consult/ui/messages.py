@@ -72,6 +72,9 @@ def error_headline(code: str) -> str:
         "camera_unavailable": tr("The second camera cannot be opened. The ultrasound goes on."),
         "camera_lost": tr("The second camera stopped. The ultrasound goes on."),
         "microphone_unavailable": tr("No microphone: the others will not hear you."),
+        "microphone_silent": tr(
+            "The microphone sends no sound. Check it, or choose another one in Settings."
+        ),
         "speaker_unavailable": tr("No speaker: you will not hear the others."),
         "server_gone": tr("Cannot rejoin the server. End the call and join again."),
         "disk_full": tr("Recording stopped: the disk is full. The call goes on."),

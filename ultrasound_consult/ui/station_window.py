@@ -100,7 +100,7 @@ class StationWindow(CallWindow):
         self.clear_marks_button.setVisible(bool(payload[0]))  # type: ignore[index]
 
     def clear_marks(self) -> None:
-        self.bridge.call(self.call.collab.station_clear)
+        self.bridge.call(self.call.collab.station.clear)
 
     def _animate_cue(self) -> None:
         """Keep the cue moving when the picture stalls; frames repaint it otherwise."""
@@ -110,7 +110,7 @@ class StationWindow(CallWindow):
 
     def answer_cue(self, status: CueStatus) -> None:
         if self.active_cue is not None:
-            self.bridge.call(self.call.collab.answer_cue, status, self.active_cue.cue.id)
+            self.bridge.call(self.call.collab.station.answer_cue, status, self.active_cue.cue.id)
 
     def _show_local_frame(self) -> None:
         frame = self.bridge.local_frames.take()
@@ -122,7 +122,7 @@ class StationWindow(CallWindow):
     # --- quality and source ---------------------------------------------------------
 
     def choose_preset(self, name: str) -> None:
-        self.bridge.call(self.call.set_quality, name)
+        self.bridge.call(self.call.stream.set_quality, name)
 
     def show_error(self, code: str, message: str) -> None:
         super().show_error(code, message)
