@@ -34,6 +34,7 @@ class RecordingObserver(CallObserver):
         self.active_cue: Any = None
         self.calibration: Any = None
         self.snapshots: list[Any] = []
+        self.chat: tuple[Any, ...] = ()
         self.recorders: tuple[str, ...] = ()
         self.quality_changes: list[tuple[str, str]] = []
 
@@ -130,6 +131,9 @@ class RecordingObserver(CallObserver):
     def on_calibration(self, calibration: Any) -> None:
         self.calibration = calibration
         self._notify()
+
+    def on_chat(self, lines: tuple[Any, ...]) -> None:
+        self.chat = lines
 
     def on_snapshot(self, snapshot: Any) -> None:
         self.snapshots.append(snapshot)

@@ -33,6 +33,7 @@ from ultrasound_consult.protocol.annotation import (
     check_points,
     wire_points,
 )
+from ultrasound_consult.protocol.chat import ChatSend
 from ultrasound_consult.protocol.errors import ErrorCode, ProtocolError
 from ultrasound_consult.protocol.fields import (
     bad,
@@ -481,7 +482,7 @@ AnnotationOp = (
     AnnotationAdd | AnnotationUpdate | AnnotationExtend | AnnotationRemove | AnnotationClear
 )
 #: What a viewer sends the station, each acknowledged and counted in ``seq`` order.
-ViewerOp = AnnotationOp | CalibrationSet | CueSend | CueCancel
+ViewerOp = AnnotationOp | CalibrationSet | CueSend | CueCancel | ChatSend
 ChannelMessage = (
     ViewerOp
     | Ack
@@ -510,6 +511,7 @@ VIEWER_OPS = (
     CalibrationSet,
     CueSend,
     CueCancel,
+    ChatSend,
 )
 
 _PARSERS = {
@@ -587,6 +589,18 @@ def rejected_op(data: str | bytes) -> tuple[str, int] | None:
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
         seq = 0
     return op, seq
+
+
+def claimed_type(data: str | bytes) -> str | None:
+    """The ``type`` a message that failed its check says it is (None if it says none)."""
+    if not isinstance(data, str) or len(data) > MAX_CHANNEL_BYTES:
+        return None
+    try:
+        obj = json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    kind = obj.get("type") if isinstance(obj, dict) else None
+    return kind if isinstance(kind, str) else None
 
 
 def encode_channel(msg: ChannelMessage) -> str:

@@ -241,13 +241,15 @@ def vtt_text(
     outcome: CueOutcome = plain_outcome,
 ) -> str:
     """Captions: each cue while it was on the station's screen (with its outcome),
-    each marker, and each review comment pinned to a moment (4 s each)."""
+    each marker, each text message, and each review comment pinned to a moment (4 s
+    each)."""
     reader = bundle.reader(ULTRASOUND)
     origin = reader.media_ts(0)
     end = reader.media_ts(len(reader) - 1) - origin
     items: list[tuple[float, float, str]] = []
     shown: dict[str, tuple[float, Cue]] = {}
     cues: dict[str, Cue] = {}
+    chat_seen: set[object] = set()
     for event in bundle.events:
         if event.t is None:
             continue
@@ -268,6 +270,13 @@ def vtt_text(
                 start, cue = shown.pop(cue_id)
                 said = outcome_text(str(status), event.data.get("by") or "", outcome)
                 items.append((start, max(t, start + 0.5), f"{caption(cue)} → {said}"))
+        elif event.type == "chat" and isinstance(event.data.get("text"), str):
+            if event.data.get("id") not in chat_seen:
+                chat_seen.add(event.data.get("id"))
+                by = event.data.get("by") or event.by
+                items.append(
+                    (t, t + 4.0, f"{by}: {event.data['text']}" if by else event.data["text"])
+                )
         elif event.type == MARKER:
             label = event.data.get("label")
             label = label if isinstance(label, str) and label else "marker"

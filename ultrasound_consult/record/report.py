@@ -116,6 +116,9 @@ def report_html(
     parts.append("<h2>Guidance cues</h2>")
     parts += _cues_html(bundle, origin, caption, outcome)
 
+    parts.append("<h2>Messages</h2>")
+    parts += _chat_html(bundle, origin)
+
     parts.append("<h2>Key frames</h2><div class='frames'>")
     for index, label in _key_frames(bundle, origin, reviews, caption):
         image = frame_image(bundle, index, annotated=True, caption=caption)
@@ -170,6 +173,26 @@ def _review_html(review: Review) -> list[str]:
         for c in sorted(review.comments, key=lambda c: c.at_s):
             out.append(f"<tr><td>{_clock(c.at_s)}</td><td>{_e(c.text)}</td></tr>")
         out.append("</table>")
+    return out
+
+
+def _chat_html(bundle: SessionBundle, origin: float) -> list[str]:
+    """The call's text messages, in the order they were written (each once: a resync
+    resends them, with the same id)."""
+    rows: dict[str, list[str]] = {}
+    for event in bundle.events:
+        if event.type != "chat" or event.t is None:
+            continue
+        msg_id, text = event.data.get("id"), event.data.get("text")
+        if not isinstance(msg_id, str) or not isinstance(text, str) or msg_id in rows:
+            continue
+        by = event.data.get("by") if isinstance(event.data.get("by"), str) else event.by
+        rows[msg_id] = [_clock(event.t - origin), _e(by), _e(text)]
+    if not rows:
+        return ["<p class='muted'>No message was written.</p>"]
+    out = ["<table><tr><th>At</th><th>From</th><th>Message</th></tr>"]
+    out += [f"<tr><td>{'</td><td>'.join(r)}</td></tr>" for r in rows.values()]
+    out.append("</table>")
     return out
 
 

@@ -1,18 +1,11 @@
 """What the expert's hands send and the station shows: annotations, measurements,
-probe-guidance cues, the live pointer and snapshots.
+probe-guidance cues, text messages, the live pointer and snapshots.
 
-One :class:`Collaboration` per call. On a viewer (expert, trainer) it numbers and
-sends operations, shows them at once (dashed until the station confirms), re-sends
-the unconfirmed ones when the channel comes back, and keeps undo/redo; what the
-station sends goes through the overlay reducer replay uses too
-(:class:`~ultrasound_consult.annotate.overlay.Overlay`). On the station,
-:class:`~ultrasound_consult.session.station_scene.StationScene` keeps the
-authoritative scene; snapshots are
-:class:`~ultrasound_consult.session.snapshots.SnapshotExchange`'s.
-
-It never sees the call: what it may use comes as :class:`CollabPorts`, and every
-message goes through the :class:`~ultrasound_consult.session.messenger.Messenger`
-(the data channel, else the signalling server).
+A viewer numbers and sends operations, shows them at once (dashed until the station
+confirms), re-sends the unconfirmed ones when the channel comes back, and keeps
+undo/redo; what the station sends goes through the overlay reducer replay uses too
+(``annotate/overlay.py``). The station's authority is ``station_scene.py``'s. It
+never sees the call: it gets :class:`CollabPorts`, and sends through the messenger.
 """
 
 from __future__ import annotations
@@ -50,6 +43,7 @@ from ultrasound_consult.protocol.channel import (
     ViewerOp,
     annotation_ops,
 )
+from ultrasound_consult.protocol.chat import ChatSend
 from ultrasound_consult.protocol.errors import ProtocolError
 from ultrasound_consult.protocol.guidance import (
     Action,
@@ -60,6 +54,7 @@ from ultrasound_consult.protocol.guidance import (
     Direction,
 )
 from ultrasound_consult.protocol.signaling import ANNOTATING_ROLES, PeerInfo, Role
+from ultrasound_consult.session.chat import ChatLog
 from ultrasound_consult.session.config import CallError
 from ultrasound_consult.session.messenger import Reply, Road
 from ultrasound_consult.session.peer_link import PeerLink
@@ -96,7 +91,8 @@ class Collaboration:
         self.pointer = PointerSender(ports)
         self._strokes: dict[str, str] = {}
         self.recorders = Recorders(self.ctx)
-        self.station = StationScene(self.ctx)
+        self.chat = ChatLog(self.ctx)
+        self.station = StationScene(self.ctx, self.chat)
         self.snapshots = SnapshotExchange(self.ctx, self._snapshot_sent)
 
     @property
@@ -290,6 +286,16 @@ class Collaboration:
         op, seq = self.ctx.next_op()
         self._send(CueCancel(op, cue_id, seq))
 
+    def send_chat(self, text: str) -> str:
+        """A text message for everyone in the call; returns its id. Raises
+        :class:`CallError` (blank, too long, not text, nobody to send it to)."""
+        msg = self.chat.compose(text)
+        if self.role is Role.STATION:
+            self.chat.send_from_station(msg)
+        else:
+            self._send(msg)
+        return msg.id
+
     # --- sending ----------------------------------------------------------------
 
     def _check_can_send(self) -> None:
@@ -328,6 +334,9 @@ class Collaboration:
             self.ctx.notify_cues()
         elif isinstance(op, CueCancel):
             pass  # the station answers with the cue's new state
+        elif isinstance(op, ChatSend):
+            self.chat.add(op, pending=True)
+            self.ports.stats.chat_sent += 1
         elif isinstance(op, CalibrationSet):
             self.ctx.set_calibration(op)
         else:
@@ -400,6 +409,11 @@ class Collaboration:
         if isinstance(msg, CalibrationSet):
             self.ctx.set_calibration(msg)
             return
+        if isinstance(msg, ChatSend):
+            if self.chat.add(msg):
+                self.ctx.record(msg, msg.by)
+                stats.chat_received += 1
+            return
         try:
             changed_ = overlay.apply(msg)
         except SceneError as exc:
@@ -443,6 +457,8 @@ class Collaboration:
                 # The station will not show it: take it off our screen too.
                 op, _ = self.ctx.next_op()
                 self.overlay.apply(AnnotationRemove(op, pending.op.ann.id))
+        if isinstance(pending.op, ChatSend):
+            self.chat.answered(pending.op.id, ack.ok, ack.reason)
         self.ports.events.on_ack(ack.op, ack.ok, rtt_ms, ack.reason)
         self.ctx.notify_annotations()
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ultrasound_consult.media.source import SourceFrame
     from ultrasound_consult.protocol.annotation import Annotation
     from ultrasound_consult.protocol.channel import CalibrationSet, Pointer, StreamInfo
+    from ultrasound_consult.protocol.chat import ChatSend
     from ultrasound_consult.protocol.signaling import PeerInfo
     from ultrasound_consult.protocol.snapshot import SnapshotHeader
     from ultrasound_consult.session.link_monitor import LinkStats
@@ -30,6 +31,17 @@ class Snapshot:
     header: SnapshotHeader
     image: np.ndarray
     received_at: float
+
+
+@dataclass(frozen=True)
+class ChatLine:
+    """A text message of the call as this side shows it."""
+
+    message: ChatSend
+    #: Mine and not yet confirmed by the station.
+    pending: bool = False
+    #: Why the station refused it (mine), else "".
+    refused: str = ""
 
 
 class CallState(StrEnum):
@@ -73,6 +85,9 @@ class CallObserver:
 
     def on_calibration(self, calibration: CalibrationSet | None) -> None:
         """The frame's scale changed (None: not calibrated, measurements in pixels)."""
+
+    def on_chat(self, lines: tuple[ChatLine, ...]) -> None:
+        """The call's text messages changed (a new one, or mine confirmed or refused)."""
 
     def on_snapshot(self, snapshot: Snapshot) -> None:
         """An expert's frozen, annotated frame arrived."""

@@ -31,11 +31,14 @@ from ultrasound_consult.protocol.channel import (
     SceneSync,
     ViewerOp,
     annotation_ops,
+    claimed_type,
     rejected_op,
 )
+from ultrasound_consult.protocol.chat import ChatSend
 from ultrasound_consult.protocol.errors import ErrorCode, ProtocolError
 from ultrasound_consult.protocol.guidance import CueCancel, CueSend, CueState, CueStatus
 from ultrasound_consult.protocol.signaling import PeerInfo, Role
+from ultrasound_consult.session.chat import CHAT_RESENT, ChatLog
 from ultrasound_consult.session.config import CallError
 from ultrasound_consult.session.messenger import Reply
 from ultrasound_consult.session.peer_link import PeerLink
@@ -54,13 +57,14 @@ CUES_RESENT = 20
 #: them back if the same person rejoins within this many seconds (the resume window:
 #: the server notices a silent drop within a minute; a flaky link takes a few more).
 MARKS_RESUME_S = 300.0
-#: Who may draw, point, calibrate and send cues.
+#: Who may draw, point, calibrate and send cues (anyone admitted may write a message).
 DRAWING_ROLES = (Role.EXPERT, Role.TRAINER)
 
 
 class StationScene:
-    def __init__(self, ctx: CollabContext) -> None:
+    def __init__(self, ctx: CollabContext, chat: ChatLog) -> None:
         self.ctx = ctx
+        self.chat = chat
         self.ports = ctx.ports
         self._sequencer: OpSequencer[tuple[ViewerOp | Ack, Reply]] = OpSequencer()
         self._gap_timer: asyncio.TimerHandle | None = None
@@ -72,7 +76,7 @@ class StationScene:
     def receive(self, peer: PeerInfo, msg: ChannelMessage, reply: Reply) -> None:
         if not isinstance(msg, VIEWER_OPS):
             return  # viewers do not send the station scene syncs or cue states
-        if peer.role not in DRAWING_ROLES:
+        if peer.role not in DRAWING_ROLES and not isinstance(msg, ChatSend):
             self._refuse(reply, msg.op, ErrorCode.FORBIDDEN, "observers can watch but not annotate")
             self.ports.stats.rejected += 1
             return
@@ -88,7 +92,7 @@ class StationScene:
         if named is None:
             return
         op, seq = named
-        if peer.role not in DRAWING_ROLES:
+        if peer.role not in DRAWING_ROLES and claimed_type(data) != ChatSend.TYPE:
             self._refuse(reply, op, ErrorCode.FORBIDDEN, "observers can watch but not annotate")
             return
         self._sequence(peer, seq, Ack.refusal(op, error.code, error.reason), reply)
@@ -132,6 +136,13 @@ class StationScene:
                 reply(Ack(op.op))
             else:
                 self._refuse(reply, op.op, ErrorCode.CONFLICT, refusal)
+            return
+        if isinstance(op, ChatSend):
+            if self.chat.add(op):
+                self.ctx.record(op, op.by)
+                stats.chat_received += 1
+                self.ports.messenger.to_viewers(unsequenced(op), but=peer.id)
+            reply(Ack(op.op))
             return
         guidance = self.ctx.overlay.guidance
         if isinstance(op, CueSend):
@@ -271,6 +282,8 @@ class StationScene:
             send(CueState(entry.cue.id, entry.status, entry.by, entry.at_ms))
         for name in self.ctx.recorders.values():
             send(RecordingNotice(name, True))
+        for message in self.chat.messages()[-CHAT_RESENT:]:
+            send(replace(message, op=f"s-{epoch}-{self.ctx.serial()}", seq=0))
         self.ports.stats.scene_syncs += 1
 
     # --- presence: a mark lives while its author is in the call ---------------------------
@@ -337,7 +350,7 @@ def _authored(op: ViewerOp, name: str) -> ViewerOp:
         return replace(op, ann=replace(op.ann, author=name))
     if isinstance(op, CueSend) and op.cue.author != name:
         return replace(op, cue=replace(op.cue, author=name))
-    if isinstance(op, CalibrationSet) and op.by != name:
+    if isinstance(op, CalibrationSet | ChatSend) and op.by != name:
         return replace(op, by=name)
     return op
 

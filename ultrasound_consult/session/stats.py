@@ -55,6 +55,8 @@ class CallStats:
     sequence_gaps: int = 0
     cues_sent: int = 0
     cues_received: int = 0
+    chat_sent: int = 0
+    chat_received: int = 0
     snapshots_sent: int = 0
     snapshot_bytes_sent: int = 0
     snapshots_received: int = 0
@@ -207,6 +209,7 @@ class CallStats:
                 "sequence_gaps": self.sequence_gaps,
             },
             "guidance": {"cues_sent": self.cues_sent, "cues_received": self.cues_received},
+            "chat": {"sent": self.chat_sent, "received": self.chat_received},
             "snapshots": {
                 "sent": self.snapshots_sent,
                 "bytes_sent": self.snapshot_bytes_sent,

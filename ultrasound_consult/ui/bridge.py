@@ -67,6 +67,7 @@ class EngineBridge(QObject, CallObserver):
     cues_changed = Signal(object, object)
     calibration_changed = Signal(object)
     snapshot_received = Signal(object)
+    chat_changed = Signal(object)
     stats_changed = Signal(object)
     error_raised = Signal(str, str)
     recording_changed = Signal(object, bool)
@@ -116,6 +117,9 @@ class EngineBridge(QObject, CallObserver):
 
     def on_calibration(self, calibration: Any) -> None:
         self.calibration_changed.emit(calibration)
+
+    def on_chat(self, lines: Any) -> None:
+        self.chat_changed.emit(lines)
 
     def on_snapshot(self, snapshot: Any) -> None:
         self.snapshot_received.emit(snapshot)

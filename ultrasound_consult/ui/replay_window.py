@@ -57,6 +57,7 @@ LANES: dict[str, tuple[int, str]] = {
     "cue.state": (2, "#81c784"),
     MARKER: (1, "#ff5252"),
     "snapshot": (1, "#ce93d8"),
+    "chat": (1, "#80cbc4"),
     "peer.joined": (0, "#9e9e9e"),
     "peer.left": (0, "#9e9e9e"),
     "error": (0, "#ff5252"),
@@ -99,6 +100,9 @@ def describe_event(event) -> str:  # type: ignore[no-untyped-def]
         return tr("Marker: {label} ({who})").format(label=data.get("label", ""), who=event.by)
     if event.type == "snapshot":
         return tr("Snapshot from {who}").format(who=event.by)
+    if event.type == "chat":
+        text = str(data.get("text", ""))
+        return tr("{who}: {text}").format(who=event.by or data.get("by", ""), text=text[:200])
     if event.type == "peer.joined":
         return tr("{who} joined").format(who=event.by)
     if event.type == "peer.left":

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from ultrasound_consult.annotate.render import render_annotations
+from ultrasound_consult.session.observer import Snapshot
 from ultrasound_consult.session.recording import recordings_root
-from ultrasound_consult.session.snapshots import Snapshot
 from ultrasound_consult.ui.i18n import tr
 from ultrasound_consult.ui.screen_fit import place
 from ultrasound_consult.ui.video_view import VideoView

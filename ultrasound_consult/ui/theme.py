@@ -32,7 +32,9 @@ QPushButton { background: #2a2e33; color: #eceef0; border: 1px solid #3b4047;
               border-radius: 4px; padding: 6px 14px; }
 QPushButton:hover { background: #353a40; }
 QPushButton:focus { border-color: #4f8fd0; }
-QPushButton#mic, QPushButton#camera, QPushButton#record, QPushButton#status, QPushButton#plain { padding: 2px 10px; }
+QPushButton#mic, QPushButton#camera, QPushButton#record, QPushButton#status, QPushButton#plain, QPushButton#chatbutton { padding: 2px 10px; }
+QPushButton#chatbutton[alert="true"] { background: #8a6d1f; border-color: #d0a93f; color: white; font-weight: bold; }
+QPushButton#chatbutton:checked { background: #2d5b8a; border-color: #4f8fd0; }
 QPushButton#camera:!checked { color: #7d838a; }
 QPushButton#mic:checked { background: #7a1f1f; border-color: #a33; }
 QPushButton#mic:disabled { color: #7d838a; }

@@ -5,7 +5,6 @@
     <name></name>
     <message>
         <source>Camera</source>
-        <extracomment>A notice (not an error) stays this long. A microphone that delivers nothing this long in a connected call is said to be silent. The call has ended and the window closed (the app shows its first screen again). A recording this side stopped is on disk (its folder), from the engine thread. The &quot;End the call?&quot; question while it is open (tests answer it).</extracomment>
         <translation>摄像头</translation>
     </message>
     <message>
@@ -163,8 +162,27 @@
         <translation>标注确认用时 {ms:.0f} 毫秒</translation>
     </message>
     <message>
+        <source>Messages</source>
+        <extracomment>A notice (not an error) stays this long. The call has ended and the window closed (the app shows its first screen again). A recording this side stopped is on disk (its folder), from the engine thread. The live marks and those not yet confirmed, as the engine last reported them (the window reads no engine state: it keeps what the bridge brings). Whether this side records (as the engine last reported it). The &quot;End the call?&quot; question while it is open (tests answer it).
+----------
+The user wrote a message to send.</extracomment>
+        <translation>消息</translation>
+    </message>
+    <message>
+        <source>Text messages with everyone in the call</source>
+        <translation>与通话中所有人的文字消息</translation>
+    </message>
+    <message>
         <source>{name} ({role}) — you</source>
         <translation>{name}（{role}）— 您</translation>
+    </message>
+    <message>
+        <source>Messages ({n})</source>
+        <translation>消息（{n}）</translation>
+    </message>
+    <message>
+        <source>{name}: {text}</source>
+        <translation>{name}：{text}</translation>
     </message>
     <message>
         <source>Recording saved to {folder}</source>
@@ -1470,6 +1488,10 @@
         <translation>{who} 发送的画面</translation>
     </message>
     <message>
+        <source>{who}: {text}</source>
+        <translation>{who}：{text}</translation>
+    </message>
+    <message>
         <source>{who} joined</source>
         <translation>{who} 已加入</translation>
     </message>
@@ -1837,6 +1859,22 @@
     <message>
         <source>! Server reached, but slowly: {ms:.0f} ms round trip. Choose the Weak network quality.</source>
         <translation>! 已连接服务器，但较慢：往返 {ms:.0f} 毫秒。请选择“弱网模式”画质。</translation>
+    </message>
+    <message>
+        <source>not delivered: {reason}</source>
+        <translation>未送达：{reason}</translation>
+    </message>
+    <message>
+        <source>sending…</source>
+        <translation>发送中…</translation>
+    </message>
+    <message>
+        <source>Write to everyone in the call</source>
+        <translation>写给通话中的所有人</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>发送</translation>
     </message>
 </context>
 </TS>
