@@ -32,6 +32,7 @@ if os.environ["QT_QPA_PLATFORM"] == "offscreen":
 # the user's own; tests that need a fresh settings file point these elsewhere.
 os.environ.setdefault("ULTRASOUND_CONSULT_CONFIG", tempfile.mkdtemp(prefix="uc-test-config-"))
 os.environ.setdefault("ULTRASOUND_CONSULT_LOGS", tempfile.mkdtemp(prefix="uc-test-logs-"))
+os.environ.setdefault("ULTRASOUND_CONSULT_OPINIONS", tempfile.mkdtemp(prefix="uc-test-opinions-"))
 
 import time
 import uuid

@@ -50,7 +50,9 @@ async def test_everyone_writes_everyone_reads_and_mine_are_confirmed(
         ]
         for p in (st, ex, ob):
             await p.obs.wait_for(lambda p=p: sorted(texts(p)) == sorted(want), what="all three")
-        await ob.obs.wait_for(lambda: not any(line.pending for line in ob.obs.chat), what="trainee's ok")
+        await ob.obs.wait_for(
+            lambda: not any(line.pending for line in ob.obs.chat), what="trainee's ok"
+        )
         # A late joiner gets the conversation with the scene.
         async with party(signaling_url, invite("trainer"), "Dr Zhao") as late:
             await late.obs.wait_for(lambda: sorted(texts(late)) == sorted(want), what="resync")

@@ -46,7 +46,7 @@ def test_a_message_typed_at_the_expert_reaches_the_station(
     qtbot.keyClick(ex.window.chat_panel.entry, Qt.Key_Return)
     assert ex.window.chat_panel.entry.text() == ""
     # The station has the panel closed: a badge with the count, and the text as a notice.
-    qtbot.waitUntil(lambda: st.window.unread == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: st.window.conversation.unread == 1, timeout=10_000)
     assert st.window.chat_button.text() == tr("Messages ({n})").format(n=1)
     assert text in st.window.notice.text()
     # Confirmed at the expert (no "sending…").
@@ -60,7 +60,7 @@ def test_a_message_typed_at_the_expert_reaches_the_station(
     ex.bridge.call(ex.call.collab.send_cue, Action.SLIDE, Direction.HEAD)
     qtbot.waitUntil(lambda: st.window.active_cue is not None, timeout=10_000)
     qtbot.mouseClick(st.window.chat_button, Qt.LeftButton)
-    assert st.window.unread == 0 and st.window.chat_button.text() == tr("Messages")
+    assert st.window.conversation.unread == 0 and st.window.chat_button.text() == tr("Messages")
     reply = "好的" if lang == "zh_CN" else "OK, sliding now"
     sent = reply + " "  # the trailing "x" was typed and taken back
     type_in(qtbot, st.window.chat_panel.entry, reply + " x")

@@ -35,6 +35,7 @@ class RecordingObserver(CallObserver):
         self.calibration: Any = None
         self.snapshots: list[Any] = []
         self.chat: tuple[Any, ...] = ()
+        self.opinions: tuple[Any, ...] = ()
         self.recorders: tuple[str, ...] = ()
         self.quality_changes: list[tuple[str, str]] = []
 
@@ -131,6 +132,9 @@ class RecordingObserver(CallObserver):
     def on_calibration(self, calibration: Any) -> None:
         self.calibration = calibration
         self._notify()
+
+    def on_opinions(self, entries: tuple[Any, ...]) -> None:
+        self.opinions = entries
 
     def on_chat(self, lines: tuple[Any, ...]) -> None:
         self.chat = lines

@@ -56,6 +56,7 @@ from ultrasound_consult.protocol.fields import (
     req_str,
 )
 from ultrasound_consult.protocol.guidance import CueCancel, CueSend, CueState
+from ultrasound_consult.protocol.opinion import OpinionSend
 
 OPS_CHANNEL = "ops"
 POINTER_CHANNEL = "pointer"
@@ -482,7 +483,7 @@ AnnotationOp = (
     AnnotationAdd | AnnotationUpdate | AnnotationExtend | AnnotationRemove | AnnotationClear
 )
 #: What a viewer sends the station, each acknowledged and counted in ``seq`` order.
-ViewerOp = AnnotationOp | CalibrationSet | CueSend | CueCancel | ChatSend
+ViewerOp = AnnotationOp | CalibrationSet | CueSend | CueCancel | ChatSend | OpinionSend
 ChannelMessage = (
     ViewerOp
     | Ack
@@ -512,6 +513,7 @@ VIEWER_OPS = (
     CueSend,
     CueCancel,
     ChatSend,
+    OpinionSend,
 )
 
 _PARSERS = {

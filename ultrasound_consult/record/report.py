@@ -14,7 +14,9 @@ from pathlib import Path
 
 import cv2
 
+from ultrasound_consult.protocol.errors import ProtocolError
 from ultrasound_consult.protocol.guidance import Cue, CueStatus
+from ultrasound_consult.protocol.opinion import Opinion
 from ultrasound_consult.record.bundle import MARKER, ULTRASOUND
 from ultrasound_consult.record.export import (
     CueCaption,
@@ -24,6 +26,7 @@ from ultrasound_consult.record.export import (
     plain_caption,
     plain_outcome,
 )
+from ultrasound_consult.record.opinions import RECOMMENDATIONS, URGENCIES
 from ultrasound_consult.record.review import ACEP_SCALE, Review
 from ultrasound_consult.record.session_bundle import SessionBundle
 
@@ -116,6 +119,9 @@ def report_html(
     parts.append("<h2>Guidance cues</h2>")
     parts += _cues_html(bundle, origin, caption, outcome)
 
+    parts.append("<h2>Expert's opinion</h2>")
+    parts += _opinions_html(bundle)
+
     parts.append("<h2>Messages</h2>")
     parts += _chat_html(bundle, origin)
 
@@ -173,6 +179,48 @@ def _review_html(review: Review) -> list[str]:
         for c in sorted(review.comments, key=lambda c: c.at_s):
             out.append(f"<tr><td>{_clock(c.at_s)}</td><td>{_e(c.text)}</td></tr>")
         out.append("</table>")
+    return out
+
+
+def _opinions_html(bundle: SessionBundle) -> list[str]:
+    """Each opinion given during the recording, its latest version in full and the
+    versions before it listed (an amendment never hides what it replaced)."""
+    versions: dict[str, dict[int, Opinion]] = {}
+    for event in bundle.events:
+        if event.type != "opinion" or not isinstance(event.data.get("opinion"), dict):
+            continue
+        try:
+            opinion = Opinion.from_wire(event.data["opinion"])
+        except ProtocolError:
+            continue
+        versions.setdefault(opinion.id, {}).setdefault(opinion.version, opinion)
+    if not versions:
+        return ["<p class='muted'>No opinion was given during this recording.</p>"]
+    out: list[str] = []
+    for by_version in versions.values():
+        latest = by_version[max(by_version)]
+        rec = RECOMMENDATIONS[latest.recommendation]
+        if latest.recommendation_text:
+            rec += f": {latest.recommendation_text}"
+        out.append("<table>")
+        for label, value in (
+            ("From", f"{latest.author}, version {latest.version}"),
+            ("Exam", latest.exam),
+            ("Findings", latest.findings),
+            ("Impression", latest.impression),
+            ("Recommendation", rec),
+            ("Urgency", URGENCIES[latest.urgency]),
+            ("Note", latest.note),
+        ):
+            if value:
+                out.append(f"<tr><th>{label}</th><td>{_e(value)}</td></tr>")
+        out.append("</table>")
+        for version in sorted(by_version)[:-1]:
+            earlier = by_version[version]
+            out.append(
+                f"<p class='muted'>Version {version} ({_e(earlier.impression[:200])}) was "
+                f"amended: {_e(by_version.get(version + 1, latest).amends_reason)}</p>"
+            )
     return out
 
 

@@ -23,18 +23,9 @@ from ultrasound_consult.media.source import SourceError, VideoSource
 from ultrasound_consult.protocol.channel import OPS_CHANNEL, StreamInfo
 from ultrasound_consult.protocol.signaling import (
     LEFT,
-    Answer,
-    App,
-    Candidate,
-    Error,
-    Join,
-    Offer,
     PeerInfo,
-    PeerJoined,
     PeerLeft,
     Role,
-    ServerMessage,
-    Welcome,
 )
 from ultrasound_consult.record.bundle import (
     CALL_STATE,
@@ -52,10 +43,12 @@ from ultrasound_consult.session.local_media import LocalMedia, MediaEvents
 from ultrasound_consult.session.messenger import Messenger
 from ultrasound_consult.session.negotiation import LinkHooks, PeerLinks
 from ultrasound_consult.session.observer import CallObserver, CallState
+from ultrasound_consult.session.opinions import clinic_keeper, device_signer
 from ultrasound_consult.session.peer_link import PeerLink
 from ultrasound_consult.session.ports import CollabPorts
 from ultrasound_consult.session.recording import RecordingFailed, RecordingStart
-from ultrasound_consult.session.signaling_client import SignalingClient, SignalingError, tls_context
+from ultrasound_consult.session.room import Room, RoomHooks
+from ultrasound_consult.session.signaling_client import SignalingError
 from ultrasound_consult.session.source_label import source_label
 from ultrasound_consult.session.stats import CallStats
 from ultrasound_consult.session.stream_control import StreamControl
@@ -102,9 +95,23 @@ class ConsultCall:
             speaker=speaker,
         )
         self.state = CallState.IDLE
-        self.me: PeerInfo | None = None
-        self.peers: dict[str, PeerInfo] = {}
         self.stats = CallStats(role=config.role.value)
+        self.room = Room(
+            config,
+            self.observer,
+            self.stats,
+            RoomHooks(
+                peer_joined=self._peer_joined,
+                peer_left=self._peer_left,
+                offer=lambda offer: self._spawn(self.peer_links.answer(offer)),
+                answer=lambda answer: self.peer_links.accept_answer(answer),
+                app=lambda msg: self.inbox.on_app(msg),
+                rejoined=lambda welcome: self.peer_links.welcomed(welcome, rejoined=True),
+                error=self._problem,
+            ),
+        )
+        #: Who is in the room (the room's, shared with the links).
+        self.peers = self.room.peers
         self.journal = Journal(
             on_change=lambda on: self.collab.recorders.announce(on),
             on_failed=self._problem,
@@ -116,7 +123,7 @@ class ConsultCall:
             self.stats,
             self.peers,
             LinkHooks(
-                send_signal=self._send_signal,
+                send_signal=self.room.send,
                 set_state=self._set_state,
                 problem=lambda code, message: self._problem(code, message, summary=code),
                 on_channel_message=lambda *args: self.inbox.on_channel(*args),
@@ -129,7 +136,7 @@ class ConsultCall:
             ),
         )
         self.links = self.peer_links.links
-        self.messenger = Messenger(lambda: self.links.values(), self.send_app)
+        self.messenger = Messenger(lambda: self.links.values(), self.room.relay)
         self.collab = Collaboration(
             CollabPorts(
                 role=config.role,
@@ -144,6 +151,10 @@ class ConsultCall:
                 frame_size=self.frame_size,
                 media_ts=lambda: self.last_remote_media_ts,
                 spawn=self._spawn,
+                sign=None if config.role is Role.STATION else device_signer(),
+                keep_opinion=clinic_keeper(config.room, self.journal)
+                if config.role is Role.STATION
+                else None,
             )
         )
         self.stream = StreamControl(
@@ -174,7 +185,6 @@ class ConsultCall:
         #: What the station last said of its stream (a viewer's).
         self.stream_info: StreamInfo | None = None
         self.last_remote_media_ts: float | None = None
-        self._signaling: SignalingClient | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._started_at = 0.0
 
@@ -200,33 +210,16 @@ class ConsultCall:
         if self.pipeline is not None:
             info = self.pipeline.info
             self.collab.station.set_source_calibration(info.calibration, (info.width, info.height))
-        join = Join(
-            room=self.config.room,
-            role=self.role,
-            name=self.config.name,
-            token=self.config.token,
-        )
         try:
-            self._signaling = SignalingClient(
-                self.config.server_url,
-                join,
-                on_message=self._on_signal,
-                on_connection=self._on_server_connection,
-                on_rejoined=self._rejoined,
-                ssl_context=tls_context(self.config.ca_file),
-            )
-            welcome = await self._signaling.connect()
-        except (SignalingError, OSError) as exc:
-            if not isinstance(exc, SignalingError):
-                exc = SignalingError(
-                    "tls_untrusted", f"cannot use the CA file {self.config.ca_file}: {exc}"
-                )
+            welcome = await self.room.join()
+        except SignalingError as exc:
             self._fail(exc.code, exc.message)
             await self.media.stop()
             raise CallError(exc.message) from None
         # Before the first offer goes out, so every peer gets sound and camera.
         await self.media.start_extras()
-        self._welcomed(welcome)
+        self._set_state(CallState.WAITING, self.peer_links.waiting_detail())
+        self.peer_links.welcomed(welcome)
         self.monitor.start()
 
     @property
@@ -266,8 +259,7 @@ class ConsultCall:
             task.cancel()
         await self.peer_links.close_all()
         self.refresh_stats()
-        if self._signaling is not None:
-            await self._signaling.close()
+        await self.room.close()
         await self.media.stop()
         await self.collab.close()
         if self.state not in (CallState.FAILED,):
@@ -323,10 +315,6 @@ class ConsultCall:
             people.append((self.me.id, self.author, self.role.value))
         return tuple(people)
 
-    def station_peer(self) -> PeerInfo | None:
-        """This room's station, if it is in the room."""
-        return next((p for p in self.peers.values() if p.role is Role.STATION), None)
-
     def frame_size(self) -> tuple[int, int] | None:
         """The size of the ultrasound frame of this call (sent or received)."""
         if self.pipeline is not None:
@@ -335,70 +323,21 @@ class ConsultCall:
             return (self.stream_info.width, self.stream_info.height)
         return None
 
-    def send_app(self, peer_id: str, data: dict[str, Any]) -> bool:
-        """A channel message through the signalling server (the data channel is down);
-        returns whether it could be handed to the server connection."""
-        return self._signaling is not None and self._signaling.relay(peer_id, data)
+    # --- the room -------------------------------------------------------------
 
-    # --- signalling ------------------------------------------------------------
+    @property
+    def me(self) -> PeerInfo | None:
+        return self.room.me
 
-    async def _send_signal(self, msg: Offer | Answer) -> None:
-        assert self._signaling is not None
-        await self._signaling.send(msg)
+    def station_peer(self) -> PeerInfo | None:
+        return self.room.station()
 
-    def _welcomed(self, welcome: Welcome) -> None:
-        self.me = PeerInfo(welcome.peer_id, welcome.role, self.config.name)
-        self.peers.clear()
-        self.peers.update({p.id: p for p in welcome.peers})
-        self.observer.on_peers(tuple(self.peers.values()))
-        self._set_state(CallState.WAITING, self.peer_links.waiting_detail())
-        self.peer_links.welcomed(welcome)
-
-    def _rejoined(self, welcome: Welcome) -> None:
-        """Back on the server (same peer id); media links that kept running stay."""
-        self.peers.update({p.id: p for p in welcome.peers})
-        self.observer.on_peers(tuple(self.peers.values()))
-        self.peer_links.welcomed(welcome, rejoined=True)
-
-    def _on_server_connection(self, state: str, detail: str) -> None:
-        if state == "lost":
-            self.stats.server_reconnects += 1
-            self.stats.errors.append(f"server_lost: {detail}")
-            self.observer.on_server(
-                False,
-                "Lost the connection to the signalling server; reconnecting. The video "
-                "continues; nobody new can join until it is back.",
-            )
-        elif state == "back":
-            self.observer.on_server(True, detail)
-        else:  # gone: retrying cannot help (invite expired, room taken...)
-            self.stats.errors.append(f"server_gone: {detail}")
-            self.observer.on_server(False, detail)
-            self.observer.on_error("server_gone", f"Cannot rejoin the signalling server: {detail}")
-
-    def _on_signal(self, msg: ServerMessage) -> None:
-        if isinstance(msg, PeerJoined):
-            self.peers[msg.peer.id] = msg.peer
-            self.observer.on_peers(tuple(self.peers.values()))
-            self._log(PEER_JOINED, by=msg.peer.name, role=msg.peer.role.value)
-            self.journal.people(self._people())
-            if self.role is Role.STATION:
-                self.collab.peer_joined(msg.peer)
-                self._spawn(self.peer_links.offer_to(msg.peer))
-        elif isinstance(msg, PeerLeft):
-            self._peer_left(msg)
-        elif isinstance(msg, Offer):
-            self._spawn(self.peer_links.answer(msg))
-        elif isinstance(msg, Answer):
-            self.peer_links.accept_answer(msg)
-        elif isinstance(msg, App):
-            self.inbox.on_app(msg)
-        elif isinstance(msg, Candidate):
-            # aiortc gathers every candidate before the offer/answer is sent, so
-            # trickled candidates only come from other implementations; not needed yet.
-            logger.debug("ignoring trickled candidate from %s", msg.peer)
-        elif isinstance(msg, Error):
-            self._problem(msg.code.value, msg.message)
+    def _peer_joined(self, peer: PeerInfo) -> None:
+        self._log(PEER_JOINED, by=peer.name, role=peer.role.value)
+        self.journal.people(self._people())
+        if self.role is Role.STATION:
+            self.collab.peer_joined(peer)
+            self._spawn(self.peer_links.offer_to(peer))
 
     def _peer_left(self, msg: PeerLeft) -> None:
         # Only "left" is final. A peer whose server connection dropped may be back in a
@@ -409,8 +348,7 @@ class ConsultCall:
                 "peer %s lost the server (%s); its media link stays", msg.peer_id, msg.reason
             )
             return
-        peer = self.peers.pop(msg.peer_id, None)
-        self.observer.on_peers(tuple(self.peers.values()))
+        peer = self.room.leave(msg.peer_id)
         if peer is not None:
             self._log(PEER_LEFT, by=peer.name, role=peer.role.value, reason=msg.reason)
             self.journal.people(self._people())

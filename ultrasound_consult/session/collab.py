@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import time
-from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from ultrasound_consult.annotate.calibration import Calibration, CalibrationError
 from ultrasound_consult.annotate.history import Intent, UndoHistory, added, changed, removed
@@ -53,11 +51,14 @@ from ultrasound_consult.protocol.guidance import (
     CueState,
     Direction,
 )
+from ultrasound_consult.protocol.opinion import Opinion, OpinionSend
 from ultrasound_consult.protocol.signaling import ANNOTATING_ROLES, PeerInfo, Role
 from ultrasound_consult.session.chat import ChatLog
 from ultrasound_consult.session.config import CallError
 from ultrasound_consult.session.messenger import Reply, Road
+from ultrasound_consult.session.opinions import OpinionDesk
 from ultrasound_consult.session.peer_link import PeerLink
+from ultrasound_consult.session.pending import PendingOps
 from ultrasound_consult.session.pointer import PointerSender
 from ultrasound_consult.session.ports import CollabContext, CollabPorts, name_of, now_ms
 from ultrasound_consult.session.recorders import Recorders
@@ -67,14 +68,6 @@ from ultrasound_consult.session.station_scene import StationScene
 logger = logging.getLogger(__name__)
 
 DEFAULT_COLOR = "#ffd400"
-
-
-@dataclass
-class _Pending:
-    op: ViewerOp | None  # None: a snapshot, whose round trip is all that is kept
-    sent_at: float
-    annotation_id: str | None = None
-    via_server: bool = False
 
 
 class Collaboration:
@@ -87,13 +80,14 @@ class Collaboration:
         self.guidance = self.overlay.guidance
         self.pointers = self.overlay.pointers
         self.history = UndoHistory()
-        self._pending: OrderedDict[str, _Pending] = OrderedDict()
+        self._pending = PendingOps()
         self.pointer = PointerSender(ports)
         self._strokes: dict[str, str] = {}
         self.recorders = Recorders(self.ctx)
         self.chat = ChatLog(self.ctx)
-        self.station = StationScene(self.ctx, self.chat)
-        self.snapshots = SnapshotExchange(self.ctx, self._snapshot_sent)
+        self.opinions = OpinionDesk(self.ctx)
+        self.station = StationScene(self.ctx, self.chat, self.opinions)
+        self.snapshots = SnapshotExchange(self.ctx, self._pending.add_snapshot)
 
     @property
     def role(self) -> Role:
@@ -286,6 +280,13 @@ class Collaboration:
         op, seq = self.ctx.next_op()
         self._send(CueCancel(op, cue_id, seq))
 
+    def send_opinion(self, draft: Opinion, *, amends: str | None = None) -> str:
+        """Sign and send an opinion (or, with ``amends``, the next version of one);
+        returns its id. Raises :class:`CallError`."""
+        msg = self.opinions.compose(draft, amends)
+        self._send(msg)
+        return msg.opinion.id
+
     def send_chat(self, text: str) -> str:
         """A text message for everyone in the call; returns its id. Raises
         :class:`CallError` (blank, too long, not text, nobody to send it to)."""
@@ -308,8 +309,7 @@ class Collaboration:
 
     def _send(self, op: ViewerOp, annotation_id: str | None = None) -> None:
         self._check_can_send()
-        pending = _Pending(op, time.perf_counter(), annotation_id)
-        self._pending[op.op] = pending
+        pending = self._pending.add(op, annotation_id)
         pending.via_server = not self._transmit(op)
         self._apply_own(op)
 
@@ -337,21 +337,20 @@ class Collaboration:
         elif isinstance(op, ChatSend):
             self.chat.add(op, pending=True)
             self.ports.stats.chat_sent += 1
+        elif isinstance(op, OpinionSend):
+            self.opinions.sent(op)
         elif isinstance(op, CalibrationSet):
             self.ctx.set_calibration(op)
         else:
             try:
                 self.overlay.apply(op)
             except SceneError as exc:
-                self._pending.pop(op.op, None)
+                self._pending.discard(op.op)
                 raise CallError(str(exc)) from None
             self.ctx.notify_annotations()
 
     def pending_annotation_ids(self) -> frozenset[str]:
-        return frozenset(p.annotation_id for p in self._pending.values() if p.annotation_id)
-
-    def _snapshot_sent(self, snapshot_id: str) -> None:
-        self._pending[snapshot_id] = _Pending(None, time.perf_counter())
+        return self._pending.annotation_ids()
 
     # ======================================================================
     # Incoming
@@ -365,10 +364,8 @@ class Collaboration:
         else:
             # Whatever the station has not confirmed goes again, in order; it drops
             # what it already has (by op id) and acknowledges it anyway.
-            for pending in list(self._pending.values()):
-                if pending.op is None:
-                    continue  # a snapshot: only its round trip is waited for
-                self.ports.messenger.on_link(link, pending.op)
+            for op in self._pending.ops():
+                self.ports.messenger.on_link(link, op)
                 self.ports.stats.ops_resent += 1
 
     def on_message(self, peer: PeerInfo, msg: ChannelMessage, reply: Reply) -> None:
@@ -414,6 +411,9 @@ class Collaboration:
                 self.ctx.record(msg, msg.by)
                 stats.chat_received += 1
             return
+        if isinstance(msg, OpinionSend):
+            self.opinions.passed_on(msg)
+            return
         try:
             changed_ = overlay.apply(msg)
         except SceneError as exc:
@@ -421,11 +421,10 @@ class Collaboration:
             return
         if isinstance(msg, SceneSync) and msg.phase == "end":
             # Our unconfirmed operations are on their way again: keep showing them.
-            for pending in self._pending.values():
-                if isinstance(pending.op, ANNOTATION_OPS):
-                    with contextlib.suppress(SceneError):
-                        self.scene.replay(pending.op)
-                        self.ctx.record(pending.op, self.ports.author(), synced=True)
+            for op in self._pending.annotation_ops():
+                with contextlib.suppress(SceneError):
+                    self.scene.replay(op)
+                    self.ctx.record(op, self.ports.author(), synced=True)
             stats.scene_syncs += 1
             self.ctx.notify_annotations()
         elif isinstance(msg, ANNOTATION_OPS):
@@ -439,10 +438,10 @@ class Collaboration:
             self.ctx.notify_cues()
 
     def _on_ack(self, ack: Ack) -> None:
-        pending = self._pending.pop(ack.op, None)
-        if pending is None:
+        answered = self._pending.answered(ack.op)
+        if answered is None:
             return
-        rtt_ms = (time.perf_counter() - pending.sent_at) * 1000.0
+        pending, rtt_ms = answered
         self.ports.journal.event(
             "ack", op=ack.op, ok=ack.ok, code=ack.code, reason=ack.reason, rtt_ms=round(rtt_ms, 1)
         )
@@ -459,6 +458,8 @@ class Collaboration:
                 self.overlay.apply(AnnotationRemove(op, pending.op.ann.id))
         if isinstance(pending.op, ChatSend):
             self.chat.answered(pending.op.id, ack.ok, ack.reason)
+        elif isinstance(pending.op, OpinionSend):
+            self.opinions.answered(pending.op, ack.ok, ack.reason)
         self.ports.events.on_ack(ack.op, ack.ok, rtt_ms, ack.reason)
         self.ctx.notify_annotations()
 

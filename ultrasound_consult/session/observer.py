@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ultrasound_consult.protocol.annotation import Annotation
     from ultrasound_consult.protocol.channel import CalibrationSet, Pointer, StreamInfo
     from ultrasound_consult.protocol.chat import ChatSend
+    from ultrasound_consult.protocol.opinion import Opinion
     from ultrasound_consult.protocol.signaling import PeerInfo
     from ultrasound_consult.protocol.snapshot import SnapshotHeader
     from ultrasound_consult.session.link_monitor import LinkStats
@@ -42,6 +43,21 @@ class ChatLine:
     pending: bool = False
     #: Why the station refused it (mine), else "".
     refused: str = ""
+
+
+@dataclass(frozen=True)
+class OpinionEntry:
+    """One version of an expert's opinion as this side has it."""
+
+    opinion: Opinion
+    #: Who signed it, as the server admitted them; whether the signature holds.
+    signer: str
+    verified: bool
+    #: Mine: None while the station has not answered, then whether it took it.
+    delivered: bool | None = None
+    refused: str = ""
+    #: Where the station keeps it (the clinic's copy), if here.
+    path: str = ""
 
 
 class CallState(StrEnum):
@@ -88,6 +104,9 @@ class CallObserver:
 
     def on_chat(self, lines: tuple[ChatLine, ...]) -> None:
         """The call's text messages changed (a new one, or mine confirmed or refused)."""
+
+    def on_opinions(self, entries: tuple[OpinionEntry, ...]) -> None:
+        """An expert's opinion arrived, was confirmed, refused or amended."""
 
     def on_snapshot(self, snapshot: Snapshot) -> None:
         """An expert's frozen, annotated frame arrived."""

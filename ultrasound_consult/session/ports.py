@@ -11,6 +11,7 @@ import itertools
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ultrasound_consult.annotate.overlay import Overlay
@@ -19,6 +20,7 @@ from ultrasound_consult.protocol.channel import (
     CalibrationSet,
     ChannelMessage,
 )
+from ultrasound_consult.protocol.opinion import Opinion
 from ultrasound_consult.protocol.signaling import PeerInfo, Role
 from ultrasound_consult.session.journal import Journal
 from ultrasound_consult.session.messenger import Messenger
@@ -47,6 +49,12 @@ class CollabPorts:
     media_ts: Callable[[], float | None]
     #: Run a coroutine for the call (cancelled when it stops).
     spawn: Callable[[Coroutine[Any, Any, None]], None]
+    #: This device's opinion signature (a viewer's): signs an opinion, or raises
+    #: ``SigningError``. None: this side cannot sign (a station).
+    sign: Callable[[Opinion], Opinion] | None = None
+    #: The station keeps an opinion at the clinic: (opinion, signer) -> the file
+    #: (raises OSError). None: not kept here (a viewer).
+    keep_opinion: Callable[[Opinion, str], Path] | None = None
 
 
 @dataclass

@@ -37,10 +37,12 @@ from ultrasound_consult.protocol.channel import (
 from ultrasound_consult.protocol.chat import ChatSend
 from ultrasound_consult.protocol.errors import ErrorCode, ProtocolError
 from ultrasound_consult.protocol.guidance import CueCancel, CueSend, CueState, CueStatus
+from ultrasound_consult.protocol.opinion import OpinionSend
 from ultrasound_consult.protocol.signaling import PeerInfo, Role
 from ultrasound_consult.session.chat import CHAT_RESENT, ChatLog
 from ultrasound_consult.session.config import CallError
 from ultrasound_consult.session.messenger import Reply
+from ultrasound_consult.session.opinions import OpinionDesk
 from ultrasound_consult.session.peer_link import PeerLink
 from ultrasound_consult.session.ports import CollabContext, name_of, now_ms
 
@@ -62,9 +64,10 @@ DRAWING_ROLES = (Role.EXPERT, Role.TRAINER)
 
 
 class StationScene:
-    def __init__(self, ctx: CollabContext, chat: ChatLog) -> None:
+    def __init__(self, ctx: CollabContext, chat: ChatLog, opinions: OpinionDesk) -> None:
         self.ctx = ctx
         self.chat = chat
+        self.opinions = opinions
         self.ports = ctx.ports
         self._sequencer: OpSequencer[tuple[ViewerOp | Ack, Reply]] = OpSequencer()
         self._gap_timer: asyncio.TimerHandle | None = None
@@ -136,6 +139,9 @@ class StationScene:
                 reply(Ack(op.op))
             else:
                 self._refuse(reply, op.op, ErrorCode.CONFLICT, refusal)
+            return
+        if isinstance(op, OpinionSend):
+            self.opinions.receive(peer, op, reply)
             return
         if isinstance(op, ChatSend):
             if self.chat.add(op):

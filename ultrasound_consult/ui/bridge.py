@@ -68,6 +68,7 @@ class EngineBridge(QObject, CallObserver):
     calibration_changed = Signal(object)
     snapshot_received = Signal(object)
     chat_changed = Signal(object)
+    opinions_changed = Signal(object)
     stats_changed = Signal(object)
     error_raised = Signal(str, str)
     recording_changed = Signal(object, bool)
@@ -117,6 +118,9 @@ class EngineBridge(QObject, CallObserver):
 
     def on_calibration(self, calibration: Any) -> None:
         self.calibration_changed.emit(calibration)
+
+    def on_opinions(self, entries: Any) -> None:
+        self.opinions_changed.emit(entries)
 
     def on_chat(self, lines: Any) -> None:
         self.chat_changed.emit(lines)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -34,7 +34,7 @@ from ultrasound_consult.protocol.channel import CalibrationSet, StreamInfo
 from ultrasound_consult.protocol.signaling import PeerInfo, Role
 from ultrasound_consult.session.call import ConsultCall
 from ultrasound_consult.session.link_monitor import LinkStats
-from ultrasound_consult.session.observer import ChatLine, Snapshot
+from ultrasound_consult.session.observer import Snapshot
 from ultrasound_consult.session.recording import default_folder, recordings_root
 from ultrasound_consult.ui.bridge import EngineBridge
 from ultrasound_consult.ui.call_status import (
@@ -45,7 +45,7 @@ from ultrasound_consult.ui.call_status import (
     notice_text,
     worst,
 )
-from ultrasound_consult.ui.chat_panel import ChatPanel
+from ultrasound_consult.ui.conversation import Conversation
 from ultrasound_consult.ui.i18n import tr
 from ultrasound_consult.ui.messages import (
     error_headline,
@@ -122,10 +122,6 @@ class CallWindow(QMainWindow):
         self.body.addWidget(self.view, 1)
         self.snapshot_panel = SnapshotPanel()
         self.body.addWidget(self.snapshot_panel)
-        self.chat_panel = ChatPanel()
-        self.chat_panel.hide()
-        self.body.addWidget(self.chat_panel)
-        self.chat_panel.send_requested.connect(self.send_chat)
         self.layout_.addWidget(body, 1)
         self.history = StatsHistory()
         self.notices = QualityNotices()
@@ -144,16 +140,6 @@ class CallWindow(QMainWindow):
         self.mic_button.setCheckable(True)
         self.mic_button.toggled.connect(self.set_muted)
         self.statusBar().addWidget(self.state_label, 1)
-        # Over the video's top-right corner (letterboxing, as a rule): the status bar
-        # has no room left at 1366 wide.
-        self.chat_button = QPushButton(tr("Messages"), self.view, objectName="chatbutton")
-        self.chat_button.setCheckable(True)
-        self.chat_button.setFocusPolicy(Qt.NoFocus)
-        self.chat_button.setToolTip(tr("Text messages with everyone in the call"))
-        self.chat_button.toggled.connect(self._show_chat)
-        self.chat_panel.closed.connect(lambda: self.chat_button.setChecked(False))
-        self.view.installEventFilter(self)
-        self.unread = 0
         self.statusBar().addPermanentWidget(self.status_button)
         # Size and frame rate live in the connection button's tooltip and its panel: at
         # 1366 wide the status bar has no room for what is not essential.
@@ -208,7 +194,12 @@ class CallWindow(QMainWindow):
         bridge.camera_frame_ready.connect(self._show_camera_frame)
         bridge.calibration_changed.connect(self._on_calibration)
         bridge.snapshot_received.connect(self._on_snapshot)
-        bridge.chat_changed.connect(self._on_chat)
+        #: Text messages and the expert's opinion (ui/conversation.py).
+        self.conversation = Conversation(self)
+        self.body.addWidget(self.conversation.panel)
+        self.chat_panel = self.conversation.panel
+        self.chat_button = self.conversation.chat_button
+        self.opinion_button = self.conversation.opinion_button
         bridge.cues_changed.connect(self._on_cues)
         bridge.recording_changed.connect(self._on_recording)
         bridge.quality_changed.connect(self._on_quality)
@@ -323,50 +314,6 @@ class CallWindow(QMainWindow):
             tr("Scale {mm:.3f} mm/px").format(mm=cal.mm_per_px_y) + f" ({origin})"
         )
         self.scale_label.setToolTip("")
-
-    # --- text messages ----------------------------------------------------------------
-
-    def send_chat(self, text: str) -> None:
-        self.bridge.call(self.call.collab.send_chat, text)
-
-    def _on_chat(self, lines: tuple[ChatLine, ...]) -> None:
-        known = {line.message.id for line in self.chat_panel.lines}
-        new = [
-            line
-            for line in lines
-            if line.message.id not in known and line.message.by != self.call.author
-        ]
-        self.chat_panel.set_lines(lines)
-        if new and not self.chat_panel.isVisible():
-            self.unread += len(new)
-            self.chat_button.setText(tr("Messages ({n})").format(n=self.unread))
-            self.chat_button.setProperty("alert", True)
-            self.chat_button.style().polish(self.chat_button)
-            self._place_chat_button()
-        if new:
-            last = new[-1].message
-            self.show_notice(tr("{name}: {text}").format(name=last.by, text=last.text[:160]))
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.view and event.type() == QEvent.Resize:
-            self._place_chat_button()
-        return super().eventFilter(watched, event)
-
-    def _place_chat_button(self) -> None:
-        button = self.chat_button
-        button.adjustSize()
-        button.move(self.view.width() - button.width() - 8, 8)
-        button.raise_()
-
-    def _show_chat(self, on: bool) -> None:
-        self.chat_panel.setVisible(on)
-        if on:
-            self.unread = 0
-            self.chat_button.setText(tr("Messages"))
-            self.chat_button.setProperty("alert", False)
-            self.chat_button.style().polish(self.chat_button)
-            self._place_chat_button()
-            self.chat_panel.entry.setFocus()
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:
         self.snapshot_panel.add(snapshot)

@@ -37,6 +37,7 @@ from ultrasound_consult.ui.cue_text import cue_text, status_text
 from ultrasound_consult.ui.guidance_view import is_live
 from ultrasound_consult.ui.i18n import tr
 from ultrasound_consult.ui.messages import window_title
+from ultrasound_consult.ui.opinion_dialog import OpinionForm
 from ultrasound_consult.ui.tools import ToolPalette
 from ultrasound_consult.ui.video_view import ZOOM_STEP
 
@@ -78,8 +79,16 @@ class ExpertWindow(CallWindow):
         )
         self.keyframe_button.clicked.connect(self.request_keyframe)
         info.addWidget(self.keyframe_button)
+        self.write_opinion_button = QPushButton(tr("Write opinion…"), objectName="plain")
+        self.write_opinion_button.setToolTip(
+            tr("Findings, impression and recommendation, signed and left at the clinic")
+        )
+        self.write_opinion_button.clicked.connect(self.write_opinion)
+        info.addWidget(self.write_opinion_button)
+        self.opinion_form: OpinionForm | None = None
         if call.role not in ANNOTATING_ROLES:
             self.keyframe_button.hide()
+            self.write_opinion_button.hide()
             self.quality_box.setEnabled(False)
             self.quality_box.setToolTip(tr("The station and the expert choose the quality"))
         else:
@@ -371,3 +380,23 @@ class ExpertWindow(CallWindow):
     def choose_preset(self, name: str) -> None:
         self.bridge.call(self.call.stream.request, preset=name)
         self.show_notice(tr("Asked the station to send at another quality."))
+
+    # --- the written opinion ------------------------------------------------------------
+
+    def write_opinion(self) -> OpinionForm:
+        """The form: a new opinion, or the next version of the one sent from here."""
+        entries = self.conversation.opinion_entries
+        mine = [e for e in entries if e.signer == self.call.author and e.delivered]
+        previous = mine[-1].opinion if mine else None
+        form = OpinionForm(self, previous)
+        form.accepted.connect(lambda: self._send_opinion(form))
+        form.show()
+        self.opinion_form = form
+        return form
+
+    def _send_opinion(self, form: OpinionForm) -> None:
+        if form.result_opinion is None:
+            return
+        amends = form.previous.id if form.previous is not None else None
+        self.bridge.call(self.call.collab.send_opinion, form.result_opinion, amends=amends)
+        self.show_notice(tr("Opinion signed and sent; the station confirms it."))

@@ -58,6 +58,7 @@ LANES: dict[str, tuple[int, str]] = {
     MARKER: (1, "#ff5252"),
     "snapshot": (1, "#ce93d8"),
     "chat": (1, "#80cbc4"),
+    "opinion": (1, "#ffb74d"),
     "peer.joined": (0, "#9e9e9e"),
     "peer.left": (0, "#9e9e9e"),
     "error": (0, "#ff5252"),
@@ -100,6 +101,11 @@ def describe_event(event) -> str:  # type: ignore[no-untyped-def]
         return tr("Marker: {label} ({who})").format(label=data.get("label", ""), who=event.by)
     if event.type == "snapshot":
         return tr("Snapshot from {who}").format(who=event.by)
+    if event.type == "opinion":
+        opinion = data.get("opinion") if isinstance(data.get("opinion"), dict) else {}
+        return tr("Opinion from {who} (version {n})").format(
+            who=opinion.get("author") or event.by, n=opinion.get("version", "?")
+        )
     if event.type == "chat":
         text = str(data.get("text", ""))
         return tr("{who}: {text}").format(who=event.by or data.get("by", ""), text=text[:200])

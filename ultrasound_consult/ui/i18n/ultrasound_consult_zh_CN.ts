@@ -173,6 +173,14 @@ The user wrote a message to send.</extracomment>
         <translation>与通话中所有人的文字消息</translation>
     </message>
     <message>
+        <source>Opinion</source>
+        <translation>意见</translation>
+    </message>
+    <message>
+        <source>The expert&apos;s written opinion: read, print, save</source>
+        <translation>专家的书面意见：查看、打印、保存</translation>
+    </message>
+    <message>
         <source>{name} ({role}) — you</source>
         <translation>{name}（{role}）— 您</translation>
     </message>
@@ -183,6 +191,10 @@ The user wrote a message to send.</extracomment>
     <message>
         <source>{name}: {text}</source>
         <translation>{name}：{text}</translation>
+    </message>
+    <message>
+        <source>{who} sent an opinion (version {n}): open it with the Opinion button.</source>
+        <translation>{who} 发来了书面意见（第 {n} 版）：请点击“意见”按钮查看。</translation>
     </message>
     <message>
         <source>Recording saved to {folder}</source>
@@ -317,6 +329,14 @@ The user wrote a message to send.</extracomment>
         <translation>请扫查端发送一幅完整的新画面（图像出现拖影时使用）</translation>
     </message>
     <message>
+        <source>Write opinion…</source>
+        <translation>书写意见…</translation>
+    </message>
+    <message>
+        <source>Findings, impression and recommendation, signed and left at the clinic</source>
+        <translation>所见、印象和建议，签名后留存在诊所</translation>
+    </message>
+    <message>
         <source>The station and the expert choose the quality</source>
         <translation>画质由扫查端和专家选择</translation>
     </message>
@@ -399,6 +419,10 @@ The user wrote a message to send.</extracomment>
     <message>
         <source>Asked the station to send at another quality.</source>
         <translation>已请扫查端改用其他画质。</translation>
+    </message>
+    <message>
+        <source>Opinion signed and sent; the station confirms it.</source>
+        <translation>意见已签名并发送，等待扫查端确认。</translation>
     </message>
     <message>
         <source>ultrasound-consult — join a consult</source>
@@ -751,8 +775,144 @@ The user wrote a message to send.</extracomment>
         <translation>录像</translation>
     </message>
     <message>
+        <source>No further action</source>
+        <translation>无需进一步处理</translation>
+    </message>
+    <message>
+        <source>Follow-up scan</source>
+        <translation>定期复查</translation>
+    </message>
+    <message>
+        <source>Repeat the scan now</source>
+        <translation>现在重新扫查</translation>
+    </message>
+    <message>
+        <source>Refer</source>
+        <translation>转诊</translation>
+    </message>
+    <message>
+        <source>Refer urgently (today)</source>
+        <translation>紧急转诊（今天）</translation>
+    </message>
+    <message>
+        <source>Other (say what)</source>
+        <translation>其他（请说明）</translation>
+    </message>
+    <message>
+        <source>Routine</source>
+        <translation>常规</translation>
+    </message>
+    <message>
+        <source>Soon</source>
+        <translation>尽快</translation>
+    </message>
+    <message>
+        <source>Urgent</source>
+        <translation>紧急</translation>
+    </message>
+    <message>
+        <source>Amend the opinion</source>
+        <translation>修订意见</translation>
+    </message>
+    <message>
+        <source>Write an opinion</source>
+        <translation>书写意见</translation>
+    </message>
+    <message>
+        <source>e.g. abdomen, obstetric, thyroid</source>
+        <translation>例如：腹部、产科、甲状腺</translation>
+    </message>
+    <message>
+        <source>The clinic&apos;s own reference; never a name</source>
+        <translation>诊所自己的编号；切勿填写姓名</translation>
+    </message>
+    <message>
+        <source>Details: where, when, what to repeat</source>
+        <translation>说明：转往何处、何时、复查什么</translation>
+    </message>
+    <message>
+        <source>Exam</source>
+        <translation>检查项目</translation>
+    </message>
+    <message>
+        <source>Clinic reference</source>
+        <translation>诊所编号</translation>
+    </message>
+    <message>
+        <source>Findings</source>
+        <translation>超声所见</translation>
+    </message>
+    <message>
+        <source>Impression</source>
+        <translation>超声提示</translation>
+    </message>
+    <message>
+        <source>Recommendation</source>
+        <translation>建议</translation>
+    </message>
+    <message>
+        <source>Urgency</source>
+        <translation>紧急程度</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Why amend</source>
+        <translation>修订原因</translation>
+    </message>
+    <message>
+        <source>Sign and send</source>
+        <translation>签名并发送</translation>
+    </message>
+    <message>
+        <source>Too long: {fields}</source>
+        <translation>内容过长：{fields}</translation>
+    </message>
+    <message>
+        <source>Write the findings or the impression.</source>
+        <translation>请填写超声所见或超声提示。</translation>
+    </message>
+    <message>
+        <source>Say why you amend it: the station keeps both versions.</source>
+        <translation>请说明修订原因：扫查端会保留两个版本。</translation>
+    </message>
+    <message>
+        <source>Say what you recommend in the details.</source>
+        <translation>请在说明中写明您的建议。</translation>
+    </message>
+    <message>
+        <source>Opinion from {who}</source>
+        <translation>{who} 的意见</translation>
+    </message>
+    <message>
+        <source>Save as PDF…</source>
+        <translation>另存为 PDF…</translation>
+    </message>
+    <message>
         <source>Close</source>
         <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Consult</source>
+        <translation>会诊</translation>
+    </message>
+    <message>
+        <source>Signature verified</source>
+        <translation>签名已验证</translation>
+    </message>
+    <message>
+        <source>The signature does not match: do not rely on this copy</source>
+        <translation>签名不符：请勿依据此副本</translation>
+    </message>
+    <message>
+        <source>Ultrasound opinion</source>
+        <translation>超声会诊意见</translation>
+    </message>
+    <message>
+        <source>Version {n}</source>
+        <translation>第 {n} 版</translation>
     </message>
     <message>
         <source>My name</source>
@@ -1486,6 +1646,10 @@ The user wrote a message to send.</extracomment>
     <message>
         <source>Snapshot from {who}</source>
         <translation>{who} 发送的画面</translation>
+    </message>
+    <message>
+        <source>Opinion from {who} (version {n})</source>
+        <translation>{who} 的意见（第 {n} 版）</translation>
     </message>
     <message>
         <source>{who}: {text}</source>
