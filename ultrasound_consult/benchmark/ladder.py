@@ -21,8 +21,8 @@ import cv2
 import numpy as np
 from aiortc.codecs.vpx import VpxPayloadDescriptor
 
-from ultrasound_consult.benchmark.metrics import luma, ssim
 from ultrasound_consult.benchmark.runner import image_box
+from ultrasound_consult.benchmark.similarity import luma, ssim
 from ultrasound_consult.media.convert import to_video_frame
 from ultrasound_consult.media.encoder import PresetVp8Encoder
 from ultrasound_consult.media.privacy import PrivacyMask

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ultrasound_consult.benchmark.metrics import summary
+from ultrasound_consult.benchmark.percentiles import summary
 from ultrasound_consult.media.source_spec import open_source
 from ultrasound_consult.protocol.annotation import Annotation, AnnotationKind
 from ultrasound_consult.protocol.channel import AnnotationAdd, Pointer

@@ -33,12 +33,14 @@ import numpy as np
 
 from signaling_server.process import SignalingServerProcess
 from ultrasound_consult.benchmark import frame_counter, netem
-from ultrasound_consult.benchmark.metrics import luma, psnr, ssim, summary
+from ultrasound_consult.benchmark.machine import machine
+from ultrasound_consult.benchmark.percentiles import summary
+from ultrasound_consult.benchmark.similarity import luma, psnr, ssim
 from ultrasound_consult.media.privacy import PrivacyMask
 from ultrasound_consult.media.quality import preset as quality_preset
 from ultrasound_consult.media.source_spec import open_source
 
-ROLES = [sys.executable, "-m", "ultrasound_consult.ui.bench_role"]
+ROLES = [sys.executable, "-m", "ultrasound_consult.benchmark.role_window"]
 
 
 @dataclass
@@ -513,25 +515,4 @@ def ratios(tuned: dict[str, Any], stock: dict[str, Any]) -> dict[str, float | No
         "fps_received": r(tuned.get("fps_received"), stock.get("fps_received")),
         "ssim_p50": r(get(tuned, "ssim", "p50"), get(stock, "ssim", "p50")),
         "bitrate": r(tuned.get("bitrate_mbps"), stock.get("bitrate_mbps")),
-    }
-
-
-def machine() -> dict[str, Any]:
-    import platform
-    from importlib import metadata
-
-    cpu = platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(
-                (line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu
-            )
-    except OSError:
-        pass
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "aiortc": metadata.version("aiortc"),
-        "av": metadata.version("av"),
     }

@@ -1,6 +1,6 @@
 """One side of a benchmark call, run as its own process with its real window offscreen.
 
-    python -m ultrasound_consult.ui.bench_role station|expert --server URL --invite CODE \\
+    python -m ultrasound_consult.benchmark.role_window station|expert --server URL --invite CODE \\
         --out FILE --start T --warmup S --duration S [--source SPEC] [--quality Q] \\
         [--stock] [--network PROFILE]
 
@@ -459,7 +459,7 @@ def write(rec: Recorder, impairment: netem.Impairment | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m ultrasound_consult.ui.bench_role")
+    p = argparse.ArgumentParser(prog="python -m ultrasound_consult.benchmark.role_window")
     p.add_argument("role", choices=["station", "expert"])
     p.add_argument("--server", required=True)
     p.add_argument("--invite", required=True)
