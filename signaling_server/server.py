@@ -36,7 +36,7 @@ from signaling_server.core import (
 from signaling_server.directory import Directory, InMemoryDirectory
 from signaling_server.guard import ConnectionGuard, guarded_connection
 from signaling_server.logfilter import flush_repeats
-from signaling_server.metrics import render_metrics
+from signaling_server.metrics import ServerGauges, render_metrics
 from signaling_server.tokens import InviteSigner, turn_credentials
 from ultrasound_consult.protocol.signaling import MAX_SIGNAL_BYTES, IceServer
 
@@ -174,7 +174,7 @@ class SignalingServer:
             if not self._metrics_allowed(connection, request):
                 self.core.rejects["metrics_refused"] += 1
                 return connection.respond(HTTPStatus.FORBIDDEN, "metrics are not public here\n")
-            body = render_metrics(self)
+            body = render_metrics(self.gauges())
             return Response(
                 HTTPStatus.OK.value,
                 "OK",
@@ -189,6 +189,17 @@ class SignalingServer:
                 HTTPStatus.SERVICE_UNAVAILABLE, "server full, try again later\n"
             )
         return None
+
+    def gauges(self) -> ServerGauges:
+        """A snapshot of this process's counts for ``/metrics``."""
+        return ServerGauges(
+            connections=self.core.connection_count,
+            peers=self.core.peer_count,
+            rooms=self.directory.local_rooms(),
+            started_at=self.started_at,
+            counters=dict(self.core.counters),
+            rejects=dict(self.core.rejects),
+        )
 
     def _metrics_allowed(self, connection: ServerConnection, request: Request) -> bool:
         mode = self.settings.metrics
