@@ -504,7 +504,7 @@ def _bench(args: argparse.Namespace) -> int:
         if source == "synthetic":
             source = f"synthetic:{args.resolution}@{args.fps:g}"
 
-        def plot(name: str, result: dict) -> None:  # type: ignore[type-arg]
+        def plot(name: str, result: dict) -> None:
             if args.plot:
                 from ultrasound_consult.benchmark.plot import plot_series
 
