@@ -23,17 +23,13 @@ from websockets.http11 import Request, Response
 
 from signaling_server.config import ServerSettings
 from signaling_server.core import (
-    Broadcast,
-    Claim,
     Close,
     ConnId,
     Effect,
-    Release,
-    Route,
     Send,
     SignalingCore,
 )
-from signaling_server.directory import Directory, InMemoryDirectory
+from signaling_server.directory import Directory, InMemoryDirectory, perform
 from signaling_server.guard import ConnectionGuard, guarded_connection
 from signaling_server.logfilter import flush_repeats
 from signaling_server.metrics import ServerGauges, render_metrics
@@ -252,22 +248,7 @@ class SignalingServer:
                     outbox.task.cancel()
 
     async def _perform(self, effects: list[Effect]) -> None:
-        for effect in effects:
-            if isinstance(effect, Send | Close):
-                self._put(effect)
-            elif isinstance(effect, Claim):
-                result = await self.directory.claim(
-                    effect.room, effect.peer, effect.seat, resume=effect.resume
-                )
-                await self._perform(self.core.claimed(effect.conn, result, effect, time.time()))
-            elif isinstance(effect, Release):
-                if await self.directory.release(effect.room, effect.peer_id, effect.seat):
-                    await self.directory.broadcast(effect.room, effect.notice, effect.peer_id)
-            elif isinstance(effect, Route):
-                if not await self.directory.route(effect.room, effect.to_peer, effect.text):
-                    await self._perform(self.core.route_failed(effect.conn, effect.to_peer))
-            elif isinstance(effect, Broadcast):
-                await self.directory.broadcast(effect.room, effect.text, effect.exclude_peer)
+        await perform(effects, self.core, self.directory, self._put, time.time)
 
     def _put(self, effect: Send | Close) -> None:
         outbox = self._outboxes.get(effect.conn)
