@@ -13,7 +13,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from signaling_server.core import ClaimResult, Limits
+from signaling_server.core import (
+    Broadcast,
+    Claim,
+    ClaimResult,
+    Close,
+    Effect,
+    Limits,
+    Release,
+    Route,
+    Send,
+    SignalingCore,
+)
 from ultrasound_consult.protocol.errors import ErrorCode, ProtocolError
 from ultrasound_consult.protocol.signaling import ANNOTATING_ROLES, PeerInfo, Role
 
@@ -35,6 +46,37 @@ class Directory(Protocol):
     def local_rooms(self) -> int: ...
 
     async def close(self) -> None: ...
+
+
+async def perform(
+    effects: list[Effect],
+    core: SignalingCore,
+    directory: Directory,
+    put: Callable[[Send | Close], None],
+    now: Callable[[], float],
+) -> None:
+    """Carry out the core's effects in order: frames and closes go to ``put`` (the
+    connection's outbox), room operations to ``directory``, and what a claim or a failed
+    route answers goes back through the core. The server and the core's tests both run
+    this, so what the tests drive is what a deployment does."""
+    for effect in effects:
+        if isinstance(effect, Send | Close):
+            put(effect)
+        elif isinstance(effect, Claim):
+            result = await directory.claim(
+                effect.room, effect.peer, effect.seat, resume=effect.resume
+            )
+            answer = core.claimed(effect.conn, result, effect, now())
+            await perform(answer, core, directory, put, now)
+        elif isinstance(effect, Release):
+            if await directory.release(effect.room, effect.peer_id, effect.seat):
+                await directory.broadcast(effect.room, effect.notice, effect.peer_id)
+        elif isinstance(effect, Route):
+            if not await directory.route(effect.room, effect.to_peer, effect.text):
+                answer = core.route_failed(effect.conn, effect.to_peer)
+                await perform(answer, core, directory, put, now)
+        elif isinstance(effect, Broadcast):
+            await directory.broadcast(effect.room, effect.text, effect.exclude_peer)
 
 
 def refuse_claim(

@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TextIO
 
 WINDOW_S = 60.0
 #: Lines of one kind let through per window before the rest are only counted.
@@ -87,9 +88,9 @@ class RepeatFilter(logging.Filter):
 _installed: list[RepeatFilter] = []
 
 
-def configure_logging(level: str, stream: object) -> RepeatFilter:
+def configure_logging(level: str, stream: TextIO) -> RepeatFilter:
     """The server's logging: ``level`` for us, INFO at most for websockets, repeats counted."""
-    handler = logging.StreamHandler(stream)  # type: ignore[arg-type]
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     repeats = RepeatFilter()
     handler.addFilter(repeats)

@@ -8,10 +8,26 @@ from __future__ import annotations
 
 import os
 import resource
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
-if TYPE_CHECKING:
-    from signaling_server.server import SignalingServer
+
+@dataclass(frozen=True)
+class ServerGauges:
+    """What ``/metrics`` shows, read from the server at the moment of the request.
+
+    A plain snapshot, so this module needs nothing of the server (no import cycle) and
+    a test can render any state.
+    """
+
+    connections: int
+    peers: int
+    rooms: int
+    started_at: float
+    #: Running totals by name: "messages", "joins", "relayed".
+    counters: Mapping[str, int] = field(default_factory=dict)
+    #: Refusals by reason.
+    rejects: Mapping[str, int] = field(default_factory=dict)
 
 
 def _rss_bytes() -> int:
@@ -22,8 +38,7 @@ def _rss_bytes() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def render_metrics(server: SignalingServer) -> str:
-    core = server.core
+def render_metrics(gauges: ServerGauges) -> str:
     lines: list[str] = []
 
     def metric(name: str, kind: str, help_text: str, samples: list[tuple[str, float]]) -> None:
@@ -35,40 +50,43 @@ def render_metrics(server: SignalingServer) -> str:
         "uc_signaling_connections",
         "gauge",
         "Open WebSocket connections.",
-        [("", core.connection_count)],
+        [("", gauges.connections)],
     )
     metric(
         "uc_signaling_peers",
         "gauge",
         "Peers joined to a room on this process.",
-        [("", core.peer_count)],
+        [("", gauges.peers)],
     )
     metric(
         "uc_signaling_rooms",
         "gauge",
         "Rooms with a peer on this process.",
-        [("", server.directory.local_rooms())],
+        [("", gauges.rooms)],
     )
     metric(
         "uc_signaling_messages_total",
         "counter",
         "Messages received.",
-        [("", core.counters["messages"])],
+        [("", gauges.counters.get("messages", 0))],
     )
     metric(
-        "uc_signaling_joins_total", "counter", "Successful joins.", [("", core.counters["joins"])]
+        "uc_signaling_joins_total",
+        "counter",
+        "Successful joins.",
+        [("", gauges.counters.get("joins", 0))],
     )
     metric(
         "uc_signaling_relayed_total",
         "counter",
         "Offers, answers, candidates and app messages relayed.",
-        [("", core.counters["relayed"])],
+        [("", gauges.counters.get("relayed", 0))],
     )
     metric(
         "uc_signaling_rejects_total",
         "counter",
         "Rejected messages and connections, by reason.",
-        [(f'{{reason="{reason}"}}', n) for reason, n in sorted(core.rejects.items())]
+        [(f'{{reason="{reason}"}}', n) for reason, n in sorted(gauges.rejects.items())]
         or [('{reason="none"}', 0)],
     )
     metric(
@@ -81,6 +99,6 @@ def render_metrics(server: SignalingServer) -> str:
         "uc_signaling_start_time_seconds",
         "gauge",
         "When this process started (Unix time).",
-        [("", server.started_at)],
+        [("", gauges.started_at)],
     )
     return "\n".join(lines) + "\n"

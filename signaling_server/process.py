@@ -67,9 +67,9 @@ class SignalingServerProcess:
             text=True,
         )
         line: list[str] = []
-        reader = threading.Thread(
-            target=lambda: line.append(self.process.stdout.readline()), daemon=True
-        )  # type: ignore[union-attr]
+        stdout = self.process.stdout
+        assert stdout is not None  # stdout=PIPE
+        reader = threading.Thread(target=lambda: line.append(stdout.readline()), daemon=True)
         reader.start()
         reader.join(STARTUP_TIMEOUT_S)
         if not line or not line[0].startswith("ws"):

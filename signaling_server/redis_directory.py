@@ -30,9 +30,10 @@ import logging
 import secrets
 import time
 from collections import defaultdict
-from typing import Any
+from typing import Any, cast
 
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError, WatchError
 
 from signaling_server.core import ClaimResult, Limits
@@ -82,7 +83,7 @@ class RedisDirectory:
         self._kick = kick
         self.proc = secrets.token_hex(6)
         self._redis: Redis | None = None
-        self._release = None
+        self._release: AsyncScript | None = None
         self._tasks: list[asyncio.Task[None]] = []
         #: room -> this process's peers in it (for metrics and the room count).
         self._local: dict[str, set[str]] = defaultdict(set)
@@ -222,7 +223,8 @@ class RedisDirectory:
 
     async def broadcast(self, room: str, text: str, exclude_peer: str | None) -> None:
         try:
-            members = await self.redis.hgetall(room_key(room))
+            # The pool decodes replies (decode_responses=True): keys and values are str.
+            members = cast(dict[str, str], await self.redis.hgetall(room_key(room)))
             by_proc: dict[str, list[str]] = defaultdict(list)
             for peer_id, raw in members.items():
                 if peer_id != exclude_peer:
@@ -306,7 +308,7 @@ class RedisDirectory:
     async def _beat(self) -> None:
         now = time.time()
         await self.redis.hset(PROCS, self.proc, now + ALIVE_TTL_S)
-        procs = await self.redis.hgetall(PROCS)
+        procs = cast(dict[str, str], await self.redis.hgetall(PROCS))  # decoded, as above
         expired = [p for p, until in procs.items() if float(until) < now]
         if expired:
             await self.redis.hdel(PROCS, *expired)

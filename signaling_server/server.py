@@ -23,20 +23,16 @@ from websockets.http11 import Request, Response
 
 from signaling_server.config import ServerSettings
 from signaling_server.core import (
-    Broadcast,
-    Claim,
     Close,
     ConnId,
     Effect,
-    Release,
-    Route,
     Send,
     SignalingCore,
 )
-from signaling_server.directory import Directory, InMemoryDirectory
+from signaling_server.directory import Directory, InMemoryDirectory, perform
 from signaling_server.guard import ConnectionGuard, guarded_connection
 from signaling_server.logfilter import flush_repeats
-from signaling_server.metrics import render_metrics
+from signaling_server.metrics import ServerGauges, render_metrics
 from signaling_server.tokens import InviteSigner, turn_credentials
 from ultrasound_consult.protocol.signaling import MAX_SIGNAL_BYTES, IceServer
 
@@ -174,7 +170,7 @@ class SignalingServer:
             if not self._metrics_allowed(connection, request):
                 self.core.rejects["metrics_refused"] += 1
                 return connection.respond(HTTPStatus.FORBIDDEN, "metrics are not public here\n")
-            body = render_metrics(self)
+            body = render_metrics(self.gauges())
             return Response(
                 HTTPStatus.OK.value,
                 "OK",
@@ -189,6 +185,17 @@ class SignalingServer:
                 HTTPStatus.SERVICE_UNAVAILABLE, "server full, try again later\n"
             )
         return None
+
+    def gauges(self) -> ServerGauges:
+        """A snapshot of this process's counts for ``/metrics``."""
+        return ServerGauges(
+            connections=self.core.connection_count,
+            peers=self.core.peer_count,
+            rooms=self.directory.local_rooms(),
+            started_at=self.started_at,
+            counters=dict(self.core.counters),
+            rejects=dict(self.core.rejects),
+        )
 
     def _metrics_allowed(self, connection: ServerConnection, request: Request) -> bool:
         mode = self.settings.metrics
@@ -241,22 +248,7 @@ class SignalingServer:
                     outbox.task.cancel()
 
     async def _perform(self, effects: list[Effect]) -> None:
-        for effect in effects:
-            if isinstance(effect, Send | Close):
-                self._put(effect)
-            elif isinstance(effect, Claim):
-                result = await self.directory.claim(
-                    effect.room, effect.peer, effect.seat, resume=effect.resume
-                )
-                await self._perform(self.core.claimed(effect.conn, result, effect, time.time()))
-            elif isinstance(effect, Release):
-                if await self.directory.release(effect.room, effect.peer_id, effect.seat):
-                    await self.directory.broadcast(effect.room, effect.notice, effect.peer_id)
-            elif isinstance(effect, Route):
-                if not await self.directory.route(effect.room, effect.to_peer, effect.text):
-                    await self._perform(self.core.route_failed(effect.conn, effect.to_peer))
-            elif isinstance(effect, Broadcast):
-                await self.directory.broadcast(effect.room, effect.text, effect.exclude_peer)
+        await perform(effects, self.core, self.directory, self._put, time.time)
 
     def _put(self, effect: Send | Close) -> None:
         outbox = self._outboxes.get(effect.conn)

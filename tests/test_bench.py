@@ -56,7 +56,7 @@ def test_bench_refuses_a_bad_network_profile():
 
 
 def test_the_per_second_series_plots_to_a_png(tmp_path, qapp):
-    from ultrasound_consult.ui.bench_plot import plot_series
+    from ultrasound_consult.benchmark.plot import plot_series
 
     series = [
         {"t": t, "fps_painted": 30 - (t > 5) * 12, "latency_ms": {"p50": 60 + t, "max": 120 + 3 * t},
@@ -94,3 +94,21 @@ def test_the_ladder_bench_measures_ssim_per_rung_and_rate():
     native = table["480 lines @ 30 fps"]
     assert 0.5 < native["0.3"] < native["3"] <= 1.0, "more bits, more of the picture kept"
     assert result["ladder_in_use"][0]["from_mbps"] == 1.4
+
+
+@pytest.mark.slow
+def test_the_headless_call_benchmark_reports_both_sides():
+    """``python -m ultrasound_consult.benchmark.headless_call``: two headless processes."""
+    out = subprocess.run(
+        [sys.executable, "-m", "ultrasound_consult.benchmark.headless_call", "--seconds", "3"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout)
+    assert result["benchmark"] == "headless_call"
+    assert result["station"]["video"]["frames_sent"] > 0
+    assert result["expert"]["video"]["frames_received"] > 0
+    assert result["expert"]["annotations"]["sent"] >= 1
+    assert set(result["cpu_percent_of_one_core"]) == {"station", "expert"}

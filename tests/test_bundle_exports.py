@@ -149,7 +149,8 @@ def test_dicom_passes_dciodvfy_with_no_errors(recorded, tmp_path, calibrated):
 
 
 def test_reviews_vtt_and_report(recorded, tmp_path):
-    folder, _ = recorded
+    # A copy: the recording is shared by the session's tests, these reviews are not.
+    folder = Path(shutil.copytree(recorded[0], tmp_path / "bundle"))
     first = Review.new("Dr Zhao", "eFAST")
     first.views[0].obtained, first.views[0].quality = True, 4
     first.overall_quality, first.indication_stated, first.agreement = 3, True, "agree"

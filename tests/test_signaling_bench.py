@@ -1,4 +1,4 @@
-"""The load benchmark runs and reports (small sizes; the figures come from full runs)."""
+"""The signalling load benchmark (`ultrasound-consult bench --signaling`) runs and reports (small sizes; the figures come from full runs)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 def bench(*args: str) -> dict:
     out = subprocess.run(
-        [sys.executable, "-m", "signaling_server.bench", *args, "--json"],
+        [sys.executable, "-m", "ultrasound_consult", "bench", "--signaling", *args, "--json"],
         capture_output=True,
         text=True,
         timeout=180,

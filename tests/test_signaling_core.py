@@ -11,16 +11,12 @@ from signaling_server.core import (
     CLOSE_REPLACED,
     CLOSE_UNSUPPORTED_VERSION,
     JOIN_TIMEOUT_S,
-    Broadcast,
-    Claim,
     Close,
     Limits,
-    Release,
-    Route,
     Send,
     SignalingCore,
 )
-from signaling_server.directory import InMemoryDirectory
+from signaling_server.directory import InMemoryDirectory, perform
 from signaling_server.tokens import InviteSigner
 from ultrasound_consult.protocol.signaling import (
     IDLE_TIMEOUT_S,
@@ -55,23 +51,16 @@ class Harness:
         for e in self.core.kick(seat):
             self.outbox.setdefault(e.conn, []).append(("close", e.code, e.reason))
 
+    def _put(self, e: Send | Close) -> None:
+        """The connection's outbox: what the server's writer would send."""
+        if isinstance(e, Send):
+            self.outbox.setdefault(e.conn, []).append(json.loads(e.text))
+        else:
+            self.outbox.setdefault(e.conn, []).append(("close", e.code, e.reason))
+
     async def run(self, effects) -> None:
-        for e in effects:
-            if isinstance(e, Send):
-                self.outbox.setdefault(e.conn, []).append(json.loads(e.text))
-            elif isinstance(e, Close):
-                self.outbox.setdefault(e.conn, []).append(("close", e.code, e.reason))
-            elif isinstance(e, Claim):
-                result = await self.directory.claim(e.room, e.peer, e.seat, resume=e.resume)
-                await self.run(self.core.claimed(e.conn, result, e, self.now))
-            elif isinstance(e, Release):
-                if await self.directory.release(e.room, e.peer_id, e.seat):
-                    await self.directory.broadcast(e.room, e.notice, e.peer_id)
-            elif isinstance(e, Route):
-                if not await self.directory.route(e.room, e.to_peer, e.text):
-                    await self.run(self.core.route_failed(e.conn, e.to_peer))
-            elif isinstance(e, Broadcast):
-                await self.directory.broadcast(e.room, e.text, e.exclude_peer)
+        """The server's own effect loop, with this harness's clock and outboxes."""
+        await perform(effects, self.core, self.directory, self._put, lambda: self.now)
 
     def connect(self) -> int:
         return self.core.connect(self.now)

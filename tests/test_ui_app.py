@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from tests.support.ui import answer_end_question, join, make_app
+from tests.support.ui import answer_end_question, choose, join, make_app
 from ultrasound_consult.media.source import SourceError, SourceFrame, SourceInfo, VideoSource
 from ultrasound_consult.media.source_spec import open_source
 from ultrasound_consult.protocol.guidance import Action, CueStatus, Direction
@@ -288,8 +288,10 @@ def test_a_station_cannot_join_without_a_working_source(
     assert start.join_button.isEnabled()
     qtbot.mouseClick(start.role_buttons["station"], Qt.LeftButton)
     qtbot.waitUntil(lambda: not start.join_button.isEnabled(), timeout=10_000)
-    start.source.setEditText("synthetic:320x240@15")
-    start._source_changed()
+    editor = start.source.lineEdit()
+    editor.selectAll()
+    qtbot.keyClicks(editor, "synthetic:320x240@15")
+    qtbot.keyClick(editor, Qt.Key_Return)
     qtbot.waitUntil(lambda: start.join_button.isEnabled(), timeout=10_000)
 
 
@@ -337,8 +339,7 @@ def test_sources_and_sound_devices_are_chosen_not_typed(
     assert start.source_spec() == picked
     qtbot.waitUntil(lambda: start.preview.frames > frames, timeout=10_000)
     assert start.join_button.isEnabled()
-    start.source.setCurrentIndex(start.source.findData("synthetic:640x480@30"))
-    start._source_changed()
+    choose(qtbot, start.source, start.source.findData("synthetic:640x480@30"))
 
     # In the call, "Switch source" previews the next source masked, then switches.
     st = join(qtbot, station, "station", invite("station"), "Clinic", signaling_url)

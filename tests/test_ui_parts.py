@@ -179,10 +179,10 @@ def test_the_weak_notice_goes_when_the_button_says_good(qtbot, engine, signaling
     qtbot.addWidget(window)
     window.show()
     for _ in range(3):
-        window._on_stats(stats("fair", None, rtt=200.0))
+        window.bridge.stats_changed.emit(stats("fair", None, rtt=200.0))
     assert window.notice.isVisible() and "Network weak" in window.notice.text()
     assert "Fair" in window.status_button.text()
-    window._on_stats(stats("good"))
+    window.bridge.stats_changed.emit(stats("good"))
     assert "Good" in window.status_button.text()
     assert not window.notice.isVisible(), "no 'Network weak' beside 'Good'"
     window.end_call()

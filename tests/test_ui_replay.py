@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from tests.support.ui import grab_array, widget_point
+from tests.support.ui import choose, click_item, grab_array, widget_point
 from ultrasound_consult.record.bundle import ULTRASOUND
 from ultrasound_consult.record.review import load_reviews
 from ultrasound_consult.record.session_bundle import SessionBundle
@@ -25,9 +28,11 @@ def caliper_pixels(view) -> int:
 
 
 @pytest.fixture
-def replay(qtbot, recorded_bundle):
+def replay(qtbot, recorded_bundle, tmp_path):
     application("en")
-    folder, facts = recorded_bundle
+    # A copy (under 1 MB): reviews saved here must not reach the other tests' bundle.
+    folder = Path(shutil.copytree(recorded_bundle[0], tmp_path / "bundle"))
+    facts = recorded_bundle[1]
     window = ReplayWindow(SessionBundle.open(folder))
     qtbot.addWidget(window)
     window.resize(1366, 768)
@@ -69,13 +74,14 @@ def test_step_seek_speed_and_ab_loop(qtbot, replay):
         for i in range(window.events.count())
         if "Marker" in window.events.item(i).text()
     )
-    window._event_clicked(item)
+    window.side.setCurrentWidget(window.events)
+    click_item(qtbot, window.events, item)
     assert abs(window.position_s - item.data(Qt.UserRole)) < 0.05
     # A/B loop: playing past B comes back to A.
     window.show_frame(5)
-    window._loop_clicked()
+    qtbot.mouseClick(window.loop_button, Qt.LeftButton)
     window.show_frame(20)
-    window._loop_clicked()
+    qtbot.mouseClick(window.loop_button, Qt.LeftButton)
     assert window.loop == pytest.approx((window.reader.media_ts(5) - window.origin,
                                          window.reader.media_ts(20) - window.origin))  # fmt: skip
     window.set_speed(2.0)
@@ -99,8 +105,7 @@ def test_the_form_shows_the_scale_in_words_and_every_fast_view(qtbot, replay, ar
     cell = form.views.cellWidget(0, 2)
     assert cell.itemText(cell.findData(5)) == "5 — Excellent"
     for preset in ("FAST", "eFAST"):
-        form.preset.setCurrentIndex(form.preset.findData(preset))
-        form._preset_changed()
+        choose(qtbot, form.preset, form.preset.findData(preset))
         QApplication.processEvents()
         viewport = form.views.viewport().rect()
         rows = form.views.rowCount()
@@ -145,8 +150,9 @@ def test_a_review_is_saved_with_a_pinned_comment(qtbot, replay, tmp_path):
     form.views.cellWidget(0, 1).setChecked(True)
     form.views.cellWidget(0, 2).setCurrentIndex(3)
     form.indication.setChecked(True)
+    window.side.setCurrentWidget(window.form_scroll)
     form.comment_text.setText("Probe pressure too light here")
-    form._add_comment()
+    qtbot.keyClick(form.comment_text, Qt.Key_Return)
     assert form.save(), form.status.text()
     reviews, _ = load_reviews(window.bundle.folder)
     mine = [r for r in reviews if r.reviewer == "Dr Chen"]
@@ -157,8 +163,8 @@ def test_a_review_is_saved_with_a_pinned_comment(qtbot, replay, tmp_path):
     assert review.comments[0].at_s == pytest.approx(window.position_s, abs=1e-3)
     assert review.views[0].name == "RUQ (hepatorenal)", "the file keeps the English name"
     # A name is required: nothing is saved without one.
-    form.existing.setCurrentIndex(0)
-    form._pick(0)
+    assert form.existing.currentIndex() != 0, "the saved review is on show"
+    choose(qtbot, form.existing, 0)  # "New review"
     form.reviewer.setText("")
     assert not form.save() and "name" in form.status.text()
 

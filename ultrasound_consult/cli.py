@@ -258,6 +258,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="also draw the per-second series (rate, latency, frame rate) to this PNG",
     )
     bench.add_argument("--json", action="store_true", help="print JSON (the only output format)")
+    from ultrasound_consult.benchmark.signaling_load import add_arguments as signaling_arguments
+
+    signaling = bench.add_argument_group(
+        "signalling server load (--signaling)",
+        "instead of a call: many WebSocket clients against real server processes",
+    )
+    signaling.add_argument(
+        "--signaling",
+        action="store_true",
+        help="instead of a call: the signalling server under load (or --hostile: under attack)",
+    )
+    signaling_arguments(signaling)
     return parser
 
 
@@ -478,8 +490,13 @@ def _gui(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     import json
 
-    from ultrasound_consult.benchmark.runner import BenchOptions, machine, run_bench
+    from ultrasound_consult.benchmark.machine import machine
+    from ultrasound_consult.benchmark.runner import BenchOptions, run_bench
 
+    if args.signaling:
+        from ultrasound_consult.benchmark.signaling_load import run_command
+
+        return run_command(args, build_parser())
     if args.weak_networks:
         from ultrasound_consult.benchmark.weak import run_weak_networks
 
@@ -487,9 +504,9 @@ def _bench(args: argparse.Namespace) -> int:
         if source == "synthetic":
             source = f"synthetic:{args.resolution}@{args.fps:g}"
 
-        def plot(name: str, result: dict) -> None:  # type: ignore[type-arg]
+        def plot(name: str, result: dict) -> None:
             if args.plot:
-                from ultrasound_consult.ui.bench_plot import plot_series
+                from ultrasound_consult.benchmark.plot import plot_series
 
                 result["plot"] = str(plot_series(result, Path(args.plot) / f"{name}.png"))
 
@@ -531,7 +548,7 @@ def _bench(args: argparse.Namespace) -> int:
     try:
         result = run_bench(options)
         if args.plot:
-            from ultrasound_consult.ui.bench_plot import plot_series
+            from ultrasound_consult.benchmark.plot import plot_series
 
             try:
                 result["plot"] = str(plot_series(result, Path(args.plot)))

@@ -98,6 +98,23 @@ def join(qtbot, app: ConsultApp, role_key: str, code: str, name: str, server: st
     return app.current
 
 
+def choose(qtbot, combo, index: int) -> None:
+    """Pick item ``index`` of a combo box as a user does from the keyboard: the arrow keys,
+    which (unlike ``setCurrentIndex``) emit ``activated`` at each item passed."""
+    combo.setFocus()
+    for _ in range(combo.count()):
+        if combo.currentIndex() == index:
+            break
+        qtbot.keyClick(combo, Qt.Key_Down if combo.currentIndex() < index else Qt.Key_Up)
+    assert combo.currentIndex() == index
+
+
+def click_item(qtbot, view, item) -> None:
+    """Click a list widget's item where it is drawn (scrolled into sight first)."""
+    view.scrollToItem(item)
+    qtbot.mouseClick(view.viewport(), Qt.LeftButton, pos=view.visualItemRect(item).center())
+
+
 def widget_point(view: VideoView, x: float, y: float) -> QPoint:
     rect = view.image_rect()
     return QPoint(round(rect.x() + x * rect.width()), round(rect.y() + y * rect.height()))

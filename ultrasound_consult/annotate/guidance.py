@@ -123,7 +123,7 @@ def marker_vector(marker_deg: float) -> tuple[float, float]:
 def motion_vector(cue: Cue) -> tuple[float, float] | None:
     """The pictogram direction of a sliding/sweeping/tilting motion, if it has one."""
     if cue.direction in _BODY_VECTORS:
-        return _BODY_VECTORS[cue.direction]  # type: ignore[index]
+        return _BODY_VECTORS[cue.direction]
     if cue.direction in (Direction.TOWARD_MARKER, Direction.AWAY_FROM_MARKER):
         mx, my = marker_vector(cue.marker_deg if cue.marker_deg is not None else 90.0)
         sign = 1.0 if cue.direction is Direction.TOWARD_MARKER else -1.0

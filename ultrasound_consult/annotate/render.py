@@ -87,9 +87,9 @@ def draw_shapes(image: np.ndarray, shapes: Iterable[Shape], color: tuple[int, in
         cv2.addWeighted(under, OUTLINE_ALPHA, image, 1 - OUTLINE_ALPHA, 0, dst=image)
         for s in lines:
             _draw(image, s, color, extra=0.0)
-    for s in shapes:
-        if isinstance(s, Label):
-            draw_label(image, s, color)
+    for shape in shapes:
+        if isinstance(shape, Label):
+            draw_label(image, shape, color)
 
 
 def _fix(p: XY) -> tuple[int, int]:
@@ -122,8 +122,8 @@ def _draw(image: np.ndarray, shape: Shape, color: tuple[int, int, int], extra: f
         else:
             cv2.fillPoly(image, [pts], color, cv2.LINE_AA, _SHIFT)
     elif isinstance(shape, Ellipse):
-        pts = _ellipse_points(shape)
-        segments = _dash(pts, shape.width) if shape.dashed else [pts]
+        outline = _ellipse_points(shape)
+        segments = _dash(outline, shape.width) if shape.dashed else [outline]
         for seg in segments:
             arr = np.array([_fix(p) for p in seg], np.int32).reshape(-1, 1, 2)
             cv2.polylines(

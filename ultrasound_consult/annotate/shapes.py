@@ -78,7 +78,8 @@ def measurement_text(
         d = cal.distance_mm(ann.points[0], ann.points[1], frame_w, frame_h)
         return f"{d:.1f} mm" if mm else f"{d:.0f} px"
     if ann.kind is AnnotationKind.AREA:
-        d1, d2, area = cal.ellipse_mm(*ann.points[:3], frame_w, frame_h)
+        a, b, c = ann.points[:3]
+        d1, d2, area = cal.ellipse_mm(a, b, c, frame_w, frame_h)
         if mm:
             return f"{area / 100.0:.2f} cm²  ({d1:.1f} × {d2:.1f} mm)"
         return f"{area:.0f} px²  ({d1:.0f} × {d2:.0f} px)"

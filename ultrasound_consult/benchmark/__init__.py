@@ -1,6 +1,8 @@
-"""``ultrasound-consult bench``: a real station -> expert call, measured end to end.
+"""Every benchmark, in one package; each prints one JSON object. Figures come from here,
+never from tests.
 
-Station and expert run as separate processes with their real windows offscreen,
-so CPU is per side and "painted" means painted by the app's own video view.
-Figures are printed as one JSON object; nothing here is used by a normal call.
+The top layer: it may use ui/, session/ and everything below, and only ``cli.py`` imports
+it (``ultrasound-consult bench``). Only ``role_window`` (one side of a measured call with
+its real window) and ``plot`` (the per-second PNG) import Qt. Nothing here runs in a
+normal call.
 """

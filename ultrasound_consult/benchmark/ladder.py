@@ -21,13 +21,12 @@ import cv2
 import numpy as np
 from aiortc.codecs.vpx import VpxPayloadDescriptor
 
-from ultrasound_consult.benchmark.metrics import luma, ssim
-from ultrasound_consult.benchmark.runner import image_box
+from ultrasound_consult.benchmark.runner import image_box, regenerable_source
+from ultrasound_consult.benchmark.similarity import luma, ssim
 from ultrasound_consult.media.convert import to_video_frame
 from ultrasound_consult.media.encoder import PresetVp8Encoder
 from ultrasound_consult.media.privacy import PrivacyMask
 from ultrasound_consult.media.quality import QualityPreset, RateLadder, preset
-from ultrasound_consult.media.source_spec import open_source
 
 CONFIGS = [(None, 1), (None, 2), (540, 1), (540, 2), (432, 2)]  # (lines, frame step)
 RATES_MBPS = [0.3, 0.5, 0.8, 1.2, 1.6, 2.0, 3.0]
@@ -42,7 +41,7 @@ class _FixedPolicy:
 
 
 def measure(source_spec: str, lines: int | None, step: int, bps: int, frames: int) -> float:
-    source = open_source(source_spec)
+    source = regenerable_source(source_spec)
     fps = source.info.fps or 30.0
     base = preset("diagnostic")
     encoder = PresetVp8Encoder(_FixedPolicy(bps, base), fps / step)  # type: ignore[arg-type]
@@ -85,7 +84,7 @@ def run_ladder_bench(
     source_spec: str = "synthetic:1024x768@30", seconds: float = 4.0
 ) -> dict[str, Any]:
     started = time.perf_counter()
-    source = open_source(source_spec)
+    source = regenerable_source(source_spec)
     frames = int(seconds * (source.info.fps or 30.0))
     table: dict[str, dict[str, float]] = {}
     for lines, step in CONFIGS:

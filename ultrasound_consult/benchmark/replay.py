@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ultrasound_consult.benchmark.metrics import summary
+from ultrasound_consult.benchmark.percentiles import summary
 from ultrasound_consult.media.source_spec import open_source
 from ultrasound_consult.protocol.annotation import Annotation, AnnotationKind
 from ultrasound_consult.protocol.channel import AnnotationAdd, Pointer
@@ -24,7 +24,7 @@ from ultrasound_consult.record.recorder import BundleRecorder
 from ultrasound_consult.record.session_bundle import SessionBundle
 
 
-async def _frames(spec: str, count: int):  # type: ignore[no-untyped-def]
+async def _frames(spec: str, count: int):
     # The phantom renders each frame on the fly; a cycle of distinct frames keeps the
     # content realistic for the encoder without spending the run on rendering.
     source = open_source(spec)
@@ -49,7 +49,7 @@ def record_bundle(folder: Path, minutes: float, spec: str, fps: float = 30.0) ->
             p = Pointer(i, 0.5, 0.5, "bench", True, t)
             recorder.event("pointer", by="bench", data=p.to_wire(), t=t)
         if i % round(2 * fps) == 0:
-            ann = Annotation(f"a{i}", AnnotationKind.MARK, ((0.3, 0.4),), "bench", "#ffd400", 0, t)
+            ann = Annotation(f"a{i}", AnnotationKind.MARK, ((0.3, 0.4),), "bench", media_ts=t)
             recorder.event("ann.add", by="bench", data=AnnotationAdd(f"o{i}", ann).to_wire(),
                            t=t, anchor=t)  # fmt: skip
         # Keep the queue short so memory stays flat: wait for the writer now and then.

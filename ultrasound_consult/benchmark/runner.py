@@ -33,12 +33,15 @@ import numpy as np
 
 from signaling_server.process import SignalingServerProcess
 from ultrasound_consult.benchmark import frame_counter, netem
-from ultrasound_consult.benchmark.metrics import luma, psnr, ssim, summary
+from ultrasound_consult.benchmark.machine import machine
+from ultrasound_consult.benchmark.percentiles import summary
+from ultrasound_consult.benchmark.similarity import luma, psnr, ssim
 from ultrasound_consult.media.privacy import PrivacyMask
 from ultrasound_consult.media.quality import preset as quality_preset
+from ultrasound_consult.media.source import PacedSource
 from ultrasound_consult.media.source_spec import open_source
 
-ROLES = [sys.executable, "-m", "ultrasound_consult.ui.bench_role"]
+ROLES = [sys.executable, "-m", "ultrasound_consult.benchmark.role_window"]
 
 
 @dataclass
@@ -400,6 +403,18 @@ def recovery_after_outage(
     return round(min(fresh) - link_up, 2) if fresh else None
 
 
+def regenerable_source(spec: str) -> PacedSource:
+    """The source ``spec`` names, which renders frame *n* again on demand: quality is
+    measured against the very frame that was sent, so a live device cannot serve."""
+    source = open_source(spec)
+    if not isinstance(source, PacedSource):
+        raise ValueError(
+            f"{spec}: the benchmark needs a source it can render again (synthetic, file: "
+            "or dicom:), not a live device"
+        )
+    return source
+
+
 def image_quality(samples: Path, opts: BenchOptions) -> dict[str, Any]:
     """SSIM and PSNR of received frames against what was sent, inside the image."""
     if not samples.exists():
@@ -407,7 +422,7 @@ def image_quality(samples: Path, opts: BenchOptions) -> dict[str, Any]:
     data = np.load(samples)
     stamps = data["media_ts"]
     picks = np.linspace(0, len(stamps) - 1, min(opts.quality_samples, len(stamps))).astype(int)
-    source = open_source(opts.source)
+    source = regenerable_source(opts.source)
     fps = source.info.fps
     mask = PrivacyMask()
     order = sorted(set(picks), key=lambda i: round(stamps[i] * fps))  # sources render forwards
@@ -460,7 +475,7 @@ def image_box(image: np.ndarray) -> tuple[int, int, int, int]:
 def run_bench(opts: BenchOptions) -> dict[str, Any]:
     quality_preset(opts.quality)  # fail early on a typo
     netem.parse_profile(opts.network)
-    source = open_source(opts.source)
+    source = regenerable_source(opts.source)  # fail early: quality needs it again
     with tempfile.TemporaryDirectory(prefix="uc-bench-") as tmp, SignalingServerProcess() as server:
         tuned = run_variant(server, opts, stock=False, workdir=Path(tmp))
         result: dict[str, Any] = {
@@ -513,25 +528,4 @@ def ratios(tuned: dict[str, Any], stock: dict[str, Any]) -> dict[str, float | No
         "fps_received": r(tuned.get("fps_received"), stock.get("fps_received")),
         "ssim_p50": r(get(tuned, "ssim", "p50"), get(stock, "ssim", "p50")),
         "bitrate": r(tuned.get("bitrate_mbps"), stock.get("bitrate_mbps")),
-    }
-
-
-def machine() -> dict[str, Any]:
-    import platform
-    from importlib import metadata
-
-    cpu = platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(
-                (line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu
-            )
-    except OSError:
-        pass
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "aiortc": metadata.version("aiortc"),
-        "av": metadata.version("av"),
     }

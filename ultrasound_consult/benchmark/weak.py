@@ -13,7 +13,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ultrasound_consult.benchmark.runner import BenchOptions, machine, run_bench
+from ultrasound_consult.benchmark.machine import machine
+from ultrasound_consult.benchmark.runner import BenchOptions, run_bench
 
 #: (profile, measured seconds): the capacity steps need the longer window.
 PROFILES: list[tuple[str, float]] = [

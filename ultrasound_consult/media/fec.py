@@ -180,7 +180,7 @@ def recover(parity: Parity, present: dict[int, bytes]) -> RtpPacket | None:
 # --- sender ---------------------------------------------------------------------------
 
 
-class _History(dict):  # type: ignore[type-arg]
+class _History(dict):
     """aiortc's sender keeps each packet it sends in a dict: we see each one there."""
 
     def __init__(self, original: dict[int, RtpPacket], on_packet: Callable[[RtpPacket], None]):

@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar
 
 from ultrasound_consult.protocol.errors import ErrorCode, ProtocolError
 
@@ -146,7 +146,7 @@ def opt_str(
     return req_str(obj, key, max_len=max_len, allow_empty=True)
 
 
-def is_id(value: object) -> bool:
+def is_id(value: object) -> TypeGuard[str]:
     """Whether ``value`` would pass :func:`req_id`."""
     return isinstance(value, str) and _ID_RE.fullmatch(value) is not None
 
@@ -207,12 +207,12 @@ def check_float(
 ) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise bad(f"'{name}' must be a number")
-    value = float(value)
-    if not math.isfinite(value):
+    number = float(value)
+    if not math.isfinite(number):
         raise bad(f"'{name}' must be finite")
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
+    if (lo is not None and number < lo) or (hi is not None and number > hi):
         raise bad(f"'{name}' must be between {lo} and {hi}")
-    return value
+    return number
 
 
 def req_bool(obj: Mapping[str, Any], key: str) -> bool:
@@ -223,7 +223,7 @@ def req_bool(obj: Mapping[str, Any], key: str) -> bool:
 
 
 def req_enum(obj: Mapping[str, Any], key: str, enum: type[E]) -> E:
-    value = obj.get(key)
+    value: Any = obj.get(key)  # any JSON value: the enum itself refuses what is not a member
     try:
         return enum(value)
     except ValueError:

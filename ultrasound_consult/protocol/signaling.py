@@ -20,6 +20,7 @@ and the versions it does speak.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -433,7 +434,12 @@ ClientMessage = Join | Offer | Answer | Candidate | App | Leave | Ping
 ServerMessage = Welcome | PeerJoined | PeerLeft | Offer | Answer | Candidate | App | Pong | Error
 Relay = Offer | Answer | Candidate | App
 
-_RELAYS = {Offer.TYPE: Offer, Answer.TYPE: Answer, Candidate.TYPE: Candidate, App.TYPE: App}
+_RELAYS: dict[str, type[Offer | Answer | Candidate | App]] = {
+    Offer.TYPE: Offer,
+    Answer.TYPE: Answer,
+    Candidate.TYPE: Candidate,
+    App.TYPE: App,
+}
 
 
 def parse_client_message(data: str | bytes) -> ClientMessage:
@@ -457,13 +463,14 @@ def parse_server_message(data: str | bytes) -> ServerMessage:
     kind = message_type(obj)
     if kind in _RELAYS:
         return _RELAYS[kind].from_wire(obj, "from")
-    parser = {
+    parsers: dict[str, Callable[[Any], ServerMessage]] = {
         Welcome.TYPE: Welcome.from_wire,
         PeerJoined.TYPE: PeerJoined.from_wire,
         PeerLeft.TYPE: PeerLeft.from_wire,
         Pong.TYPE: lambda _obj: Pong(),
         Error.TYPE: Error.from_wire,
-    }.get(kind)
+    }
+    parser = parsers.get(kind)
     if parser is None:
         raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {kind[:40]!r}")
     return parser(obj)

@@ -21,7 +21,7 @@ import os
 import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from ultrasound_consult.protocol.errors import ErrorCode, ProtocolError
 from ultrasound_consult.protocol.fields import check_text_tree
@@ -198,7 +198,7 @@ def _number(value: Any) -> bool:
 MAX_SECONDS = 1e11
 
 
-def _seconds(value: Any) -> bool:
+def _seconds(value: Any) -> TypeGuard[float]:
     return _number(value) and abs(value) <= MAX_SECONDS
 
 

@@ -22,7 +22,7 @@ import pydicom
 from PIL import Image
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.encaps import encapsulate
-from pydicom.uid import JPEGBaseline8Bit, generate_uid
+from pydicom.uid import UID, JPEGBaseline8Bit, generate_uid
 
 from ultrasound_consult import __version__
 from ultrasound_consult.annotate.calibration import calibration_of
@@ -30,9 +30,9 @@ from ultrasound_consult.record.bundle import ULTRASOUND
 from ultrasound_consult.record.export import ExportError, frame_range
 from ultrasound_consult.record.session_bundle import SessionBundle
 
-US_MULTIFRAME = "1.2.840.10008.5.1.4.1.1.3.1"
-SC_MULTIFRAME_GREY = "1.2.840.10008.5.1.4.1.1.7.2"
-SC_MULTIFRAME_COLOR = "1.2.840.10008.5.1.4.1.1.7.4"
+US_MULTIFRAME = UID("1.2.840.10008.5.1.4.1.1.3.1")
+SC_MULTIFRAME_GREY = UID("1.2.840.10008.5.1.4.1.1.7.2")
+SC_MULTIFRAME_COLOR = UID("1.2.840.10008.5.1.4.1.1.7.4")
 #: A DICOM file holds at most this many frames (a minute at 30 fps); export a range.
 MAX_FRAMES = 1800
 JPEG_QUALITY = 95

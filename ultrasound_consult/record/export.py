@@ -8,7 +8,7 @@ frame), as the replay window's timeline shows them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -235,7 +235,7 @@ def _vtt_time(seconds: float) -> str:
 
 def vtt_text(
     bundle: SessionBundle,
-    reviews: list[Review] = (),
+    reviews: Sequence[Review] = (),
     *,
     caption: CueCaption = plain_caption,
     outcome: CueOutcome = plain_outcome,
@@ -300,7 +300,7 @@ def _vtt_escape(text: str) -> str:
 def export_vtt(
     bundle: SessionBundle,
     out: Path,
-    reviews: list[Review] = (),
+    reviews: Sequence[Review] = (),
     *,
     caption: CueCaption = plain_caption,
     outcome: CueOutcome = plain_outcome,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +51,8 @@ def index_video(path: Path) -> FrameIndex:
     cut = 0
     try:
         stream = container.streams.video[0]
+        if stream.time_base is None:  # no timestamps: no frame could be placed in time
+            raise VideoReadError(f"{Path(path).name} has a video stream without a time base")
         time_base = float(stream.time_base)
         try:
             for packet in container.demux(stream):
@@ -158,7 +161,7 @@ class VideoTrackReader:
         self._container = av.open(str(self.path))
         self._stream = self._container.streams.video[0]
         self._stream.thread_type = "AUTO"
-        self._decoder = None
+        self._decoder: Iterator[av.VideoFrame] | None = None
         self._next_index: int | None = None  # the index the decoder will yield next
         self.width = self._stream.codec_context.width
         self.height = self._stream.codec_context.height

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
+from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
@@ -69,7 +70,7 @@ def _yes(value: bool) -> str:
 
 def report_html(
     bundle: SessionBundle,
-    reviews: list[Review],
+    reviews: Sequence[Review],
     *,
     caption: CueCaption = plain_caption,
     outcome: CueOutcome = plain_outcome,
@@ -277,7 +278,7 @@ def _cues_html(
 def _key_frames(
     bundle: SessionBundle,
     origin: float,
-    reviews: list[Review] = (),
+    reviews: Sequence[Review] = (),
     caption: CueCaption = plain_caption,
 ) -> list[tuple[int, str]]:
     """The frames worth a look: where someone flagged a moment (markers, pinned review
@@ -325,7 +326,7 @@ def _key_frames(
 def write_report(
     bundle: SessionBundle,
     out: Path,
-    reviews: list[Review],
+    reviews: Sequence[Review],
     *,
     caption: CueCaption = plain_caption,
     outcome: CueOutcome = plain_outcome,

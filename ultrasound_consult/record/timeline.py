@@ -76,7 +76,7 @@ def effective_time(event: Event) -> float | None:
 class Timeline:
     def __init__(self, events: list[Event], session: SessionInfo | None = None) -> None:
         self.session = session
-        timed = []
+        timed: list[tuple[float, int, ChannelMessage | _Left]] = []
         self.skipped = 0
         for order, event in enumerate(events):
             if event.type == PEER_LEFT:
@@ -95,7 +95,7 @@ class Timeline:
                 continue
             t = effective_time(event)
             timed.append((float("-inf") if t is None else t, order, msg))
-        timed.sort(key=lambda item: (item[0], item[1]))
+        timed.sort(key=lambda item: (item[0], item[1]))  # one list of both kinds
         self._ticks = [tick(t) if t != float("-inf") else -(2**62) for t, _, _ in timed]
         self._messages: list[ChannelMessage | _Left] = [msg for _, _, msg in timed]
         self._checkpoints: list[_Cursor] = []
@@ -117,8 +117,8 @@ class Timeline:
             except ProtocolError as exc:
                 logger.info("replay ignores the recorded calibration: %s", exc.reason)
         self._checkpoints.append(copy.deepcopy(cursor))
-        for i, msg in enumerate(self._messages):
-            self._apply(cursor, msg, self._ticks[i])
+        for i, item in enumerate(self._messages):
+            self._apply(cursor, item, self._ticks[i])
             cursor.position = i + 1
             if cursor.position % CHECKPOINT_EVERY == 0:
                 self._checkpoints.append(copy.deepcopy(cursor))

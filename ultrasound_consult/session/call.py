@@ -54,7 +54,10 @@ from ultrasound_consult.session.stats import CallStats
 from ultrasound_consult.session.stream_control import StreamControl
 
 if TYPE_CHECKING:
+    from collections.abc import Coroutine
+
     from ultrasound_consult.media.pipeline import StationPipeline
+    from ultrasound_consult.media.source import SourceFrame
 
 logger = logging.getLogger(__name__)
 
@@ -376,7 +379,7 @@ class ConsultCall:
 
     # --- media -----------------------------------------------------------------
 
-    def _local_frame(self, frame) -> None:  # type: ignore[no-untyped-def]
+    def _local_frame(self, frame: SourceFrame) -> None:
         self.observer.on_local_frame(frame)
 
     def _remote_frame(self, frame: ReceivedFrame) -> None:
@@ -425,7 +428,7 @@ class ConsultCall:
         self._problem(code, message)
         self._set_state(CallState.FAILED, message)
 
-    def _spawn(self, coro) -> None:  # type: ignore[no-untyped-def]
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._task_done)

@@ -215,8 +215,8 @@ class Collaboration:
                 for op in annotation_ops(intent, self.ctx.next_op):
                     self._send(op, intent.id)
             else:
-                op, seq = self.ctx.next_op()
-                self._send(AnnotationRemove(op, intent, seq))
+                op_id, seq = self.ctx.next_op()
+                self._send(AnnotationRemove(op_id, intent, seq))
 
     def calibrate(self, a: Point, b: Point, mm: float) -> Calibration:
         """Two points on the depth scale ``mm`` apart set the scale for everyone."""

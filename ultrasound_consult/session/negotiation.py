@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,7 +75,7 @@ class PeerLinks:
         self.ice_servers: tuple[IceServer, ...] = ()
         self._offer_attempts: dict[str, int] = {}
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[PeerLink]:
         return iter(list(self.links.values()))
 
     def get(self, peer_id: str) -> PeerLink | None:

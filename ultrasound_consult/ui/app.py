@@ -41,11 +41,12 @@ def display_available() -> bool:
 
 def application(language: str | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication), "a non-GUI QCoreApplication already runs"
     app.setApplicationName("ultrasound-consult")
     app.setOrganizationName("ultrasound-consult")
     apply_theme(app)
     install_translator(app, language)
-    return app  # type: ignore[return-value]
+    return app
 
 
 @dataclass

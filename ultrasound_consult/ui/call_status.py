@@ -54,7 +54,7 @@ class Sample:
 
 
 class StatsHistory:
-    def __init__(self, seconds: int = HISTORY_S, clock=time.monotonic) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, seconds: int = HISTORY_S, clock=time.monotonic) -> None:
         self.samples: deque[Sample] = deque(maxlen=seconds)
         self.annotation_rtts: deque[tuple[float, float]] = deque(maxlen=500)
         self._clock = clock
@@ -158,7 +158,7 @@ class StatusButton(QPushButton):
     """● Good · 32 ms — one glance; a click opens the graphs."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, objectName="status")
+        super().__init__(parent, objectName="status")  # type: ignore[call-overload]
         self.setCheckable(True)
         self.setToolTip(tr("Connection details and graphs over the last minutes"))
         self.quality: str | None = None
@@ -190,20 +190,20 @@ class StatsPanel(QWidget):
     closed = Signal()
 
     def __init__(self, history: StatsHistory, parent: QWidget | None = None) -> None:
-        super().__init__(parent, objectName="sidepanel")
+        super().__init__(parent, objectName="sidepanel")  # type: ignore[call-arg]
         self.history = history
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         top = QHBoxLayout()
         self.summary = QLabel()
-        self.summary.setTextFormat(Qt.RichText)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
         top.addWidget(self.summary, 1)
         close = QPushButton(tr("Hide"))
         close.clicked.connect(self.closed.emit)
         top.addWidget(close)
         layout.addLayout(top)
         #: Who is in the call, with role and link quality (see CallWindow.people).
-        self.people = QLabel(objectName="hint")
+        self.people = QLabel(objectName="hint")  # type: ignore[call-overload]
         self.people.setWordWrap(True)
         layout.addWidget(self.people)
         self.graphs = pg.GraphicsLayoutWidget()
@@ -232,7 +232,7 @@ class StatsPanel(QWidget):
                 plot.addItem(self.annotation_points)
             if field == "bitrate_mbps":
                 self.curves["target_mbps"] = plot.plot(
-                    pen=pg.mkPen("#9aa0a6", width=1, style=Qt.DashLine)
+                    pen=pg.mkPen("#9aa0a6", width=1, style=Qt.PenStyle.DashLine)
                 )
         self.refresh()
 

@@ -67,6 +67,9 @@ NOTICE_S = 12
 logger = logging.getLogger(__name__)
 
 STOP_TIMEOUT_S = 5.0
+#: What the bridge's annotations signal carries: the scene's annotations, and the ids
+#: still waiting for the other side's ack.
+AnnotationsShown = tuple[tuple[Annotation, ...], frozenset[str]]
 
 
 class CallWindow(QMainWindow):
@@ -100,18 +103,18 @@ class CallWindow(QMainWindow):
         self._confirmed = False
         #: The "End the call?" question while it is open (tests answer it).
         self.end_question: QMessageBox | None = None
-        central = QWidget(objectName="central")
+        central = QWidget(objectName="central")  # type: ignore[call-arg]
         self.layout_ = QVBoxLayout(central)
         self.layout_.setContentsMargins(0, 0, 0, 0)
         self.layout_.setSpacing(0)
-        self.banner = QLabel(objectName="banner")
+        self.banner = QLabel(objectName="banner")  # type: ignore[call-overload]
         self.banner.setWordWrap(True)
         self.banner.hide()
-        self.notice = QLabel(objectName="notice")
+        self.notice = QLabel(objectName="notice")  # type: ignore[call-overload]
         self.notice.setWordWrap(True)
         self.notice.hide()
         self.notice_kind = ""
-        self._notice_timer = QTimer(self, singleShot=True, timeout=self.notice.hide)
+        self._notice_timer = QTimer(self, singleShot=True, timeout=self.notice.hide)  # type: ignore[call-arg]
         self.view = VideoView(interactive=interactive)
         self.layout_.addWidget(self.banner)
         self.layout_.addWidget(self.notice)
@@ -136,7 +139,7 @@ class CallWindow(QMainWindow):
         self.stats_panel.closed.connect(lambda: self.status_button.setChecked(False))
         self.video_label = QLabel()
         self.scale_label = QLabel()
-        self.mic_button = QPushButton(objectName="mic")
+        self.mic_button = QPushButton(objectName="mic")  # type: ignore[call-overload]
         self.mic_button.setCheckable(True)
         self.mic_button.toggled.connect(self.set_muted)
         self.statusBar().addWidget(self.state_label, 1)
@@ -146,16 +149,16 @@ class CallWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.scale_label)
         self.statusBar().addPermanentWidget(self.mic_button)
         self.camera_inset = CameraInset(self.view)
-        self.camera_button = QPushButton(tr("Camera"), objectName="camera")
+        self.camera_button = QPushButton(tr("Camera"), objectName="camera")  # type: ignore[call-overload]
         self.camera_button.setCheckable(True)
         self.camera_button.setChecked(True)
         self.camera_button.setToolTip(tr("Show or hide the second camera's picture"))
         self.camera_button.toggled.connect(self.camera_inset.set_wanted)
         self.camera_button.hide()
         self.statusBar().addPermanentWidget(self.camera_button)
-        self.rec_label = QLabel(objectName="rec")
+        self.rec_label = QLabel(objectName="rec")  # type: ignore[call-overload]
         self.rec_label.hide()
-        self.record_button = QPushButton(tr("Record"), objectName="record")
+        self.record_button = QPushButton(tr("Record"), objectName="record")  # type: ignore[call-overload]
         self.record_button.setCheckable(True)
         self.record_button.setToolTip(
             tr("Record this session for teaching and review; everyone sees that you do (Ctrl+R)")
@@ -171,7 +174,7 @@ class CallWindow(QMainWindow):
             lambda i: self.choose_preset(self.quality_box.itemData(i))
         )
         self.statusBar().addPermanentWidget(self.quality_box)
-        self.end_button = QPushButton(tr("End call"), objectName="endcall")
+        self.end_button = QPushButton(tr("End call"), objectName="endcall")  # type: ignore[call-overload]
         self.end_button.clicked.connect(self.request_end)
         self.statusBar().addPermanentWidget(self.end_button)
         self.recordings_root = recordings_root()
@@ -205,7 +208,7 @@ class CallWindow(QMainWindow):
         bridge.quality_changed.connect(self._on_quality)
         bridge.stream_info_changed.connect(self._on_stream_info)
         self._show_scale(None)
-        self._status_timer = QTimer(self, interval=1000, timeout=self._refresh_video_status)
+        self._status_timer = QTimer(self, interval=1000, timeout=self._refresh_video_status)  # type: ignore[call-arg]
         self._status_timer.start()
         self._on_state("idle", "")
 
@@ -285,11 +288,11 @@ class CallWindow(QMainWindow):
         made = []
         for keys in self.shortcuts.get(action, "").split(";"):
             if keys.strip():
-                made.append(QShortcut(QKeySequence(keys.strip()), self, activated=slot))
+                made.append(QShortcut(QKeySequence(keys.strip()), self, activated=slot))  # type: ignore[call-overload]
         return made
 
-    def _on_annotations(self, payload: object) -> None:
-        annotations, pending = payload  # type: ignore[misc]
+    def _on_annotations(self, payload: AnnotationsShown) -> None:
+        annotations, pending = payload
         self.live_annotations = (annotations, pending)
         self.view.set_annotations(annotations, pending)
 
@@ -299,7 +302,7 @@ class CallWindow(QMainWindow):
 
     def _show_scale(self, msg: CalibrationSet | None) -> None:
         cal = calibration_of(msg)
-        if cal is None:
+        if cal is None or msg is None:  # (calibration_of(None) is None)
             self.scale_label.setText(tr("Not calibrated"))
             self.scale_label.setToolTip(
                 tr("Measurements show pixels. Calibrate on the depth scale (K).")
@@ -471,11 +474,11 @@ class CallWindow(QMainWindow):
         if self.state != "connected" and not self.recording_mine:
             return True
         box = QMessageBox(self)
-        box.setIcon(QMessageBox.Question)
+        box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle(tr("End call"))
         box.setText(tr("End the call? The others stay in the room and can wait for you."))
-        end = box.addButton(tr("End call"), QMessageBox.AcceptRole)
-        box.addButton(tr("Stay in the call"), QMessageBox.RejectRole)
+        end = box.addButton(tr("End call"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(tr("Stay in the call"), QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(end)
         self.end_question = box
         try:

@@ -44,7 +44,7 @@ def line_html(line: ChatLine) -> str:
     )
 
 
-TYPED_KEYS = (Qt.Key_Return, Qt.Key_Enter, Qt.Key_Space, Qt.Key_Backspace)
+TYPED_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space, Qt.Key.Key_Backspace)
 
 
 class ChatEntry(QLineEdit):
@@ -54,7 +54,7 @@ class ChatEntry(QLineEdit):
 
     def event(self, event: QEvent) -> bool:
         if (
-            event.type() == QEvent.ShortcutOverride
+            event.type() == QEvent.Type.ShortcutOverride
             and isinstance(event, QKeyEvent)
             and (event.key() in TYPED_KEYS or (event.text() and event.text().isprintable()))
         ):
@@ -69,15 +69,15 @@ class ChatPanel(QWidget):
     closed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, objectName="chat")
+        super().__init__(parent, objectName="chat")  # type: ignore[call-arg]
         self.setMinimumWidth(260)
         self.setMaximumWidth(380)
         col = QVBoxLayout(self)
         col.setContentsMargins(8, 8, 8, 8)
         head = QHBoxLayout()
-        title = QLabel(tr("Messages"), objectName="chattitle")
+        title = QLabel(tr("Messages"), objectName="chattitle")  # type: ignore[call-overload]
         self.close_button = QPushButton(tr("Hide"))
-        self.close_button.setFocusPolicy(Qt.NoFocus)
+        self.close_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.close_button.clicked.connect(self._close)
         head.addWidget(title, 1)
         head.addWidget(self.close_button)

@@ -26,9 +26,12 @@ from ultrasound_consult.ui.opinion_dialog import OpinionView
 class Host(Protocol):
     """The call window, as far as the conversation uses it."""
 
-    view: QWidget
-    bridge: EngineBridge
-    call: ConsultCall
+    @property
+    def view(self) -> QWidget: ...
+    @property
+    def bridge(self) -> EngineBridge: ...
+    @property
+    def call(self) -> ConsultCall: ...
 
     def show_notice(self, text: str, *, kind: str = "") -> None: ...
 
@@ -46,15 +49,15 @@ class Conversation(QObject):
         self.panel = ChatPanel()
         self.panel.hide()
         self.panel.send_requested.connect(self.send_chat)
-        self.chat_button = QPushButton(tr("Messages"), view, objectName="chatbutton")
+        self.chat_button = QPushButton(tr("Messages"), view, objectName="chatbutton")  # type: ignore[call-overload]
         self.chat_button.setCheckable(True)
-        self.chat_button.setFocusPolicy(Qt.NoFocus)
+        self.chat_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.chat_button.setToolTip(tr("Text messages with everyone in the call"))
         self.chat_button.toggled.connect(self.show_chat)
         self.panel.closed.connect(lambda: self.chat_button.setChecked(False))
         self.unread = 0
-        self.opinion_button = QPushButton(tr("Opinion"), view, objectName="chatbutton")
-        self.opinion_button.setFocusPolicy(Qt.NoFocus)
+        self.opinion_button = QPushButton(tr("Opinion"), view, objectName="chatbutton")  # type: ignore[call-overload]
+        self.opinion_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.opinion_button.setToolTip(tr("The expert's written opinion: read, print, save"))
         self.opinion_button.clicked.connect(self.open_opinion)
         self.opinion_button.hide()

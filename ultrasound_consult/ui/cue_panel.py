@@ -53,7 +53,7 @@ class CuePanel(QWidget):
     cancel_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, objectName="cuepanel")
+        super().__init__(parent, objectName="cuepanel")  # type: ignore[call-arg]
         self.setMinimumWidth(250)
         self.setMaximumWidth(330)
         col = QVBoxLayout(self)
@@ -64,9 +64,9 @@ class CuePanel(QWidget):
         grid.setSpacing(4)
         self.motion_buttons: dict[Action, QPushButton] = {}
         for i, action in enumerate(MOTIONS):
-            b = QPushButton(action_name(action), objectName="choice")
+            b = QPushButton(action_name(action), objectName="choice")  # type: ignore[call-overload]
             b.setCheckable(True)
-            b.setFocusPolicy(Qt.NoFocus)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             self.motion_group.addButton(b)
             b.clicked.connect(lambda _=False, a=action: self._pick_motion(a))
             self.motion_buttons[action] = b
@@ -77,9 +77,9 @@ class CuePanel(QWidget):
         dgrid.setSpacing(4)
         self.direction_buttons: dict[Direction, QPushButton] = {}
         for i, direction in enumerate(Direction):
-            b = QPushButton(direction_name(direction), objectName="choice")
+            b = QPushButton(direction_name(direction), objectName="choice")  # type: ignore[call-overload]
             b.setCheckable(True)
-            b.setFocusPolicy(Qt.NoFocus)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             self.direction_group.addButton(b)
             b.clicked.connect(self._refresh)
             self.direction_buttons[direction] = b
@@ -99,9 +99,9 @@ class CuePanel(QWidget):
         self.body = BodyMarkerWidget()
         self.body.changed.connect(self._refresh)
         col.addWidget(self.body, 1)
-        self.send_button = QPushButton(tr("Send cue"), objectName="primary")
+        self.send_button = QPushButton(tr("Send cue"), objectName="primary")  # type: ignore[call-overload]
         self.send_button.clicked.connect(self._send)
-        self.footer = QWidget(objectName="cuepanel")
+        self.footer = QWidget(objectName="cuepanel")  # type: ignore[call-arg]
         foot = QVBoxLayout(self.footer)
         foot.setContentsMargins(10, 4, 10, 6)
         foot.addWidget(self.send_button)
@@ -110,20 +110,20 @@ class CuePanel(QWidget):
         rgrid.setSpacing(4)
         self.request_buttons: dict[Action, QPushButton] = {}
         for i, action in enumerate(REQUESTS):
-            b = QPushButton(action_name(action), objectName="choice")
-            b.setFocusPolicy(Qt.NoFocus)
+            b = QPushButton(action_name(action), objectName="choice")  # type: ignore[call-overload]
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             b.clicked.connect(
                 lambda _=False, a=action: self.cue_requested.emit(a, None, None, None, None)
             )
             self.request_buttons[action] = b
             rgrid.addWidget(b, i // 2, i % 2)
         col.addLayout(rgrid)
-        self.header = QWidget(objectName="cuepanel")
+        self.header = QWidget(objectName="cuepanel")  # type: ignore[call-arg]
         head = QVBoxLayout(self.header)
         head.setContentsMargins(10, 6, 10, 4)
         head.setSpacing(4)
         head.addWidget(QLabel("<b>" + tr("Probe guidance") + "</b>"))
-        self.status = QLabel(objectName="cuestatus")
+        self.status = QLabel(objectName="cuestatus")  # type: ignore[call-overload]
         self.status.setWordWrap(True)
         self.status.setText(tr("No cue sent yet"))
         head.addWidget(self.status)
@@ -132,7 +132,7 @@ class CuePanel(QWidget):
         self.cancel_button.hide()
         head.addWidget(self.cancel_button)
         self._last: CueEntry | None = None
-        self._anim = QTimer(self, interval=50, timeout=self.body.update)
+        self._anim = QTimer(self, interval=50, timeout=self.body.update)  # type: ignore[call-arg]
         self._anim.start()
         self._pick_motion(Action.SLIDE)
         self.direction_buttons[Direction.HEAD].setChecked(True)

@@ -53,7 +53,7 @@ class Autopilot:
     def __init__(self, window: ExpertWindow, every_ms: int = 1500) -> None:
         self.window = window
         self.step = 0
-        self.timer = QTimer(window, interval=every_ms, timeout=self.tick)
+        self.timer = QTimer(window, interval=every_ms, timeout=self.tick)  # type: ignore[call-arg]
         self.timer.start()
 
     def tick(self) -> None:
@@ -113,7 +113,10 @@ def run_demo(
             place(expert.window, half(area, 1))
         for o in opened:
             o.window.show()
-        pilot = Autopilot(expert.window) if autopilot else None  # noqa: F841 - kept alive
+        pilot = None
+        if autopilot:
+            assert isinstance(expert.window, ExpertWindow)  # the expert role opens one
+            pilot = Autopilot(expert.window)  # noqa: F841 - kept alive
         screenshots: list[str] = []
 
         def finish() -> None:

@@ -64,7 +64,7 @@ def audio_choices(kind: str, remembered: str = "") -> list[tuple[str, str]]:
     return choices
 
 
-def chosen_spec(combo) -> str:  # type: ignore[no-untyped-def]
+def chosen_spec(combo) -> str:
     """The source spec an editable combo of :func:`source_choices` names: the spec of
     the label shown, or what the user typed (a spec)."""
     text = combo.currentText().strip()

@@ -31,7 +31,7 @@ from ultrasound_consult.protocol.signaling import ANNOTATING_ROLES
 from ultrasound_consult.protocol.snapshot import MAX_SNAPSHOT_ANNOTATIONS
 from ultrasound_consult.session.call import ConsultCall
 from ultrasound_consult.ui.bridge import EngineBridge
-from ultrasound_consult.ui.call_window import CallWindow
+from ultrasound_consult.ui.call_window import AnnotationsShown, CallWindow
 from ultrasound_consult.ui.cue_panel import STATUS_COLOR, CuePanel
 from ultrasound_consult.ui.cue_text import cue_text, status_text
 from ultrasound_consult.ui.guidance_view import is_live
@@ -58,12 +58,12 @@ class ExpertWindow(CallWindow):
         self.view.zoomable = True
         # A thin row under the palette: what the tool does, the station's confirmation,
         # the zoom, and "Refresh picture" (the status bar is full at 1366 wide).
-        self.info_row = QWidget(objectName="toolbar")
+        self.info_row = QWidget(objectName="toolbar")  # type: ignore[call-arg]
         info = QHBoxLayout(self.info_row)
         info.setContentsMargins(10, 2, 10, 4)
-        self.hint = QLabel(objectName="hint")
-        self.ack_label = QLabel(objectName="hint")
-        self.zoom_label = QLabel(objectName="hint")
+        self.hint = QLabel(objectName="hint")  # type: ignore[call-overload]
+        self.ack_label = QLabel(objectName="hint")  # type: ignore[call-overload]
+        self.zoom_label = QLabel(objectName="hint")  # type: ignore[call-overload]
         info.addWidget(self.hint, 1)
         info.addWidget(self.ack_label)
         info.addSpacing(16)
@@ -73,13 +73,13 @@ class ExpertWindow(CallWindow):
         self.bind("zoom_in", lambda: self.view.set_zoom(self.view.zoom * ZOOM_STEP))
         self.bind("zoom_out", lambda: self.view.set_zoom(self.view.zoom / ZOOM_STEP))
         self.bind("zoom_fit", lambda: self.view.set_zoom(1.0))
-        self.keyframe_button = QPushButton(tr("Refresh picture"), objectName="plain")
+        self.keyframe_button = QPushButton(tr("Refresh picture"), objectName="plain")  # type: ignore[call-overload]
         self.keyframe_button.setToolTip(
             tr("Ask the station for a fresh full picture (when the image looks smeared)")
         )
         self.keyframe_button.clicked.connect(self.request_keyframe)
         info.addWidget(self.keyframe_button)
-        self.write_opinion_button = QPushButton(tr("Write opinion…"), objectName="plain")
+        self.write_opinion_button = QPushButton(tr("Write opinion…"), objectName="plain")  # type: ignore[call-overload]
         self.write_opinion_button.setToolTip(
             tr("Findings, impression and recommendation, signed and left at the clinic")
         )
@@ -111,8 +111,8 @@ class ExpertWindow(CallWindow):
         self.cue_scroll = QScrollArea()
         self.cue_scroll.setWidget(self.cue_panel)
         self.cue_scroll.setWidgetResizable(True)
-        self.cue_scroll.setFrameShape(QFrame.NoFrame)
-        self.cue_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.cue_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.cue_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         # The live cue and its answer on top, Send at the bottom: pinned, never scrolled.
         self.cue_column = QWidget()
         column = QVBoxLayout(self.cue_column)
@@ -137,17 +137,17 @@ class ExpertWindow(CallWindow):
         p.freeze_button.toggled.connect(self.set_frozen)
         p.send_button.clicked.connect(self.send_frame)
         for keys, slot in (
-            (QKeySequence.Undo, self.undo),
-            (QKeySequence(Qt.CTRL | Qt.SHIFT | Qt.Key_Z), self.redo),
-            (QKeySequence(Qt.CTRL | Qt.Key_Y), self.redo),
-            (QKeySequence(Qt.Key_Delete), self.clear_mine),
-            (QKeySequence(Qt.SHIFT | Qt.Key_Delete), self.clear_all),
-            (QKeySequence(Qt.Key_F), p.freeze_button.toggle),
-            (QKeySequence(Qt.Key_Return), self.send_frame),
-            (QKeySequence(Qt.Key_Enter), self.send_frame),
+            (QKeySequence.StandardKey.Undo, self.undo),
+            (QKeySequence(Qt.Modifier.CTRL | Qt.Modifier.SHIFT | Qt.Key.Key_Z), self.redo),
+            (QKeySequence(Qt.Modifier.CTRL | Qt.Key.Key_Y), self.redo),
+            (QKeySequence(Qt.Key.Key_Delete), self.clear_mine),
+            (QKeySequence(Qt.Modifier.SHIFT | Qt.Key.Key_Delete), self.clear_all),
+            (QKeySequence(Qt.Key.Key_F), p.freeze_button.toggle),
+            (QKeySequence(Qt.Key.Key_Return), self.send_frame),
+            (QKeySequence(Qt.Key.Key_Enter), self.send_frame),
         ):
-            QShortcut(keys, self, activated=slot)
-        self._badge_timer = QTimer(self, singleShot=True, timeout=lambda: self.view.set_badge(""))
+            QShortcut(keys, self, activated=slot)  # type: ignore[call-overload]
+        self._badge_timer = QTimer(self, singleShot=True, timeout=lambda: self.view.set_badge(""))  # type: ignore[call-arg]
         self.cue_panel.cue_requested.connect(self.send_cue)
         self.cue_panel.cancel_requested.connect(
             lambda cue_id: self.bridge.call(self.call.collab.cancel_cue, cue_id)
@@ -295,7 +295,8 @@ class ExpertWindow(CallWindow):
             if array is None:
                 self.palette_.freeze_button.setChecked(False)
                 return
-            self.frozen = (array.copy(), self.view._tag)
+            tag = self.view._tag  # the frame's media time
+            self.frozen = (array.copy(), tag if isinstance(tag, float) else None)
             self.frozen_marks = self.live_annotations[0]
             self.drafts = []
             self._show_frozen()
@@ -324,15 +325,15 @@ class ExpertWindow(CallWindow):
         )
         self.palette_.freeze_button.setChecked(False)
 
-    def _on_annotations(self, payload: object) -> None:
+    def _on_annotations(self, payload: AnnotationsShown) -> None:
         if self.frozen is None:
             super()._on_annotations(payload)
         else:
-            self.live_annotations = payload  # type: ignore[assignment]
+            self.live_annotations = payload
 
     # --- guidance --------------------------------------------------------------------
 
-    def send_cue(self, action, direction, angle, probe, marker) -> None:  # type: ignore[no-untyped-def]
+    def send_cue(self, action, direction, angle, probe, marker) -> None:
         self.bridge.call(
             self.call.collab.send_cue,
             action,

@@ -92,22 +92,26 @@ def paint_body_marker(
     phase: float = 0.0,
 ) -> None:
     painter.save()
-    painter.setRenderHint(QPainter.Antialiasing, True)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     painter.fillRect(area, QColor(12, 14, 18, 215))
     r = body_rect(area.adjusted(18, 8, -18, -8))
     painter.setPen(QPen(BODY_EDGE, 1.5))
     painter.setBrush(BODY)
     painter.drawPath(_body_path(r))
-    painter.setBrush(Qt.NoBrush)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
     font = QFont()
     font.setPixelSize(max(10, round(area.height() / 16)))
     font.setBold(True)
     painter.setFont(font)
     painter.setPen(QColor(220, 225, 235))
     # The patient's right is on the viewer's left (supine, seen from the feet).
-    painter.drawText(QRectF(area.x() + 2, area.y(), 24, area.height()), Qt.AlignCenter, tr("R"))
     painter.drawText(
-        QRectF(area.right() - 26, area.y(), 24, area.height()), Qt.AlignCenter, tr("L")
+        QRectF(area.x() + 2, area.y(), 24, area.height()), Qt.AlignmentFlag.AlignCenter, tr("R")
+    )
+    painter.drawText(
+        QRectF(area.right() - 26, area.y(), 24, area.height()),
+        Qt.AlignmentFlag.AlignCenter,
+        tr("L"),
     )
     if probe is not None:
         c = to_body(r, probe)
@@ -129,14 +133,16 @@ def _paint_probe(
     a = QPointF(c.x() - mx * half, c.y() - my * half)
     b = QPointF(c.x() + mx * half, c.y() + my * half)
     painter.setOpacity(alpha)
-    painter.setPen(QPen(QColor(0, 0, 0), unit * 0.55, Qt.SolidLine, Qt.RoundCap))
+    painter.setPen(
+        QPen(QColor(0, 0, 0), unit * 0.55, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
+    )
     painter.drawLine(a, b)
-    painter.setPen(QPen(PROBE, unit * 0.35, Qt.SolidLine, Qt.RoundCap))
+    painter.setPen(QPen(PROBE, unit * 0.35, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
     painter.drawLine(a, b)
     painter.setPen(QPen(QColor(0, 0, 0), 1.5))
     painter.setBrush(MARKER)
     painter.drawEllipse(b, unit * 0.24, unit * 0.24)
-    painter.setBrush(Qt.NoBrush)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
     painter.setOpacity(1.0)
 
 
@@ -149,7 +155,13 @@ def _paint_motion(
     phase: float,
 ) -> None:
     marker = marker_deg if marker_deg is not None else 90.0
-    pen = QPen(CUE, max(2.0, unit * 0.28), Qt.SolidLine, Qt.RoundCap, Qt.RoundJoin)
+    pen = QPen(
+        CUE,
+        max(2.0, unit * 0.28),
+        Qt.PenStyle.SolidLine,
+        Qt.PenCapStyle.RoundCap,
+        Qt.PenJoinStyle.RoundJoin,
+    )
     vec = motion_vector(cue)
     if cue.action in (Action.SLIDE, Action.SWEEP, Action.TILT, Action.ROCK) and vec is not None:
         length = unit * (3.2 if cue.action in (Action.SLIDE, Action.SWEEP) else 2.2)
@@ -159,7 +171,7 @@ def _paint_motion(
         painter.drawLine(tail, head)
         painter.setBrush(CUE)
         painter.drawPolygon(_arrow(tail, head, unit * 0.9))
-        painter.setBrush(Qt.NoBrush)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
         if cue.action in (Action.SLIDE, Action.SWEEP):
             ghost = QPointF(c.x() + vec[0] * length * phase, c.y() + vec[1] * length * phase)
             _paint_probe(painter, ghost, unit, marker, 0.55 * (1 - phase) + 0.15)
@@ -183,7 +195,7 @@ def _paint_motion(
         before = path.pointAtPercent(0.9)
         painter.setBrush(CUE)
         painter.drawPolygon(_arrow(before, end, unit * 0.9))
-        painter.setBrush(Qt.NoBrush)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
         _paint_probe(painter, c, unit, marker + (cue.angle_deg or 90.0) * turn * phase, 0.45)
     elif cue.action is Action.COMPRESS:
         inward = cue.direction is Direction.MORE
@@ -257,7 +269,7 @@ def paint_cue(
     :func:`cue_layout` (beside the image when ``view`` leaves room)."""
     cue = entry.cue
     painter.save()
-    painter.setRenderHint(QPainter.Antialiasing, True)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     box, picto, beside = cue_layout(image, view)
     if beside:
         _paint_cue_beside(painter, box, cue, phase, show_keys)
@@ -281,7 +293,7 @@ def paint_cue(
         text += " — " + cue.note
     painter.drawText(
         banner.adjusted(16, 2, -16, -banner.height() * 0.3),
-        Qt.AlignVCenter | Qt.AlignLeft | Qt.TextSingleLine,
+        Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextSingleLine,
         text,
     )
     small = QFont()
@@ -292,7 +304,9 @@ def paint_cue(
     if show_keys:
         who += "   ·   " + tr("Space: done   ·   Backspace: can't")
     painter.drawText(
-        banner.adjusted(16, banner.height() * 0.62, -16, -6), Qt.AlignLeft | Qt.AlignVCenter, who
+        banner.adjusted(16, banner.height() * 0.62, -16, -6),
+        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+        who,
     )
     if cue.is_motion:
         paint_body_marker(painter, picto, cue.probe, cue.marker_deg, cue, phase)
@@ -307,7 +321,7 @@ def _paint_cue_beside(
     font = QFont()
     font.setBold(True)
     size = max(16, min(40, round(box.width() / 8)))
-    flags = Qt.AlignLeft | Qt.AlignTop | Qt.TextWordWrap
+    flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
     inner = box.adjusted(14, 10, -10, -10)
     while True:  # as large as fits the margin
         font.setPixelSize(size)
@@ -349,7 +363,7 @@ class BodyMarkerWidget(QWidget):
         self.marker_deg = 90.0
         self.preview: Cue | None = None
         self.setMinimumSize(120, 200)
-        self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Expanding)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         self.setToolTip(
             tr("Click where the probe should be; turn the mouse wheel to turn its marker. "
                "Right-click to clear.")
@@ -362,7 +376,7 @@ class BodyMarkerWidget(QWidget):
         return body_rect(QRectF(self.rect()).adjusted(18, 8, -18, -8))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        if event.button() == Qt.RightButton:
+        if event.button() == Qt.MouseButton.RightButton:
             self.probe = None
         else:
             r = self._figure()
@@ -383,7 +397,7 @@ class BodyMarkerWidget(QWidget):
         self.changed.emit()
         self.update()
 
-    def paintEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def paintEvent(self, event) -> None:
         painter = QPainter(self)
         paint_body_marker(
             painter, QRectF(self.rect()), self.probe, self.marker_deg, self.preview, phase_now()

@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 
 from ultrasound_consult.media.audio import AudioError, open_capture, open_output
 from ultrasound_consult.media.camera import open_camera
@@ -62,7 +62,7 @@ class ConsultApp(QObject):
     def set_language(self, language: str) -> None:
         """Switch now: the first screen is rebuilt in the new language."""
         self.settings.language = language
-        install_translator(QApplication.instance(), language)
+        install_translator(application(), language)
         old = self.start
         geometry, visible = old.geometry(), old.isVisible()
         old.stop_checks()
@@ -104,14 +104,16 @@ class ConsultApp(QObject):
                 request.server, request.code, request.name, quality=self.settings.preset
             )
         except CallError as exc:
-            return self._not_started("token_invalid", str(exc))
+            self._not_started("token_invalid", str(exc))
+            return None
         source = camera = None
         mask = None
         if request.role is Role.STATION:
             try:
                 source = open_source(request.source)
             except (SourceError, ValueError) as exc:
-                return self._not_started("source_unavailable", str(exc))
+                self._not_started("source_unavailable", str(exc))
+                return None
             mask, problem = remembered_mask(request.source)
             if problem:
                 logger.warning("privacy mask: %s", problem)

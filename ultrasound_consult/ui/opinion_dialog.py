@@ -90,8 +90,8 @@ class OpinionForm(QDialog):
         self.recommendation_text = QLineEdit(maxLength=MAX_RECOMMENDATION_CHARS)
         self.recommendation_text.setPlaceholderText(tr("Details: where, when, what to repeat"))
         self.urgency = QComboBox()
-        for value, name in urgency_names().items():
-            self.urgency.addItem(name, value)
+        for level, label in urgency_names().items():
+            self.urgency.addItem(label, level)
         self.note = _text(MAX_NOTE_CHARS, 2)
         self.reason = QLineEdit(maxLength=MAX_REASON_CHARS)
         form.addRow(tr("Exam"), self.exam)
@@ -106,7 +106,7 @@ class OpinionForm(QDialog):
             form.addRow(tr("Why amend"), self.reason)
             self._fill(previous)
         col.addLayout(form)
-        self.problem = QLabel(objectName="banner")
+        self.problem = QLabel(objectName="banner")  # type: ignore[call-overload]
         self.problem.setWordWrap(True)
         self.problem.hide()
         col.addWidget(self.problem)
@@ -114,8 +114,10 @@ class OpinionForm(QDialog):
             box.textChanged.connect(self.problem.hide)
         self.reason.textChanged.connect(self.problem.hide)
         buttons = QDialogButtonBox()
-        self.send_button = buttons.addButton(tr("Sign and send"), QDialogButtonBox.AcceptRole)
-        buttons.addButton(tr("Cancel"), QDialogButtonBox.RejectRole)
+        self.send_button = buttons.addButton(
+            tr("Sign and send"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        buttons.addButton(tr("Cancel"), QDialogButtonBox.ButtonRole.RejectRole)
         buttons.accepted.connect(self._check)
         buttons.rejected.connect(self.reject)
         col.addWidget(buttons)
@@ -202,8 +204,8 @@ class OpinionView(QDialog):
         buttons = QDialogButtonBox()
         self.pdf_button = QPushButton(tr("Save as PDF…"))
         self.pdf_button.clicked.connect(self._save_pdf)
-        buttons.addButton(self.pdf_button, QDialogButtonBox.ActionRole)
-        buttons.addButton(tr("Close"), QDialogButtonBox.RejectRole)
+        buttons.addButton(self.pdf_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(tr("Close"), QDialogButtonBox.ButtonRole.RejectRole)
         buttons.rejected.connect(self.reject)
         col.addWidget(buttons)
         self.saved: Path | None = None

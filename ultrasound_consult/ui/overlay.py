@@ -61,19 +61,29 @@ def paint_shapes(painter: QPainter, rect: QRectF, shapes: Iterable[Shape], color
     lines = [s for s in shapes if isinstance(s, Polyline | Ellipse)]
     for s in lines:  # every outline first, so a line never hides another's outline
         painter.strokePath(
-            _path(s, ox, oy), QPen(OUTLINE, s.width + 3, Qt.SolidLine, Qt.RoundCap, Qt.RoundJoin)
+            _path(s, ox, oy),
+            QPen(
+                OUTLINE,
+                s.width + 3,
+                Qt.PenStyle.SolidLine,
+                Qt.PenCapStyle.RoundCap,
+                Qt.PenJoinStyle.RoundJoin,
+            ),
         )
     for s in lines:
-        style = Qt.DashLine if s.dashed else Qt.SolidLine
-        painter.strokePath(_path(s, ox, oy), QPen(color, s.width, style, Qt.RoundCap, Qt.RoundJoin))
-    for s in shapes:
-        if isinstance(s, Polygon):
+        style = Qt.PenStyle.DashLine if s.dashed else Qt.PenStyle.SolidLine
+        painter.strokePath(
+            _path(s, ox, oy),
+            QPen(color, s.width, style, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin),
+        )
+    for shape in shapes:
+        if isinstance(shape, Polygon):
             painter.setPen(QPen(OUTLINE, 2))
             painter.setBrush(color)
-            painter.drawPolygon(QPolygonF([QPointF(ox + x, oy + y) for x, y in s.points]))
-            painter.setBrush(Qt.NoBrush)
-        elif isinstance(s, Label):
-            _label(painter, QPointF(ox + s.x, oy + s.y), s.text, color, s.size)
+            painter.drawPolygon(QPolygonF([QPointF(ox + x, oy + y) for x, y in shape.points]))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+        elif isinstance(shape, Label):
+            _label(painter, QPointF(ox + shape.x, oy + shape.y), shape.text, color, shape.size)
 
 
 def _label(painter: QPainter, top_left: QPointF, text: str, color: QColor, size: float) -> None:
@@ -90,7 +100,9 @@ def _label(painter: QPainter, top_left: QPointF, text: str, color: QColor, size:
     )
     painter.fillRect(box, QColor(0, 0, 0, 160))
     painter.setPen(color)
-    painter.drawText(box.adjusted(4, 0, 0, 0), Qt.AlignVCenter | Qt.AlignLeft, text)
+    painter.drawText(
+        box.adjusted(4, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text
+    )
 
 
 def paint_annotation(
@@ -131,7 +143,7 @@ def paint_pointer(painter: QPainter, rect: QRectF, pointer: Pointer) -> None:
     painter.drawEllipse(c, unit * 1.6, unit * 1.6)
     painter.setBrush(POINTER_COLOR)
     painter.drawEllipse(c, unit * 0.5, unit * 0.5)
-    painter.setBrush(Qt.NoBrush)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
     size = max(11.0, unit * 2.4)
     _label(
         painter, QPointF(c.x() + unit * 1.8, c.y() - unit * 0.6 - size), pointer.author,
@@ -154,7 +166,7 @@ def paint_overlays(
 ) -> None:
     """``authors``: name each mark's author (default: when more than one person drew
     ``annotations``; a caller painting part of a scene says for the whole scene)."""
-    painter.setRenderHint(QPainter.Antialiasing, True)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     annotations = list(annotations)
     if authors is None:
         authors = several_authors(annotations)

@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QWidget
 
 from ultrasound_consult.ui.video_view import VideoView
@@ -32,7 +33,7 @@ class CameraInset(QObject):
         self.view.setMinimumSize(96, 54)
         self.view.setStyleSheet("border: 1px solid #3b4047;")
         self.view.hide()
-        self.view.setCursor(Qt.OpenHandCursor)
+        self.view.setCursor(Qt.CursorShape.OpenHandCursor)
         self.view.setToolTip("")
         self.wanted = True
         self.last_frame_at: float | None = None
@@ -88,21 +89,23 @@ class CameraInset(QObject):
         self._place()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.host and event.type() == QEvent.Resize:
+        if watched is self.host and event.type() == QEvent.Type.Resize:
             self._place()
         elif watched is self.view:
             kind = event.type()
-            if kind == QEvent.MouseButtonPress and event.button() == Qt.LeftButton:
+            if not isinstance(event, QMouseEvent):  # PySide6 hands each event as its class
+                return False
+            if kind == QEvent.Type.MouseButtonPress and event.button() == Qt.MouseButton.LeftButton:
                 self._drag_from = (event.globalPosition().toPoint(), self.view.pos())
-                self.view.setCursor(Qt.ClosedHandCursor)
+                self.view.setCursor(Qt.CursorShape.ClosedHandCursor)
                 return True
-            if kind == QEvent.MouseMove and self._drag_from is not None:
+            if kind == QEvent.Type.MouseMove and self._drag_from is not None:
                 start, origin = self._drag_from
                 to = origin + event.globalPosition().toPoint() - start
                 self.move_to(to.x(), to.y())
                 return True
-            if kind == QEvent.MouseButtonRelease and self._drag_from is not None:
+            if kind == QEvent.Type.MouseButtonRelease and self._drag_from is not None:
                 self._drag_from = None
-                self.view.setCursor(Qt.OpenHandCursor)
+                self.view.setCursor(Qt.CursorShape.OpenHandCursor)
                 return True
         return False

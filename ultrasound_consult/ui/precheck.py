@@ -48,7 +48,7 @@ class SourcePreview(QObject):
         super().__init__(parent)
         self.engine, self.view = engine, view
         self.slot: LatestFrameSlot = LatestFrameSlot(self.frame_ready.emit)
-        self.frame_ready.connect(self._show, Qt.QueuedConnection)
+        self.frame_ready.connect(self._show, Qt.ConnectionType.QueuedConnection)
         self.pipeline: StationPipeline | None = None
         self.spec = ""
         self.frames = 0
@@ -109,7 +109,7 @@ class MicMeter(QObject):
         self._level = 0.0
         self.peak = 0.0
         self._lock = threading.Lock()
-        self._timer = QTimer(self, interval=100, timeout=self._refresh)
+        self._timer = QTimer(self, interval=100, timeout=self._refresh)  # type: ignore[call-arg]
 
     def start(self, spec: str) -> bool:
         self.stop()
@@ -168,7 +168,7 @@ class NetworkTest(QObject):
         self.engine, self.label = engine, label
         self.result: ServerCheck | None = None
         self.running = False
-        self.finished.connect(self._show, Qt.QueuedConnection)
+        self.finished.connect(self._show, Qt.ConnectionType.QueuedConnection)
 
     def run(self, url: str) -> None:
         if self.running:

@@ -78,7 +78,7 @@ def kind_name(kind: str) -> str:
     }.get(kind, kind)
 
 
-def describe_event(event) -> str:  # type: ignore[no-untyped-def]
+def describe_event(event) -> str:
     """One line for the event list, in the user's language."""
     data = event.data
     if event.type == "ann.add":
@@ -145,7 +145,7 @@ class ReplayWindow(QMainWindow):
             "background:#5a4500;color:#ffe082;padding:6px;border-radius:4px;"
         )
         outer.addWidget(self.problems)
-        split = QSplitter(Qt.Horizontal)
+        split = QSplitter(Qt.Orientation.Horizontal)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
@@ -168,8 +168,8 @@ class ReplayWindow(QMainWindow):
         self.form_scroll = QScrollArea()
         self.form_scroll.setWidget(self.form)
         self.form_scroll.setWidgetResizable(True)
-        self.form_scroll.setFrameShape(QFrame.NoFrame)
-        self.form_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.form_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.form_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.form_scroll.setMinimumWidth(max(440, self.form.minimumSizeHint().width() + 24))
         side.addTab(self.form_scroll, tr("Review"))
         self.side = side
@@ -181,7 +181,7 @@ class ReplayWindow(QMainWindow):
 
         self._fill_events()
         self._timer = QTimer(self)
-        self._timer.setTimerType(Qt.PreciseTimer)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._tick)
         self._shortcuts()
         self._show_problems()
@@ -216,8 +216,8 @@ class ReplayWindow(QMainWindow):
         row.addWidget(self.time_label, 1)
         # Export confirmations here, beside the button that made them (the status bar
         # is easy to miss, and used to be off a laptop's screen).
-        self.export_status = QLabel(objectName="hint")
-        self.export_status.setTextFormat(Qt.PlainText)
+        self.export_status = QLabel(objectName="hint")  # type: ignore[call-overload]
+        self.export_status.setTextFormat(Qt.TextFormat.PlainText)
         row.addWidget(self.export_status)
         row.addWidget(export)
         return row
@@ -274,19 +274,19 @@ class ReplayWindow(QMainWindow):
                 continue
             t = event.t - self.origin
             item = QListWidgetItem(f"{clock_text(t)}  {describe_event(event)}")
-            item.setData(Qt.UserRole, max(0.0, t))
+            item.setData(Qt.ItemDataRole.UserRole, max(0.0, t))
             item.setForeground(pg.mkColor(LANES[event.type][1]))
             self.events.addItem(item)
 
     def _shortcuts(self) -> None:
         for key, slot in (
-            (Qt.Key_Space, self.toggle_play),
-            (Qt.Key_Left, lambda: self.step(-1)),
-            (Qt.Key_Right, lambda: self.step(1)),
-            (Qt.Key_Home, lambda: self.show_frame(0)),
-            (Qt.Key_End, lambda: self.show_frame(len(self.reader) - 1)),
+            (Qt.Key.Key_Space, self.toggle_play),
+            (Qt.Key.Key_Left, lambda: self.step(-1)),
+            (Qt.Key.Key_Right, lambda: self.step(1)),
+            (Qt.Key.Key_Home, lambda: self.show_frame(0)),
+            (Qt.Key.Key_End, lambda: self.show_frame(len(self.reader) - 1)),
         ):
-            QShortcut(QKeySequence(key), self, activated=slot)
+            QShortcut(QKeySequence(key), self, activated=slot)  # type: ignore[call-overload]
 
     def _show_problems(self) -> None:
         problems = self.bundle.problems
@@ -387,14 +387,14 @@ class ReplayWindow(QMainWindow):
     def _playhead_dragged(self) -> None:
         self.seek_seconds(float(self.playhead.value()))
 
-    def _timeline_clicked(self, event) -> None:  # type: ignore[no-untyped-def]
-        if event.button() != Qt.LeftButton:
+    def _timeline_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
             return
         point = self._plot.getPlotItem().vb.mapSceneToView(event.scenePos())
         self.seek_seconds(max(0.0, float(point.x())))
 
     def _event_clicked(self, item: QListWidgetItem) -> None:
-        self.seek_seconds(float(item.data(Qt.UserRole)))
+        self.seek_seconds(float(item.data(Qt.ItemDataRole.UserRole)))
 
     def _loop_clicked(self) -> None:
         if self.loop is not None:
@@ -441,7 +441,7 @@ class ReplayWindow(QMainWindow):
         )
         return Path(name) if name else None
 
-    def _run_export(self, what: str, job) -> None:  # type: ignore[no-untyped-def]
+    def _run_export(self, what: str, job) -> None:
         try:
             out = job()
         except (ExportError, VideoReadError, OSError) as exc:
@@ -475,9 +475,12 @@ class ReplayWindow(QMainWindow):
         out = self._ask(tr("Save captions"), ".vtt")
         if out is not None:
             reviews, _ = load_reviews(self.bundle.folder)
-            self._run_export("WebVTT", lambda: export_vtt(
-                self.bundle, out, reviews, caption=cue_text, outcome=status_text
-            ) or out)  # fmt: skip
+
+            def job() -> Path:
+                export_vtt(self.bundle, out, reviews, caption=cue_text, outcome=status_text)
+                return out
+
+            self._run_export("WebVTT", job)
 
     def export_dicom_dialog(self) -> None:
         from ultrasound_consult.record.dicom_export import export_dicom
@@ -495,9 +498,12 @@ class ReplayWindow(QMainWindow):
         out = self._ask(tr("Save report"), "-report.html")
         if out is not None:
             reviews, _ = load_reviews(self.bundle.folder)
-            self._run_export("HTML", lambda: write_report(
-                self.bundle, out, reviews, caption=cue_text, outcome=status_text
-            ) or out)  # fmt: skip
+
+            def job() -> Path:
+                write_report(self.bundle, out, reviews, caption=cue_text, outcome=status_text)
+                return out
+
+            self._run_export("HTML", job)
 
     def export_pdf_dialog(self) -> None:
         out = self._ask(tr("Save report"), "-report.pdf")
@@ -513,7 +519,7 @@ class ReplayWindow(QMainWindow):
         html = report_html(self.bundle, reviews, caption=cue_text, outcome=status_text)
         return html_to_pdf(html, out, title=f"QC review — {self.bundle.info.room}")
 
-    def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def closeEvent(self, event) -> None:
         self.pause()
         self.bundle.close()
         super().closeEvent(event)

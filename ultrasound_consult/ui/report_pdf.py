@@ -31,7 +31,7 @@ def html_to_pdf(html: str, out: Path, *, title: str = "") -> Path:
         image = QImage.fromData(base64.b64decode(match[2]))
         name = f"frame-{len(images)}"
         images.append(image)
-        doc.addResource(QTextDocument.ImageResource, QUrl(name), image)
+        doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), image)
         return f"src='{name}' width='{FRAME_WIDTH}'"
 
     # Qt's rich text knows no <figure>: a paragraph each, the caption under the frame.
@@ -43,15 +43,15 @@ def html_to_pdf(html: str, out: Path, *, title: str = "") -> Path:
     )
     doc.setHtml(_DATA_IMAGE.sub(resource, html))
     if title:
-        doc.setMetaInformation(QTextDocument.DocumentTitle, title)
+        doc.setMetaInformation(QTextDocument.MetaInformation.DocumentTitle, title)
     out = Path(out)
     writer = QPdfWriter(str(out))
     writer.setTitle(title or "ultrasound-consult report")
     writer.setCreator("ultrasound-consult")
     writer.setPageLayout(
         QPageLayout(
-            QPageSize(QPageSize.A4), QPageLayout.Portrait, QMarginsF(15, 15, 15, 15),
-            QPageLayout.Millimeter,
+            QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
+            QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter,
         )
     )  # fmt: skip
     doc.print_(writer)

@@ -79,7 +79,7 @@ def add_acep_choices(box: QComboBox) -> None:
     """``1 — No recognisable structures`` ... with the scale's full words as tooltip."""
     for score in ACEP_SCALE:
         box.addItem(f"{score} — {acep_short(score)}", score)
-        box.setItemData(box.count() - 1, acep_words(score), Qt.ToolTipRole)
+        box.setItemData(box.count() - 1, acep_words(score), Qt.ItemDataRole.ToolTipRole)
     box.view().setMinimumWidth(box.view().sizeHintForColumn(0) + 24)
 
 
@@ -115,7 +115,7 @@ class ReviewForm(QWidget):
     seek_requested = Signal(float)
     saved = Signal(str)
 
-    def __init__(self, bundle_folder: Path, now_s: Callable[[], float], parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, bundle_folder: Path, now_s: Callable[[], float], parent=None) -> None:
         super().__init__(parent)
         self.folder = Path(bundle_folder)
         self._now_s = now_s
@@ -147,7 +147,7 @@ class ReviewForm(QWidget):
 
         self.views = QTableWidget(0, 3)
         self.views.setHorizontalHeaderLabels([tr("View"), tr("Obtained"), tr("Quality")])
-        self.views.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
+        self.views.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.views.verticalHeader().setVisible(False)
         # Every eFAST view without scrolling (the table used to show two or three).
         self.views.setMinimumHeight(self.views_height(6))
@@ -250,8 +250,8 @@ class ReviewForm(QWidget):
         row = self.views.rowCount()
         self.views.insertRow(row)
         name = QTableWidgetItem(view_name(v.name))
-        name.setData(Qt.UserRole, v.name)  # the English the file and the report keep
-        name.setFlags(name.flags() & ~Qt.ItemIsEditable)
+        name.setData(Qt.ItemDataRole.UserRole, v.name)  # the English the file and the report keep
+        name.setFlags(name.flags() & ~Qt.ItemFlag.ItemIsEditable)
         self.views.setItem(row, 0, name)
         obtained = QCheckBox()
         obtained.setChecked(v.obtained)
@@ -274,8 +274,8 @@ class ReviewForm(QWidget):
 
     def _comment_item(self, c: Comment) -> None:
         item = QListWidgetItem(f"{clock_text(c.at_s)}  {c.text}")
-        item.setData(Qt.UserRole, c.at_s)
-        item.setData(Qt.UserRole + 1, c.text)
+        item.setData(Qt.ItemDataRole.UserRole, c.at_s)
+        item.setData(Qt.ItemDataRole.UserRole + 1, c.text)
         self.comments.addItem(item)
 
     def _add_comment(self) -> None:
@@ -286,7 +286,7 @@ class ReviewForm(QWidget):
         self.comment_text.clear()
 
     def _comment_clicked(self, item: QListWidgetItem) -> None:
-        self.seek_requested.emit(float(item.data(Qt.UserRole)))
+        self.seek_requested.emit(float(item.data(Qt.ItemDataRole.UserRole)))
 
     # --- saving ------------------------------------------------------------------------
 
@@ -294,18 +294,23 @@ class ReviewForm(QWidget):
         base = self.review or Review.new("")
         views = []
         for row in range(self.views.rowCount()):
+            name, obtained = self.views.item(row, 0), self.views.cellWidget(row, 1)
+            quality = self.views.cellWidget(row, 2)
+            # What _add_view put in the row.
+            assert name is not None and isinstance(obtained, QCheckBox)
+            assert isinstance(quality, QComboBox)
             views.append(
                 ViewScore(
-                    self.views.item(row, 0).data(Qt.UserRole) or self.views.item(row, 0).text(),
-                    self.views.cellWidget(row, 1).isChecked(),
-                    self.views.cellWidget(row, 2).currentData(),
+                    name.data(Qt.ItemDataRole.UserRole) or name.text(),
+                    obtained.isChecked(),
+                    quality.currentData(),
                 )
             )
         comments = []
         for i in range(self.comments.count()):
             item = self.comments.item(i)
-            at = float(item.data(Qt.UserRole))
-            comments.append(Comment(at, str(item.data(Qt.UserRole + 1))))
+            at = float(item.data(Qt.ItemDataRole.UserRole))
+            comments.append(Comment(at, str(item.data(Qt.ItemDataRole.UserRole + 1))))
         return Review(
             reviewer=self.reviewer.text().strip(),
             preset=self.preset.currentData(),

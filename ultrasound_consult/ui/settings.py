@@ -78,7 +78,7 @@ class AppSettings:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or settings_path()
         private_dir(self.path.parent)  # invite codes live here: owner-only
-        self.q = QSettings(str(self.path), QSettings.IniFormat)
+        self.q = QSettings(str(self.path), QSettings.Format.IniFormat)
 
     # --- plain values ------------------------------------------------------------
 
@@ -90,7 +90,7 @@ class AppSettings:
         self.q.setValue(key, value)
         self.q.sync()
         make_private(self.path)
-        if self.q.status() != QSettings.NoError:
+        if self.q.status() != QSettings.Status.NoError:
             logger.warning("settings could not be saved to %s", self.path)
 
     @property

@@ -112,12 +112,18 @@ class SettingsDialog(QDialog):
         tabs.addTab(keys, tr("Shortcuts"))
 
         buttons = QDialogButtonBox(
-            QDialogButtonBox.Ok | QDialogButtonBox.Cancel | QDialogButtonBox.RestoreDefaults
+            QDialogButtonBox.StandardButton.Ok
+            | QDialogButtonBox.StandardButton.Cancel
+            | QDialogButtonBox.StandardButton.RestoreDefaults
         )
-        buttons.button(QDialogButtonBox.Ok).setText(tr("Save"))
-        buttons.button(QDialogButtonBox.Cancel).setText(tr("Cancel"))
-        buttons.button(QDialogButtonBox.RestoreDefaults).setText(tr("Restore defaults"))
-        buttons.button(QDialogButtonBox.RestoreDefaults).clicked.connect(self.restore_defaults)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("Save"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Cancel"))
+        buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).setText(
+            tr("Restore defaults")
+        )
+        buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).clicked.connect(
+            self.restore_defaults
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
@@ -178,8 +184,8 @@ class AboutDialog(QDialog):
             field.setCursorPosition(0)
             form.addRow(labels[key], field)
         layout.addLayout(form)
-        buttons = QDialogButtonBox(QDialogButtonBox.Close)
-        buttons.button(QDialogButtonBox.Close).setText(tr("Close"))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setText(tr("Close"))
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 

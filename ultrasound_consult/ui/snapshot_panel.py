@@ -36,13 +36,13 @@ logger = logging.getLogger(__name__)
 
 class SnapshotPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, objectName="snapshots")
+        super().__init__(parent, objectName="snapshots")  # type: ignore[call-arg]
         # Beside the live image, never instead of it.
         self.setMinimumWidth(260)
         self.setMaximumWidth(400)
         col = QVBoxLayout(self)
         col.setContentsMargins(8, 8, 8, 8)
-        self.title = QLabel(objectName="snaptitle")
+        self.title = QLabel(objectName="snaptitle")  # type: ignore[call-overload]
         self.title.setWordWrap(True)
         col.addWidget(self.title)
         self.view = VideoView(interactive=False)
@@ -53,7 +53,7 @@ class SnapshotPanel(QWidget):
         self.newer = QPushButton(tr("Newer ▶"))
         self.close_button = QPushButton(tr("Hide"))
         for b in (self.older, self.newer, self.close_button):
-            b.setFocusPolicy(Qt.NoFocus)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             row.addWidget(b)
         col.addLayout(row)
         keep = QHBoxLayout()
@@ -62,10 +62,10 @@ class SnapshotPanel(QWidget):
         self.save_button = QPushButton(tr("Save…"))
         self.save_button.setToolTip(tr("Keep this frame, with its marks, as a picture"))
         for b in (self.larger_button, self.save_button):
-            b.setFocusPolicy(Qt.NoFocus)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             keep.addWidget(b)
         col.addLayout(keep)
-        self.saved = QLabel(objectName="hint")
+        self.saved = QLabel(objectName="hint")  # type: ignore[call-overload]
         self.saved.setWordWrap(True)
         self.saved.hide()
         col.addWidget(self.saved)
@@ -76,7 +76,7 @@ class SnapshotPanel(QWidget):
         self.newer.clicked.connect(lambda: self._show(self.index + 1))
         self.close_button.clicked.connect(self.hide)
         self.snapshots: list[Snapshot] = []
-        self.index = -1
+        self.index: int = -1
         self.hide()
 
     def add(self, snapshot: Snapshot) -> None:

@@ -71,7 +71,9 @@ class SwitchSourceDialog(QDialog):
         for label, spec in source_choices(current):
             self.source.addItem(label, spec)
         self.source.activated.connect(lambda _i: self.preview_chosen())
-        self.source.lineEdit().returnPressed.connect(self.preview_chosen)
+        editor = self.source.lineEdit()
+        assert editor is not None  # an editable combo box has one
+        editor.returnPressed.connect(self.preview_chosen)
         self.browse = QPushButton(tr("File…"))
         self.browse.setToolTip(tr("A DICOM image or cine, or a video file"))
         self.browse.clicked.connect(self._browse)
@@ -87,7 +89,9 @@ class SwitchSourceDialog(QDialog):
         self.problem.setWordWrap(True)
         self.problem.hide()
         layout.addWidget(self.problem)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
@@ -106,7 +110,7 @@ class SwitchSourceDialog(QDialog):
         self.spec = chosen_spec(self.source)
         self.problem.hide()
         ok = bool(self.spec) and self.preview.start(self.spec)
-        self.buttons.button(QDialogButtonBox.Ok).setEnabled(ok)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
         return ok
 
     def _failed(self, code: str, message: str) -> None:
@@ -114,7 +118,7 @@ class SwitchSourceDialog(QDialog):
             return  # the default band applies; the preview shows it
         self.problem.setText(error_html(code, message))
         self.problem.show()
-        self.buttons.button(QDialogButtonBox.Ok).setEnabled(False)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
 
     def done(self, result: int) -> None:  # accept or reject: release the source first
         self.preview.stop()

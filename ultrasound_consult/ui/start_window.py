@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import partial
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -91,7 +92,7 @@ class StartWindow(QMainWindow):
         self.source_works = True
         self.settings, self.engine = settings, engine
         self.setWindowTitle(tr("ultrasound-consult — join a consult"))
-        central = QWidget(objectName="central")
+        central = QWidget(objectName="central")  # type: ignore[call-arg]
         self.setCentralWidget(central)
         outer = QVBoxLayout(central)
         outer.setContentsMargins(28, 20, 28, 20)
@@ -110,7 +111,7 @@ class StartWindow(QMainWindow):
         self.code.textChanged.connect(self._code_changed)
         self.code.returnPressed.connect(self.join)
         self.name.returnPressed.connect(self.join)
-        QShortcut(QKeySequence("Ctrl+O"), self, activated=self.open_recording)
+        QShortcut(QKeySequence("Ctrl+O"), self, activated=self.open_recording)  # type: ignore[call-overload]
         self._load()
         # Where it was last, fitted to the screen it opens on now (which may be smaller).
         place(self, parse_geometry(settings.window_geometry))
@@ -120,9 +121,9 @@ class StartWindow(QMainWindow):
     def _header(self) -> QHBoxLayout:
         row = QHBoxLayout()
         titles = QVBoxLayout()
-        titles.addWidget(QLabel(tr("Ultrasound consult"), objectName="title"))
+        titles.addWidget(QLabel(tr("Ultrasound consult"), objectName="title"))  # type: ignore[call-overload]
         titles.addWidget(
-            QLabel(
+            QLabel(  # type: ignore[call-overload]
                 tr("Live ultrasound guidance between a clinic and a remote expert"),
                 objectName="subtitle",
             )
@@ -133,19 +134,19 @@ class StartWindow(QMainWindow):
         for code, name in LANGUAGES.items():
             self.language.addItem(name, code)
         self.language.setToolTip(tr("Language of the app"))
-        row.addWidget(self.language, 0, Qt.AlignTop)
+        row.addWidget(self.language, 0, Qt.AlignmentFlag.AlignTop)
         self.settings_button = QPushButton(tr("Settings"))
         self.settings_button.clicked.connect(self.settings_requested.emit)
         self.about_button = QPushButton(tr("About"))
         self.about_button.clicked.connect(self.about_requested.emit)
-        row.addWidget(self.settings_button, 0, Qt.AlignTop)
-        row.addWidget(self.about_button, 0, Qt.AlignTop)
+        row.addWidget(self.settings_button, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.about_button, 0, Qt.AlignmentFlag.AlignTop)
         return row
 
     def _roles_column(self) -> QVBoxLayout:
         col = QVBoxLayout()
         col.setSpacing(8)
-        col.addWidget(QLabel(tr("I am"), objectName="section"))
+        col.addWidget(QLabel(tr("I am"), objectName="section"))  # type: ignore[call-overload]
         self.role_group = QButtonGroup(self)
         self.role_buttons: dict[str, QPushButton] = {}
         for key, title, detail in (
@@ -154,14 +155,14 @@ class StartWindow(QMainWindow):
             ("teaching", tr("Trainer or trainee"), tr("teaching or watching")),
             ("review", tr("QC reviewer"), tr("replaying a recording")),
         ):
-            button = QPushButton(f"{title}\n{detail}", objectName="role")
+            button = QPushButton(f"{title}\n{detail}", objectName="role")  # type: ignore[call-overload]
             button.setCheckable(True)
             self.role_group.addButton(button)
             self.role_buttons[key] = button
             col.addWidget(button)
-            button.toggled.connect(lambda on, key=key: on and self._role_chosen(key))
+            button.toggled.connect(partial(self._role_toggled, key))
         col.addSpacing(10)
-        col.addWidget(QLabel(tr("Recent rooms"), objectName="section"))
+        col.addWidget(QLabel(tr("Recent rooms"), objectName="section"))  # type: ignore[call-overload]
         self.recent = QListWidget()
         self.recent.setToolTip(tr("Double-click to join again while the code is valid"))
         # A click fills the form; a double click (or Enter) joins, as the tooltip says.
@@ -173,7 +174,7 @@ class StartWindow(QMainWindow):
     def _join_column(self) -> QVBoxLayout:
         col = QVBoxLayout()
         col.setSpacing(8)
-        self.join_title = QLabel(tr("Join a consult"), objectName="section")
+        self.join_title = QLabel(tr("Join a consult"), objectName="section")  # type: ignore[call-overload]
         col.addWidget(self.join_title)
         self.join_form = QWidget()
         form = QFormLayout(self.join_form)
@@ -194,7 +195,7 @@ class StartWindow(QMainWindow):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.code_role, 1)
         # The join link for a phone (a trainee's, a colleague's) instead of 37 characters.
-        self.qr_button = QPushButton(tr("QR code…"), objectName="plain")
+        self.qr_button = QPushButton(tr("QR code…"), objectName="plain")  # type: ignore[call-overload]
         self.qr_button.setToolTip(tr("Show the join link as a QR code for a phone"))
         self.qr_button.clicked.connect(self.show_qr)
         self.qr_button.hide()
@@ -203,16 +204,16 @@ class StartWindow(QMainWindow):
         form.addRow(tr("My name"), self.name)
         form.addRow(tr("Server"), self.server)
         col.addWidget(self.join_form)
-        self.error = QLabel(objectName="error")
+        self.error = QLabel(objectName="error")  # type: ignore[call-overload]
         self.error.setWordWrap(True)
-        self.error.setTextFormat(Qt.RichText)
+        self.error.setTextFormat(Qt.TextFormat.RichText)
         self.error.hide()
         col.addWidget(self.error)
-        self.info = QLabel(objectName="subtitle")
+        self.info = QLabel(objectName="subtitle")  # type: ignore[call-overload]
         self.info.setWordWrap(True)
         self.info.hide()
         col.addWidget(self.info)
-        self.join_button = QPushButton(tr("Join"), objectName="join")
+        self.join_button = QPushButton(tr("Join"), objectName="join")  # type: ignore[call-overload]
         self.join_button.clicked.connect(self.join)
         col.addWidget(self.join_button)
         self.review_box = QWidget()
@@ -222,9 +223,9 @@ class StartWindow(QMainWindow):
             tr("Replay a recorded session with every mark and cue, score it and export it.")
         )
         self.review_hint.setWordWrap(True)
-        self.open_button = QPushButton(tr("Open a recording…"), objectName="join")
+        self.open_button = QPushButton(tr("Open a recording…"), objectName="join")  # type: ignore[call-overload]
         self.open_button.clicked.connect(lambda: self.open_recording())
-        self.recordings_label = QLabel(objectName="subtitle")
+        self.recordings_label = QLabel(objectName="subtitle")  # type: ignore[call-overload]
         self.recordings_label.setWordWrap(True)
         # The recordings themselves, newest first: double click (or Enter) opens one.
         self.recordings = QTreeWidget()
@@ -233,7 +234,7 @@ class StartWindow(QMainWindow):
         self.recordings.setToolTip(tr("Double-click to open"))
         self.recordings.header().setMinimumSectionSize(90)
         self.recordings.itemActivated.connect(
-            lambda item, _col: self.open_recording(item.data(0, Qt.UserRole))
+            lambda item, _col: self.open_recording(item.data(0, Qt.ItemDataRole.UserRole))
         )
         review.addWidget(self.review_hint)
         review.addWidget(self.recordings, 1)
@@ -253,7 +254,7 @@ class StartWindow(QMainWindow):
             item = QTreeWidgetItem(
                 [when, entry.room, length, tr("yes") if entry.reviewed else tr("no")]
             )
-            item.setData(0, Qt.UserRole, str(entry.folder))
+            item.setData(0, Qt.ItemDataRole.UserRole, str(entry.folder))
             people = ", ".join(entry.people) or "—"
             tip = tr("People: {people}").format(people=people)
             if not entry.complete:
@@ -265,11 +266,11 @@ class StartWindow(QMainWindow):
             self.recordings.resizeColumnToContents(column)
 
     def _check_column(self) -> QWidget:
-        box = QWidget(objectName="sidepanel")
+        box = QWidget(objectName="sidepanel")  # type: ignore[call-arg]
         grid = QGridLayout(box)
         grid.setContentsMargins(14, 12, 14, 12)
         grid.setVerticalSpacing(8)
-        self.check_title = QLabel(tr("Before you join"), objectName="section")
+        self.check_title = QLabel(tr("Before you join"), objectName="section")  # type: ignore[call-overload]
         grid.addWidget(self.check_title, 0, 0, 1, 3)
         self.preview_view = VideoView()
         self.preview_view.setMinimumSize(240, 180)
@@ -296,7 +297,9 @@ class StartWindow(QMainWindow):
         self.source = QComboBox()
         self.source.setEditable(True)
         self.source.activated.connect(lambda _i: self._source_changed())
-        self.source.lineEdit().returnPressed.connect(self._source_changed)
+        editor = self.source.lineEdit()
+        assert editor is not None  # an editable combo box has one
+        editor.returnPressed.connect(self._source_changed)
         self.browse_button = QPushButton(tr("File…"))
         self.browse_button.setToolTip(tr("A DICOM image or cine, or a video file"))
         self.browse_button.clicked.connect(self.browse_source)
@@ -371,13 +374,13 @@ class StartWindow(QMainWindow):
                 text += "\n" + tr("code expired: ask for a new one")
             item = QListWidgetItem(text)
             item.setToolTip(f"{room.room} · {room.server}")
-            item.setData(Qt.UserRole, room)
+            item.setData(Qt.ItemDataRole.UserRole, room)
             if not room.usable:
-                item.setForeground(Qt.gray)
+                item.setForeground(Qt.GlobalColor.gray)
             self.recent.addItem(item)
         if not self.settings.recent_rooms():
             item = QListWidgetItem(tr("Rooms you join appear here."))
-            item.setFlags(Qt.NoItemFlags)
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.recent.addItem(item)
 
     @property
@@ -389,6 +392,10 @@ class StartWindow(QMainWindow):
 
     def source_spec(self) -> str:
         return chosen_spec(self.source) or "synthetic"
+
+    def _role_toggled(self, key: str, on: bool) -> None:
+        if on:
+            self._role_chosen(key)
 
     def _role_chosen(self, key: str) -> None:
         self.settings.role = key
@@ -442,7 +449,7 @@ class StartWindow(QMainWindow):
             self.role_buttons[choice].setChecked(True)
 
     def _recent_chosen(self, item: QListWidgetItem, join: bool = False) -> None:
-        room = item.data(Qt.UserRole)
+        room = item.data(Qt.ItemDataRole.UserRole)
         if not isinstance(room, RecentRoom):
             return
         if not room.usable:
@@ -460,7 +467,7 @@ class StartWindow(QMainWindow):
 
     # --- checks -------------------------------------------------------------------------
 
-    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         QTimer.singleShot(0, self.start_checks)
 
@@ -486,8 +493,8 @@ class StartWindow(QMainWindow):
             self.hide_error()
             self._source_ok(self.preview.start(spec))
 
-    def _cover(self, tool: str, points: object) -> None:
-        (x0, y0), (x1, y1) = points  # type: ignore[misc]
+    def _cover(self, tool: str, points: tuple[tuple[float, float], ...]) -> None:
+        (x0, y0), (x1, y1) = points
         rect = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
         if rect[2] - rect[0] < 0.01 or rect[3] - rect[1] < 0.01:
             return
@@ -618,7 +625,7 @@ class StartWindow(QMainWindow):
         super().closeEvent(event)
 
 
-def _when(invite) -> str:  # type: ignore[no-untyped-def]
+def _when(invite) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(invite.expires_at))
 
 

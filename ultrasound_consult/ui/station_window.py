@@ -20,7 +20,7 @@ from ultrasound_consult.media.source_spec import open_source
 from ultrasound_consult.protocol.guidance import CueStatus
 from ultrasound_consult.session.call import ConsultCall
 from ultrasound_consult.ui.bridge import EngineBridge
-from ultrasound_consult.ui.call_window import CallWindow
+from ultrasound_consult.ui.call_window import AnnotationsShown, CallWindow
 from ultrasound_consult.ui.devices import remembered_mask
 from ultrasound_consult.ui.guidance_view import is_live
 from ultrasound_consult.ui.i18n import tr
@@ -43,28 +43,28 @@ class StationWindow(CallWindow):
         super().__init__(bridge, call, interactive=False, shortcuts=shortcuts)
         self.setWindowTitle(window_title("station"))
         self.source_spec = source_spec
-        self.switch_button = QPushButton(tr("Switch source…"), objectName="plain")
+        self.switch_button = QPushButton(tr("Switch source…"), objectName="plain")  # type: ignore[call-overload]
         self.switch_button.setToolTip(
             tr("Carry on from another video source without ending the call")
         )
         self.switch_button.clicked.connect(self.choose_source)
         self.statusBar().insertPermanentWidget(1, self.switch_button)
         # The sonographer owns the live image: whoever drew, the station can clear it.
-        self.clear_marks_button = QPushButton(tr("Clear marks"), objectName="plain")
+        self.clear_marks_button = QPushButton(tr("Clear marks"), objectName="plain")  # type: ignore[call-overload]
         self.clear_marks_button.setToolTip(tr("Take every mark off the image, for everyone"))
         self.clear_marks_button.clicked.connect(self.clear_marks)
         self.clear_marks_button.hide()
         self.statusBar().insertPermanentWidget(2, self.clear_marks_button)
         bridge.local_frame_ready.connect(self._show_local_frame)
-        answers = QWidget(objectName="answers")
+        answers = QWidget(objectName="answers")  # type: ignore[call-arg]
         row = QHBoxLayout(answers)
         row.setContentsMargins(12, 8, 12, 8)
-        self.cue_hint = QLabel(objectName="cuehint")
+        self.cue_hint = QLabel(objectName="cuehint")  # type: ignore[call-overload]
         self.cue_hint.setWordWrap(True)
-        self.done_button = QPushButton(tr("Done ✓  (Space)"), objectName="done")
-        self.cant_button = QPushButton(tr("Can't ✗  (Backspace)"), objectName="cant")
+        self.done_button = QPushButton(tr("Done ✓  (Space)"), objectName="done")  # type: ignore[call-overload]
+        self.cant_button = QPushButton(tr("Can't ✗  (Backspace)"), objectName="cant")  # type: ignore[call-overload]
         for b in (self.done_button, self.cant_button):
-            b.setFocusPolicy(Qt.NoFocus)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             b.setMinimumHeight(64)
         row.addWidget(self.cue_hint, 1)
         row.addWidget(self.done_button)
@@ -79,7 +79,7 @@ class StationWindow(CallWindow):
         for action in ("cue_cant", "cue_cant_pedal"):
             self.bind(action, lambda: self.answer_cue(CueStatus.CANT))
         # The cue animates even if the picture stalls.
-        self._cue_timer = QTimer(self, interval=33, timeout=self._animate_cue)
+        self._cue_timer = QTimer(self, interval=33, timeout=self._animate_cue)  # type: ignore[call-arg]
         self._frames_at_tick = 0
         self.active_cue: CueEntry | None = None
         #: The "Switch source" dialog while it is open (tests drive it).
@@ -95,9 +95,9 @@ class StationWindow(CallWindow):
         else:
             self._cue_timer.stop()
 
-    def _on_annotations(self, payload: object) -> None:
+    def _on_annotations(self, payload: AnnotationsShown) -> None:
         super()._on_annotations(payload)
-        self.clear_marks_button.setVisible(bool(payload[0]))  # type: ignore[index]
+        self.clear_marks_button.setVisible(bool(payload[0]))
 
     def clear_marks(self) -> None:
         self.bridge.call(self.call.collab.station.clear)

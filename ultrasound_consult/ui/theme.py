@@ -86,25 +86,29 @@ QToolTip { background: #1f2226; color: #eceef0; border: 1px solid #3b4047; }
 def dark_palette() -> QPalette:
     p = QPalette()
     colours = {
-        QPalette.Window: "#0b0c0e",
-        QPalette.WindowText: TEXT,
-        QPalette.Base: "#1f2226",
-        QPalette.AlternateBase: "#15171a",
-        QPalette.ToolTipBase: "#1f2226",
-        QPalette.ToolTipText: TEXT,
-        QPalette.Text: TEXT,
-        QPalette.Button: "#2a2e33",
-        QPalette.ButtonText: TEXT,
-        QPalette.BrightText: "#ffffff",
-        QPalette.Highlight: "#2d5b8a",
-        QPalette.HighlightedText: "#ffffff",
-        QPalette.Link: ACCENT,
-        QPalette.PlaceholderText: "#7d838a",
+        QPalette.ColorRole.Window: "#0b0c0e",
+        QPalette.ColorRole.WindowText: TEXT,
+        QPalette.ColorRole.Base: "#1f2226",
+        QPalette.ColorRole.AlternateBase: "#15171a",
+        QPalette.ColorRole.ToolTipBase: "#1f2226",
+        QPalette.ColorRole.ToolTipText: TEXT,
+        QPalette.ColorRole.Text: TEXT,
+        QPalette.ColorRole.Button: "#2a2e33",
+        QPalette.ColorRole.ButtonText: TEXT,
+        QPalette.ColorRole.BrightText: "#ffffff",
+        QPalette.ColorRole.Highlight: "#2d5b8a",
+        QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.Link: ACCENT,
+        QPalette.ColorRole.PlaceholderText: "#7d838a",
     }
     for role, colour in colours.items():
         p.setColor(role, QColor(colour))
-    for role in (QPalette.Text, QPalette.ButtonText, QPalette.WindowText):
-        p.setColor(QPalette.Disabled, role, QColor("#6b7077"))
+    for role in (
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.ButtonText,
+        QPalette.ColorRole.WindowText,
+    ):
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6b7077"))
     return p
 
 
@@ -117,7 +121,7 @@ def apply_theme(app: QApplication) -> None:
     app.setStyleSheet(STYLE)
 
 
-def restyle(widget, name: str) -> None:  # type: ignore[no-untyped-def]
+def restyle(widget, name: str) -> None:
     """Give ``widget`` another object name and re-apply the style sheet to it."""
     widget.setObjectName(name)
     widget.style().unpolish(widget)

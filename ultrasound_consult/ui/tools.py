@@ -37,7 +37,7 @@ class ToolPalette(QWidget):
     color_changed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, objectName="toolbar")
+        super().__init__(parent, objectName="toolbar")  # type: ignore[call-arg]
         row = QHBoxLayout(self)
         row.setContentsMargins(8, 4, 8, 4)
         row.setSpacing(4)
@@ -45,22 +45,22 @@ class ToolPalette(QWidget):
         self.group.setExclusive(True)
         self.buttons: dict[str, QPushButton] = {}
         for name, label, key, what in tools():
-            button = QPushButton(label, objectName="tool")
+            button = QPushButton(label, objectName="tool")  # type: ignore[call-overload]
             button.setCheckable(True)
             button.setToolTip(f"{what} ({key})")
-            button.setFocusPolicy(Qt.NoFocus)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             self.group.addButton(button)
             self.buttons[name] = button
             button.clicked.connect(lambda _=False, n=name: self.select(n))
-            QShortcut(QKeySequence(key), parent or self, activated=lambda n=name: self.select(n))
+            QShortcut(QKeySequence(key), parent or self, activated=lambda n=name: self.select(n))  # type: ignore[call-overload]
             row.addWidget(button)
         row.addSpacing(10)
         self.swatches: dict[str, QPushButton] = {}
         for i, color in enumerate(COLORS, start=1):
-            swatch = QPushButton(objectName="swatch")
+            swatch = QPushButton(objectName="swatch")  # type: ignore[call-overload]
             swatch.setCheckable(True)
             swatch.setFixedSize(24, 24)
-            swatch.setFocusPolicy(Qt.NoFocus)
+            swatch.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             swatch.setStyleSheet(
                 f"QPushButton {{ background: {color}; border: 2px solid #222; "
                 "border-radius: 12px; }"
@@ -68,7 +68,7 @@ class ToolPalette(QWidget):
             )
             swatch.setToolTip(tr("Colour {n}").format(n=i) + f" ({i})")
             swatch.clicked.connect(lambda _=False, c=color: self.set_color(c))
-            QShortcut(
+            QShortcut(  # type: ignore[call-overload]
                 QKeySequence(str(i)), parent or self, activated=lambda c=color: self.set_color(c)
             )
             self.swatches[color] = swatch
@@ -98,7 +98,7 @@ class ToolPalette(QWidget):
     def _action(self, row: QHBoxLayout, label: str, tip: str) -> QPushButton:
         button = QPushButton(label)
         button.setToolTip(tip)
-        button.setFocusPolicy(Qt.NoFocus)
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         row.addWidget(button)
         return button
 

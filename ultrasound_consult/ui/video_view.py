@@ -98,8 +98,8 @@ def image_from_array(array: np.ndarray) -> QImage:
     array = np.ascontiguousarray(array)
     h, w = array.shape[:2]
     if array.ndim == 2:
-        return QImage(array.data, w, h, array.strides[0], QImage.Format_Grayscale8)
-    return QImage(array.data, w, h, array.strides[0], QImage.Format_RGB888)
+        return QImage(array.data, w, h, array.strides[0], QImage.Format.Format_Grayscale8)
+    return QImage(array.data, w, h, array.strides[0], QImage.Format.Format_RGB888)
 
 
 class VideoView(QWidget):
@@ -119,12 +119,12 @@ class VideoView(QWidget):
     def __init__(self, parent: QWidget | None = None, *, interactive: bool = False) -> None:
         super().__init__(parent)
         self.interactive = interactive
-        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(320, 240)
-        self.setAttribute(Qt.WA_OpaquePaintEvent, True)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self.setMouseTracking(interactive)
         if interactive:
-            self.setCursor(Qt.CrossCursor)
+            self.setCursor(Qt.CursorShape.CrossCursor)
         self.placeholder = ""
         self._array: np.ndarray | None = None
         self._image: QImage | None = None
@@ -241,7 +241,9 @@ class VideoView(QWidget):
         items = self._layered()
         drawn = list(self._layer_items)
         if self._layer is None or self._layer_key != key or not _continues(drawn, items):
-            self._layer = QImage(self.width(), self.height(), QImage.Format_ARGB32_Premultiplied)
+            self._layer = QImage(
+                self.width(), self.height(), QImage.Format.Format_ARGB32_Premultiplied
+            )
             self._layer.fill(0)
             self._layer_key, drawn = key, []
         if tuple(drawn) == items:
@@ -309,11 +311,11 @@ class VideoView(QWidget):
         box = QRectF(0, 0, metrics.horizontalAdvance(text) + 24, metrics.height() + 12)
         visible = rect.intersected(QRectF(self.rect()))
         box.moveBottomLeft(QPointF(visible.left() + 10, visible.bottom() - 10))
-        painter.setPen(Qt.NoPen)
+        painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(15, 16, 18, 215))
         painter.drawRoundedRect(box, 6, 6)
         painter.setPen(QColor(colour))
-        painter.drawText(box, Qt.AlignCenter, text)
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
         painter.restore()
 
     def _layered(self) -> tuple[tuple[Annotation, bool], ...]:
@@ -433,7 +435,7 @@ class VideoView(QWidget):
             painter.setPen(QColor(200, 200, 200))
             painter.drawText(
                 self.rect().adjusted(20, 0, -20, 0),
-                Qt.AlignCenter | Qt.TextWordWrap,
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                 self.placeholder,
             )
             painter.end()
@@ -519,7 +521,7 @@ class VideoView(QWidget):
         elif self.tool in DRAG_TOOLS:
             pts, kind = gesture_points(self.tool, self._press, self._drag), DRAG_TOOLS[self.tool]
         else:
-            pen = QPen(QColor(255, 255, 255, 180), 2, Qt.DashLine)
+            pen = QPen(QColor(255, 255, 255, 180), 2, Qt.PenStyle.DashLine)
             painter.setPen(pen)
             painter.drawLine(to_widget(rect, self._press), to_widget(rect, self._drag))
             return
@@ -535,11 +537,14 @@ class VideoView(QWidget):
         paint_shapes(painter, rect, shapes, QColor(self.color))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        if self.zoomable and event.button() in (Qt.MiddleButton, Qt.RightButton):
+        if self.zoomable and event.button() in (
+            Qt.MouseButton.MiddleButton,
+            Qt.MouseButton.RightButton,
+        ):
             self._pan_from = (event.position(), self.zoom_center)
-            self.setCursor(Qt.ClosedHandCursor)
+            self.setCursor(Qt.CursorShape.ClosedHandCursor)
             return
-        if not self.interactive or event.button() != Qt.LeftButton:
+        if not self.interactive or event.button() != Qt.MouseButton.LeftButton:
             return
         self._press = self.to_normalised(event.position())
         self._drag = None
@@ -587,11 +592,20 @@ class VideoView(QWidget):
             self.stroke_points.emit(new, finished)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        if self._pan_from is not None and event.button() in (Qt.MiddleButton, Qt.RightButton):
+        if self._pan_from is not None and event.button() in (
+            Qt.MouseButton.MiddleButton,
+            Qt.MouseButton.RightButton,
+        ):
             self._pan_from = None
-            self.setCursor(Qt.CrossCursor if self.interactive else Qt.ArrowCursor)
+            self.setCursor(
+                Qt.CursorShape.CrossCursor if self.interactive else Qt.CursorShape.ArrowCursor
+            )
             return
-        if not self.interactive or event.button() != Qt.LeftButton or self._press is None:
+        if (
+            not self.interactive
+            or event.button() != Qt.MouseButton.LeftButton
+            or self._press is None
+        ):
             return
         start, end = self._press, self.to_normalised(event.position()) or self._drag
         self._press = self._drag = None
@@ -604,7 +618,7 @@ class VideoView(QWidget):
             return
         click = end is None or max(abs(end[0] - start[0]), abs(end[1] - start[1])) < CLICK_TOLERANCE
         if self.tool == "point":
-            if click:
+            if click or end is None:
                 self.mark_requested.emit(start[0], start[1])
             else:
                 self.arrow_requested.emit(start[0], start[1], end[0], end[1])
@@ -613,7 +627,7 @@ class VideoView(QWidget):
         elif not click and end is not None:
             self.shape_drawn.emit(self.tool, gesture_points(self.tool, start, end))
 
-    def leaveEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def leaveEvent(self, event) -> None:
         if self.interactive:
             self.pointer_moved.emit(0.0, 0.0, False)
         super().leaveEvent(event)

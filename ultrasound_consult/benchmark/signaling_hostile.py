@@ -1,4 +1,4 @@
-"""``python -m signaling_server.bench --hostile``: a hostile flood against a real server.
+"""``ultrasound-consult bench --signaling --hostile``: a hostile flood against a real server.
 
 Many connections each send a run of hostile messages (bad JSON, binary frames, unknown
 types, oversized frames, surrogates and non-characters in names, forged or missing
@@ -14,8 +14,6 @@ import asyncio
 import contextlib
 import itertools
 import json
-import os
-import platform
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -25,6 +23,8 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from signaling_server.process import SignalingServerProcess
 from signaling_server.tokens import InviteSigner
+from ultrasound_consult.benchmark.machine import machine
+from ultrasound_consult.benchmark.scrape import server_connections, server_rss_mb
 from ultrasound_consult.protocol.signaling import Role
 
 
@@ -147,12 +147,6 @@ async def legitimate_joins(
             await asyncio.wait_for(stop.wait(), 0.1)
 
 
-def server_rss_mb(url: str) -> float | None:
-    from signaling_server.bench import server_rss_mb as read
-
-    return read(url)
-
-
 async def sample_rss(url: str, stop: asyncio.Event, tally: Tally) -> None:
     while not stop.is_set():
         rss = await asyncio.to_thread(server_rss_mb, url)
@@ -223,11 +217,7 @@ async def attack(url: str, signer: InviteSigner, messages: int, per_connection: 
             "p95_ms": pct(95),
             "max_ms": pct(100),
         },
-        "machine": {
-            "cpu": platform.processor() or platform.machine(),
-            "cores": os.cpu_count(),
-            "python": platform.python_version(),
-        },
+        "machine": machine(),
     }
 
 
@@ -237,25 +227,11 @@ async def _settled_rss(url: str) -> float | None:
     rss = None
     while time.monotonic() < deadline:
         rss = await asyncio.to_thread(server_rss_mb, url)
-        connections = await asyncio.to_thread(_connections, url)
+        connections = await asyncio.to_thread(server_connections, url)
         if connections is not None and connections == 0:
             break
         await asyncio.sleep(0.5)  # polling /metrics: the server has no event to wait on
     return rss
-
-
-def _connections(url: str) -> float | None:
-    import urllib.request
-
-    try:
-        with urllib.request.urlopen(url.replace("ws", "http", 1).rstrip("/") + "/metrics",
-                                    timeout=10) as resp:  # fmt: skip
-            for line in resp.read().decode().splitlines():
-                if line.startswith("uc_signaling_connections "):
-                    return float(line.split()[1])
-    except OSError:
-        return None
-    return None
 
 
 async def run_hostile(messages: int, per_connection: int, concurrency: int,

@@ -1,6 +1,6 @@
 """One side of a benchmark call, run as its own process with its real window offscreen.
 
-    python -m ultrasound_consult.ui.bench_role station|expert --server URL --invite CODE \\
+    python -m ultrasound_consult.benchmark.role_window station|expert --server URL --invite CODE \\
         --out FILE --start T --warmup S --duration S [--source SPEC] [--quality Q] \\
         [--stock] [--network PROFILE]
 
@@ -32,6 +32,7 @@ from ultrasound_consult.benchmark import frame_counter, netem
 from ultrasound_consult.media.audio import open_capture, open_output
 from ultrasound_consult.media.camera import open_camera
 from ultrasound_consult.media.convert import i420_planes
+from ultrasound_consult.media.encoder import PresetVp8Encoder
 from ultrasound_consult.media.privacy import PrivacyMask
 from ultrasound_consult.media.source_spec import open_source
 from ultrasound_consult.protocol.annotation import AnnotationKind
@@ -111,7 +112,7 @@ def fec_bytes(call: Any) -> int:
     return sum(link.fec.bytes_sent for link in list(call.links.values()) if link.fec)
 
 
-def install_hands(args, rec, window, bridge, call, at) -> None:  # type: ignore[no-untyped-def]
+def install_hands(args, rec, window, bridge, call, at) -> None:
     """The expert's hands under load: a live pointer at mouse rate all through the
     window, and a 10,000-point stroke in the middle of it."""
     rec.extra["pointer_received"] = []
@@ -123,7 +124,7 @@ def install_hands(args, rec, window, bridge, call, at) -> None:  # type: ignore[
             rec.extra["pointer_received"].append(time.perf_counter())
             original(pointers)
 
-        bridge.on_pointers = on_pointers  # type: ignore[method-assign]
+        bridge.on_pointers = on_pointers
 
         def on_painted(_tag: object, _ids: list[str]) -> None:  # GUI thread
             if "painted_whole" in rec.extra["stroke"]:
@@ -146,8 +147,8 @@ def install_hands(args, rec, window, bridge, call, at) -> None:  # type: ignore[
         a = tick[0] / POINTER_INPUT_HZ
         bridge.call(call.collab.pointer.move, 0.5 + 0.3 * math.cos(a), 0.5 + 0.3 * math.sin(a))
 
-    pointer = QTimer(window, interval=round(1000 / POINTER_INPUT_HZ), timeout=move)
-    pointer.setTimerType(Qt.PreciseTimer)
+    pointer = QTimer(window, interval=round(1000 / POINTER_INPUT_HZ), timeout=move)  # type: ignore[call-arg]
+    pointer.setTimerType(Qt.TimerType.PreciseTimer)
     pointer.start()
     pts = tuple(
         (0.5 + 0.4 * math.cos(i / 300) * math.cos(i / 41), 0.5 + 0.4 * math.sin(i / 170))
@@ -206,7 +207,9 @@ def run(args: argparse.Namespace) -> int:
         fps = (source.info.fps if source is not None else None) or 30.0
 
         def on_local_frame(frame: Any) -> None:  # engine thread
-            rec.captured[key(frame.media_ts)] = frame.captured_at
+            k = key(frame.media_ts)
+            if k is not None:
+                rec.captured[k] = frame.captured_at
             # The first consumer: the counter reaches the encoder with the frame. (The
             # pipeline hands frames on read-only; only this instrumentation writes.)
             frame.image.flags.writeable = True
@@ -260,7 +263,7 @@ def run(args: argparse.Namespace) -> int:
 
         bridge.call(send)
 
-    marker = QTimer(interval=int(ANNOTATE_EVERY_S * 1000), timeout=annotate)
+    marker = QTimer(interval=int(ANNOTATE_EVERY_S * 1000), timeout=annotate)  # type: ignore[call-arg]
     marker.start()
 
     async def sample_bytes() -> int:
@@ -362,7 +365,8 @@ def run(args: argparse.Namespace) -> int:
 
         def read() -> dict[str, Any] | None:  # engine thread
             link = next(iter(call.links.values()), None)
-            if link is None or link.encoder is None:
+            # Ours only: the stock variant (and H.264) leave aiortc's encoder in place.
+            if link is None or not isinstance(link.encoder, PresetVp8Encoder):
                 return None
             encoder, control = link.encoder, link.rate_control
             state = control.state() if control is not None else None
@@ -400,14 +404,14 @@ def run(args: argparse.Namespace) -> int:
         )
         last.update(bytes=total_bytes, frames=total_frames, t=now)
 
-    per_second = QTimer(interval=1000, timeout=sample_second)
+    per_second = QTimer(interval=1000, timeout=sample_second)  # type: ignore[call-arg]
     per_second.start()
 
     timers: list[QTimer] = []
 
     def at(monotonic: float, fn: Any) -> None:
         # Precise: Qt's default (coarse) timers may fire 5% early, half a second here.
-        timer = QTimer(singleShot=True, timerType=Qt.PreciseTimer, timeout=fn)
+        timer = QTimer(singleShot=True, timerType=Qt.TimerType.PreciseTimer, timeout=fn)  # type: ignore[call-arg]
         timer.start(max(0, int((monotonic - time.monotonic()) * 1000)))
         timers.append(timer)
 
@@ -454,12 +458,13 @@ def write(rec: Recorder, impairment: netem.Impairment | None) -> None:
         np.savez_compressed(
             out.with_suffix(".npz"),
             media_ts=np.array([t for t, _ in rec.samples]),
-            **{f"y{i}": y for i, (_, y) in enumerate(rec.samples)},
+            # numpy's stubs match the arrays' names against allow_pickle.
+            **{f"y{i}": y for i, (_, y) in enumerate(rec.samples)},  # type: ignore[arg-type]
         )
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m ultrasound_consult.ui.bench_role")
+    p = argparse.ArgumentParser(prog="python -m ultrasound_consult.benchmark.role_window")
     p.add_argument("role", choices=["station", "expert"])
     p.add_argument("--server", required=True)
     p.add_argument("--invite", required=True)

@@ -1,10 +1,10 @@
 """Load benchmark: many WebSocket clients in many rooms against real server processes.
 
-    python -m signaling_server.bench --clients 2000 --rooms 1000 --json
-    python -m signaling_server.bench --clients 2000 --rooms 1000 --rate 200 --json
-    python -m signaling_server.bench --clients 2000 --rooms 1000 --processes 2 \
+    ultrasound-consult bench --signaling --clients 2000 --rooms 1000 --json
+    ultrasound-consult bench --signaling --clients 2000 --rooms 1000 --rate 200 --json
+    ultrasound-consult bench --signaling --clients 2000 --rooms 1000 --processes 2 \
         --redis redis://127.0.0.1:6379/0 --json
-    python -m signaling_server.bench --hostile --messages 100000 --json
+    ultrasound-consult bench --signaling --hostile --messages 100000 --json
 
 Starts the server process(es) itself (or uses ``--url`` with ``--secret-file``). Each
 room gets a station and the rest of its clients as experts; with several processes
@@ -19,29 +19,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import math
-import os
-import platform
 import resource
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 from websockets.asyncio.client import ClientConnection, connect
 
 from signaling_server.process import SignalingServerProcess
 from signaling_server.tokens import InviteSigner
+from ultrasound_consult.benchmark.machine import machine
+from ultrasound_consult.benchmark.percentiles import percentile
+from ultrasound_consult.benchmark.scrape import server_rss_mb
 from ultrasound_consult.protocol.signaling import Role
 
 RECV_TIMEOUT_S = 30.0
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered), max(1, math.ceil(q / 100 * len(ordered)))) - 1]
 
 
 @dataclass
@@ -159,19 +152,6 @@ async def exchange(station: Client, expert: Client, results: Results) -> None:
     )
 
 
-def server_rss_mb(url: str) -> float | None:
-    try:
-        with urllib.request.urlopen(
-            url.replace("ws", "http", 1).rstrip("/") + "/metrics", timeout=10
-        ) as resp:
-            for line in resp.read().decode().splitlines():
-                if line.startswith("uc_signaling_resident_memory_bytes"):
-                    return round(float(line.split()[1]) / 1e6, 1)
-    except OSError:
-        return None
-    return None
-
-
 async def run(args: argparse.Namespace) -> dict:
     servers: list[SignalingServerProcess] = []
     if args.url:
@@ -268,18 +248,18 @@ async def measure(args: argparse.Namespace, urls: list[str], signer: InviteSigne
         "messages_per_s": round(results.relays_delivered / exchange_s, 1) if exchange_s else None,
         "errors": results.errors,
         "server_rss_mb": rss_after_join,
-        "machine": {
-            "cpu": platform.processor() or platform.machine(),
-            "cores": os.cpu_count(),
-            "python": platform.python_version(),
-        },
+        "machine": machine(),
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m signaling_server.bench", description=__doc__.split("\n")[0]
-    )
+class Options(Protocol):
+    """An argument parser or one of its groups."""
+
+    def add_argument(self, *names: str, **kwargs: Any) -> argparse.Action: ...
+
+
+def add_arguments(parser: Options) -> None:
+    """The load and hostile benchmarks' options (also under ``ultrasound-consult bench``)."""
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--rooms", type=int, default=100)
     parser.add_argument(
@@ -309,27 +289,42 @@ def main() -> None:
     parser.add_argument(
         "--per-connection", type=int, default=19, help="with --hostile: messages per connection"
     )
-    parser.add_argument("--json", action="store_true", help="print JSON (the only output format)")
-    args = parser.parse_args()
+
+
+def run_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """Run the benchmark ``args`` name and print its JSON object."""
+    if not args.hostile:
+        if args.processes > 1 and not args.redis and not args.url:
+            parser.error("several processes need --redis to act as one")
+        if args.url and not args.secret_file:
+            parser.error("--url needs --secret-file to mint invites")
+        if args.rooms > args.clients:
+            parser.error("need at least one client per room")
+    # Thousands of sockets: the soft open-file limit (often 1024) would cap the run.
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     if args.hostile:
-        from signaling_server.bench_hostile import run_hostile
+        from ultrasound_consult.benchmark.signaling_hostile import run_hostile
 
         url = args.url[0] if args.url else None
         result = run_hostile(
             args.messages, args.per_connection, min(args.concurrency, 50), url, args.secret_file
         )
         print(json.dumps(asyncio.run(result)))
-        return
-    if args.processes > 1 and not args.redis and not args.url:
-        parser.error("several processes need --redis to act as one")
-    if args.url and not args.secret_file:
-        parser.error("--url needs --secret-file to mint invites")
-    if args.rooms > args.clients:
-        parser.error("need at least one client per room")
+        return 0
     print(json.dumps(asyncio.run(run(args))))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m ultrasound_consult.benchmark.signaling_load",
+        description=(__doc__ or "").split("\n")[0],
+    )
+    add_arguments(parser)
+    parser.add_argument("--json", action="store_true", help="print JSON (the only output format)")
+    return run_command(parser.parse_args(argv), parser)
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -1,4 +1,4 @@
-"""Image quality and distribution figures for the benchmark."""
+"""How close a received picture is to the one sent: SSIM, PSNR, on luma."""
 
 from __future__ import annotations
 
@@ -35,19 +35,3 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
 def luma(image: np.ndarray) -> np.ndarray:
     """Greyscale view of a grey or RGB image (ultrasound quality lives in luma)."""
     return image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered), max(1, math.ceil(q / 100 * len(ordered)))) - 1]
-
-
-def summary(values: list[float], *qs: float, digits: int = 1) -> dict[str, float | None]:
-    out: dict[str, float | None] = {}
-    for q in qs:
-        v = percentile(values, q)
-        key = "max" if q == 100 else f"p{q:g}"
-        out[key] = None if v is None else round(v, digits)
-    return out

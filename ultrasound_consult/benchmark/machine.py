@@ -1,4 +1,4 @@
-"""What machine a benchmark ran on, for the README's tables."""
+"""What machine a benchmark ran on, for the README's tables (every benchmark's "machine")."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import os
 import platform
 from importlib import metadata
 
+#: The libraries whose version moves the figures.
+PACKAGES = ("aiortc", "av", "PySide6-Essentials", "websockets", "numpy", "opencv-python-headless")
 
-def machine_info() -> dict[str, object]:
+
+def machine() -> dict[str, object]:
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:
@@ -19,14 +22,7 @@ def machine_info() -> dict[str, object]:
     except OSError:
         pass
     versions = {}
-    for package in (
-        "aiortc",
-        "av",
-        "PySide6-Essentials",
-        "websockets",
-        "numpy",
-        "opencv-python-headless",
-    ):
+    for package in PACKAGES:
         with contextlib.suppress(metadata.PackageNotFoundError):
             versions[package] = metadata.version(package)
     return {

@@ -1,6 +1,6 @@
 """A real call between two headless processes, as in the issue's acceptance check.
 
-    python -m bench.headless_call --seconds 30 --source synthetic:1024x768@30
+    python -m ultrasound_consult.benchmark.headless_call --seconds 30 --source synthetic:1024x768@30
 
 Starts a signalling server process, a headless station and a headless expert that
 draws a mark every second, waits for both to finish, and prints one JSON object
@@ -16,19 +16,21 @@ import subprocess
 import sys
 import time
 
-from bench.machine import machine_info
 from signaling_server.process import SignalingServerProcess
+from ultrasound_consult.benchmark.machine import machine
 
 
 def run(seconds: float, source: str, annotate_every: float) -> dict:
     with SignalingServerProcess() as server:
-        common = ["--server", server.url, "--room", "bench", "--headless"]
+        common = ["--server", server.url, "--headless"]
         cli = [sys.executable, "-m", "ultrasound_consult"]
         station = subprocess.Popen(
             [
                 *cli,
                 "station",
                 *common,
+                "--invite",
+                server.invite("bench", "station"),
                 "--name",
                 "Station",
                 "--source",
@@ -45,6 +47,8 @@ def run(seconds: float, source: str, annotate_every: float) -> dict:
                 *cli,
                 "expert",
                 *common,
+                "--invite",
+                server.invite("bench", "expert"),
                 "--name",
                 "Expert",
                 "--duration",
@@ -76,7 +80,7 @@ def run(seconds: float, source: str, annotate_every: float) -> dict:
         },
         "expert": results["expert"],
         "station": results["station"],
-        "machine": machine_info(),
+        "machine": machine(),
     }
 
 
