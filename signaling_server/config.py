@@ -85,6 +85,11 @@ class ServerSettings:
     metrics: str = "loopback"
     metrics_token_file: Path | None = None
     log_level: str = "INFO"
+    #: The consult service's database: a SQLite file (default: consult.db beside the
+    #: secret file, owner-only) or postgresql://user@host/db (several processes).
+    database: str | None = None
+    #: How long an expert's app rings before the call counts as unanswered.
+    ring_timeout_s: float = 45.0
 
     @classmethod
     def from_toml(cls, path: Path) -> dict[str, Any]:
@@ -100,6 +105,9 @@ class ServerSettings:
             if data.get(key):
                 data[key] = Path(data[key])
         return data
+
+    def database_url(self) -> str:
+        return self.database or str(Path(self.secret_file).parent / "consult.db")
 
     def limits(self) -> Limits:
         return Limits(
@@ -140,6 +148,8 @@ class ServerSettings:
         for name in limits:
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be 0 or more")
+        if not 1.0 <= self.ring_timeout_s <= 600.0:
+            raise ConfigError("ring_timeout_s must be between 1 and 600 seconds")
         if (self.tls_cert is None) != (self.tls_key is None):
             raise ConfigError("TLS needs both --tls-cert and --tls-key")
         for url in [*self.stun, *self.turn]:

@@ -22,6 +22,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from signaling_server.config import ServerSettings
+from signaling_server.consult import ConsultService
 from signaling_server.core import (
     Broadcast,
     Claim,
@@ -37,6 +38,8 @@ from signaling_server.directory import Directory, InMemoryDirectory
 from signaling_server.guard import ConnectionGuard, guarded_connection
 from signaling_server.logfilter import flush_repeats
 from signaling_server.metrics import render_metrics
+from signaling_server.presence_board import LocalBoard, PresenceBoard
+from signaling_server.store import ConsultStore
 from signaling_server.tokens import InviteSigner, turn_credentials
 from ultrasound_consult.protocol.signaling import MAX_SIGNAL_BYTES, IceServer
 
@@ -49,6 +52,8 @@ TICK_S = 1.0
 #: permessage-deflate off: measured with 2,000 clients it halves the server's memory
 #: (155 -> 73 MB) and raises relay throughput by a fifth; signalling messages are small.
 COMPRESSION: str | None = None
+#: The consult service (enrolled devices, presence, calling) lives on this path.
+CONSULT_PATH = "/consult"
 
 
 class BackplaneUnavailable(RuntimeError):
@@ -107,6 +112,7 @@ class SignalingServer:
         self._closing: set[asyncio.Task[None]] = set()
         self._server: Server | None = None
         self._ticker: asyncio.Task[None] | None = None
+        self.consult: ConsultService | None = None
         self.started_at = time.time()
         #: Connection handlers still running (including ones finishing their close).
         self.active_handlers = 0
@@ -121,6 +127,7 @@ class SignalingServer:
         return f"{scheme}://{host}:{port}/"
 
     async def start(self) -> None:
+        await self._start_consult()
         if self.settings.redis:
             try:
                 from signaling_server.redis_directory import RedisDirectory
@@ -157,13 +164,38 @@ class SignalingServer:
         )
         self._ticker = asyncio.create_task(self._tick_forever(), name="signaling-tick")
 
+    async def _start_consult(self) -> None:
+        """The consult service's database (migrated now) and presence board."""
+        store = ConsultStore(self.settings.database_url())
+        await store.run(store.migrate)  # StoreError says what is wrong
+        board: PresenceBoard = LocalBoard()
+        if self.settings.redis:
+            try:
+                from signaling_server.presence_board import RedisBoard
+            except ImportError:
+                raise BackplaneUnavailable(
+                    "--redis needs the 'redis' package: pip install 'ultrasound-consult[redis]'"
+                ) from None
+            board = RedisBoard(self.settings.redis)
+        self.consult = ConsultService(
+            store, board, self.signer, ring_timeout_s=self.settings.ring_timeout_s
+        )
+        try:
+            await self.consult.start()
+        except OSError as exc:
+            raise BackplaneUnavailable(str(exc)) from None
+
     async def close(self) -> None:
         if self._ticker is not None:
             self._ticker.cancel()
+        if self.consult is not None:
+            await self.consult.close()
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
         await self.directory.close()
+        if self.consult is not None:
+            self.consult.store.close()
 
     # --- HTTP ----------------------------------------------------------------
 
@@ -216,6 +248,10 @@ class SignalingServer:
             mark_established()
         self.active_handlers += 1
         try:
+            if ws.request is not None and ws.request.path.startswith(CONSULT_PATH):
+                if self.consult is not None:
+                    await self.consult.handle(ws)
+                return
             await self._serve(ws)
         finally:
             self.active_handlers -= 1
