@@ -137,12 +137,17 @@ class RedisBoard:
 
     async def entries(self) -> dict[str, dict[str, Any]]:
         now = time.time()
+        # One round trip; the processes' liveness read fresh, so a process that has
+        # just started counts at once.
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(PRESENCE).hgetall(IN_CALL).hgetall(PROCS)
+            presence, in_call, procs = await pipe.execute()
+        alive = {p for p, until in procs.items() if float(until) >= now} | {self.proc}
         out = {}
-        in_call = await self.redis.hgetall(IN_CALL)
-        for device_id, raw in (await self.redis.hgetall(PRESENCE)).items():
+        for device_id, raw in presence.items():
             entry = json.loads(raw)
-            entry["in_call"] = device_id in in_call
-            if self._alive.get(entry.get("proc", ""), 0) >= now or entry.get("proc") == self.proc:
+            if entry.get("proc") in alive:
+                entry["in_call"] = device_id in in_call
                 out[device_id] = entry
         return out
 
