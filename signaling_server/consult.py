@@ -616,7 +616,7 @@ class ConsultService:
         await self._fail(call.id, CallFailure.CANCELLED, "")
 
     def _participants(self, call: CallRow) -> list[str]:
-        people = [call.caller_id, *call.experts, *call.trainees]
+        people = [call.caller_id, call.station_id, call.expert_id, *call.experts, *call.trainees]
         return list(dict.fromkeys(p for p in people if p))
 
     async def _hang_up(self, session: _Session, device: Device, msg: HangUp) -> None:
