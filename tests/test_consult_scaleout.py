@@ -11,8 +11,7 @@ import pytest
 
 from signaling_server.enrollment import DeviceKind, normalise_code
 from signaling_server.store import CallRow, ConsultStore, StoreError
-from tests.conftest import free_port
-from tests.support.consult import ConsultServer, call_ready, of_type, signed_in
+from tests.support.consult import ConsultServer, call_ready, free_port, of_type, signed_in
 from tests.support.signaling import joined
 from ultrasound_consult.protocol.consult import (
     CallFailed,

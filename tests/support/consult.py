@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -21,6 +22,13 @@ from ultrasound_consult.session.presence import (
     PresenceClient,
     redeem,
 )
+
+
+def free_port() -> int:
+    """A loopback port free now (a server restarted on it keeps its URL)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 class ConsultServer:
