@@ -14,10 +14,9 @@ import re
 import secrets
 from pathlib import Path
 
-from ultrasound_consult.protocol.consult import DeviceKind
+# Re-exported: the server's commands and tests name kinds from here.
+from ultrasound_consult.protocol.consult import DeviceKind as DeviceKind
 from ultrasound_consult.protocol.invite import ALPHABET
-
-__all__ = ["DeviceKind"]
 
 CODE_CHARS = 12
 CREDENTIAL_PREFIX = "ucd_"
