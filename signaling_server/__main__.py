@@ -20,6 +20,7 @@ import time
 from dataclasses import fields
 from pathlib import Path
 
+from signaling_server.admin_page import AdminConfigError, read_admin_password
 from signaling_server.config import ConfigError, ServerSettings, default_secret_file, read_secret
 from signaling_server.guard import connection_budget, fds_needed, raise_fd_limit
 from signaling_server.logfilter import configure_logging
@@ -112,6 +113,19 @@ def serve_parser() -> argparse.ArgumentParser:
         type=parse_ttl,
         dest="ring_timeout_s",
         help="how long experts' apps ring before a call counts as unanswered (default 45s)",
+    )
+    p.add_argument(
+        "--admin-port",
+        type=int,
+        help="serve the admin page (devices, consult log, enroll, revoke) on this port",
+    )
+    p.add_argument(
+        "--admin-host", help="address of the admin page (default 127.0.0.1: this host only)"
+    )
+    p.add_argument(
+        "--admin-password-file",
+        type=Path,
+        help="a file (owner-only) holding the admin page's password, 12 characters or more",
     )
     p.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -232,6 +246,11 @@ def serve(argv: list[str]) -> int:
             secret = read_secret(settings.secret_file, create=True)
         settings.turn_config()
         settings.metrics_token()
+        if settings.admin_password_file is not None:
+            try:
+                read_admin_password(settings.admin_password_file)
+            except AdminConfigError as exc:
+                raise ConfigError(str(exc)) from None
         fit_to_fd_limit(settings)
     except ConfigError as exc:
         print(notices.getvalue() + f"error: {exc}", file=sys.stderr)

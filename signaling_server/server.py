@@ -21,6 +21,7 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from signaling_server.admin_page import AdminPage, read_admin_password
 from signaling_server.config import ServerSettings
 from signaling_server.consult import ConsultService
 from signaling_server.core import (
@@ -113,6 +114,7 @@ class SignalingServer:
         self._server: Server | None = None
         self._ticker: asyncio.Task[None] | None = None
         self.consult: ConsultService | None = None
+        self.admin: AdminPage | None = None
         self.started_at = time.time()
         #: Connection handlers still running (including ones finishing their close).
         self.active_handlers = 0
@@ -168,6 +170,13 @@ class SignalingServer:
         """The consult service's database (migrated now) and presence board."""
         store = ConsultStore(self.settings.database_url())
         await store.run(store.migrate)  # StoreError says what is wrong
+        if self.settings.admin_port is not None and self.settings.admin_password_file:
+            password = read_admin_password(self.settings.admin_password_file)
+            self.admin = AdminPage(
+                store, password, host=self.settings.admin_host, port=self.settings.admin_port
+            )
+            self.admin.start()
+            logger.info("admin page on %s", self.admin.url)
         board: PresenceBoard = LocalBoard()
         if self.settings.redis:
             try:
@@ -194,6 +203,8 @@ class SignalingServer:
             self._server.close()
             await self._server.wait_closed()
         await self.directory.close()
+        if self.admin is not None:
+            self.admin.close()
         if self.consult is not None:
             self.consult.store.close()
 

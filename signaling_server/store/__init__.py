@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from signaling_server.enrollment import DeviceKind, digest, new_code, new_credential
-from signaling_server.store.schema import calls, devices, requests
+from signaling_server.store.schema import admin_audit, calls, devices, requests
 
 T = TypeVar("T")
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -465,6 +465,24 @@ class ConsultStore:
                 .returning(*requests.c)
             ).first()
         return RequestRow.from_row(row) if row is not None else None
+
+    # --- the admin page's audit log ---------------------------------------------------
+
+    def audit(self, address: str, action: str, detail: str = "", now: float | None = None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                admin_audit.insert().values(
+                    at=time.time() if now is None else now,
+                    address=address[:64],
+                    action=action[:32],
+                    detail=detail[:256],
+                )
+            )
+
+    def audit_log(self, limit: int = 200) -> list[dict[str, Any]]:
+        query = admin_audit.select().order_by(admin_audit.c.id.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -88,3 +88,14 @@ requests = Table(
     Column("taken_at", Float, nullable=True),
     Column("call_id", String(16), nullable=True),
 )
+
+#: Every admin-page action (login, enroll, revoke...), never a password or a code.
+admin_audit = Table(
+    "admin_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("detail", String(256), nullable=False, server_default=""),
+)
