@@ -200,5 +200,6 @@ class ServiceBase:
             status=row.status,
             created_at=row.created_at,
             reference=row.reference if with_reference else "",
+            station_id=row.station_id,
             taken_by=taken_by,
         )

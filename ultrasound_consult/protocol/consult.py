@@ -209,6 +209,8 @@ class RequestInfo:
     created_at: float
     reference: str = ""
     taken_by: str = ""
+    #: The station's device id: an expert calls it back with ``device:ID``.
+    station_id: str = ""
 
     def to_wire(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -235,6 +237,7 @@ class RequestInfo:
             created_at=float(created),
             reference=opt_str(obj, "reference", max_len=32, default="") or "",
             taken_by=opt_str(obj, "taken_by", max_len=MAX_NAME_CHARS, default="") or "",
+            station_id=opt_id(obj, "station_id") or "",
         )
 
 
