@@ -97,8 +97,14 @@ class RedisBoard:
         self._subscribed = asyncio.Event()
 
     async def start(self, deliver: Deliver) -> None:
+        from redis.exceptions import RedisError
+
         self._deliver = deliver
-        await self._beat()
+        try:
+            await self._beat()
+        except (RedisError, OSError) as exc:
+            await self.redis.aclose()
+            raise OSError(f"cannot reach Redis at {self.url}: {exc}") from None
         self._tasks = [
             asyncio.create_task(self._listen(), name="consult-board-listen"),
             asyncio.create_task(self._heartbeat(), name="consult-board-beat"),

@@ -170,13 +170,6 @@ class SignalingServer:
         """The consult service's database (migrated now) and presence board."""
         store = ConsultStore(self.settings.database_url())
         await store.run(store.migrate)  # StoreError says what is wrong
-        if self.settings.admin_port is not None and self.settings.admin_password_file:
-            password = read_admin_password(self.settings.admin_password_file)
-            self.admin = AdminPage(
-                store, password, host=self.settings.admin_host, port=self.settings.admin_port
-            )
-            self.admin.start()
-            logger.info("admin page on %s", self.admin.url)
         board: PresenceBoard = LocalBoard()
         if self.settings.redis:
             try:
@@ -192,7 +185,16 @@ class SignalingServer:
         try:
             await self.consult.start()
         except OSError as exc:
+            store.close()
             raise BackplaneUnavailable(str(exc)) from None
+        # Last: nothing after it can fail and leave its thread behind.
+        if self.settings.admin_port is not None and self.settings.admin_password_file:
+            password = read_admin_password(self.settings.admin_password_file)
+            self.admin = AdminPage(
+                store, password, host=self.settings.admin_host, port=self.settings.admin_port
+            )
+            self.admin.start()
+            logger.info("admin page on %s", self.admin.url)
 
     async def close(self) -> None:
         if self._ticker is not None:
