@@ -189,3 +189,54 @@ def test_the_app_calls_an_expert_and_opens_the_call(qtbot, engine, server, tmp_p
         qtbot.waitUntil(logged, timeout=10_000)
     finally:
         expert.bridge.stop()
+
+
+def test_duty_hours_and_a_trainer_inviting_a_trainee(qtbot, engine, server, artifacts):
+    import asyncio
+
+    from ultrasound_consult.protocol.consult import DutyHours
+
+    application("en")
+    run = asyncio.new_event_loop().run_until_complete
+    trainer_cred = run(server.device(DeviceKind.TRAINER, "Dr. Teach", specialty="obs"))
+    station_cred = run(server.device(DeviceKind.STATION, "Teach clinic"))
+    trainee_cred = run(server.device(DeviceKind.TRAINEE, "Student Zhao"))
+    trainer = window_for(qtbot, engine, trainer_cred)
+    station = window_for(qtbot, engine, station_cred)
+    trainee = window_for(qtbot, engine, trainee_cred)
+    try:
+        # Weekly hours covering the whole week: on duty now.
+        dialog = trainer.edit_hours()
+        for on, start, end in dialog.rows:
+            on.setChecked(True)
+            start.setTime(start.time().fromString("00:00", "HH:mm"))
+            end.setTime(end.time().fromString("23:59", "HH:mm"))
+        dialog.adjustSize()
+        dialog.grab().save(str(artifacts / "consult_duty_hours_en.png"))
+        dialog.accept()
+        assert trainer.hours == [DutyHours(d, "00:00", "23:59") for d in range(7)]
+        qtbot.waitUntil(
+            lambda: station.directory[trainer_cred.device_id].status is Status.ON_DUTY,
+            timeout=10_000,
+        )
+        # The station calls; the trainer answers and brings the trainee in.
+        station.specialty.setCurrentIndex(station.specialty.findData("obs"))
+        qtbot.mouseClick(station.call_button, Qt.LeftButton)
+        qtbot.waitUntil(lambda: bool(trainer.ringing), timeout=10_000)
+        qtbot.mouseClick(next(iter(trainer.ringing.values())).accept_button, Qt.LeftButton)
+        qtbot.waitUntil(lambda: trainer.invite_button.isEnabled(), timeout=10_000)
+        readies: list[CallReady] = []
+        trainee.call_ready.connect(readies.append)
+        row = next(
+            r
+            for r in range(trainer.table.rowCount())
+            if trainer.table.item(r, 0).text() == "Student Zhao"
+        )
+        trainer.table.selectRow(row)
+        qtbot.mouseClick(trainer.invite_button, Qt.LeftButton)
+        qtbot.waitUntil(lambda: len(readies) == 1, timeout=10_000)
+        assert readies[0].role.value == "observer"
+        trainer.call_ended()
+    finally:
+        for w in (trainer, station, trainee):
+            w.bridge.stop()

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTime, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
 
-from ultrasound_consult.protocol.consult import Ring, Urgency, check_reference
+from ultrasound_consult.protocol.consult import DutyHours, Ring, Urgency, check_reference
 from ultrasound_consult.protocol.errors import ProtocolError
 from ultrasound_consult.session.engine_thread import EngineThread
 from ultrasound_consult.session.presence import ConsultRefused, DeviceCredential
@@ -276,5 +279,67 @@ class RequestDialog(QDialog):
                     "digits and - . / _, with at least one digit), never a name."
                 )
             )
+            return
+        self.accept()
+
+
+class DutyHoursDialog(QDialog):
+    """The weekly hours an expert is on duty when the duty switch says "in my hours"
+    (in UTC, as the server keeps them)."""
+
+    def __init__(self, hours: list[DutyHours], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("Duty hours"))
+        layout = QVBoxLayout(self)
+        hint = QLabel(tr("On duty on these days and hours (UTC):"))
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        form = QFormLayout()
+        days = (
+            tr("Monday"),
+            tr("Tuesday"),
+            tr("Wednesday"),
+            tr("Thursday"),
+            tr("Friday"),
+            tr("Saturday"),
+            tr("Sunday"),
+        )
+        by_day = {h.day: h for h in hours}
+        self.rows: list[tuple[QCheckBox, QTimeEdit, QTimeEdit]] = []
+        for day, name in enumerate(days):
+            on = QCheckBox(name)
+            start, end = QTimeEdit(QTime(13, 0)), QTimeEdit(QTime(17, 0))
+            for edit in (start, end):
+                edit.setDisplayFormat("HH:mm")
+            if day in by_day:
+                on.setChecked(True)
+                start.setTime(QTime.fromString(by_day[day].start, "HH:mm"))
+                end.setTime(QTime.fromString(by_day[day].end, "HH:mm"))
+            row = QHBoxLayout()
+            row.addWidget(start)
+            row.addWidget(QLabel("–"))
+            row.addWidget(end)
+            form.addRow(on, row)
+            self.rows.append((on, start, end))
+        layout.addLayout(form)
+        self.message = QLabel("", objectName="error")
+        self.message.hide()
+        layout.addWidget(self.message)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self._check)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def hours(self) -> list[DutyHours]:
+        return [
+            DutyHours(day, start.time().toString("HH:mm"), end.time().toString("HH:mm"))
+            for day, (on, start, end) in enumerate(self.rows)
+            if on.isChecked()
+        ]
+
+    def _check(self) -> None:
+        if any(h.end <= h.start for h in self.hours()):
+            self.message.setText(tr("Each day's end must be after its start."))
+            self.message.show()
             return
         self.accept()

@@ -18,7 +18,10 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMainWindow,
+    QMenu,
     QPushButton,
+    QStyle,
+    QSystemTrayIcon,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -33,6 +36,7 @@ from ultrasound_consult.protocol.consult import (
     DeviceEntry,
     Directory,
     Duty,
+    DutyHours,
     Presence,
     Queue,
     Ready,
@@ -46,6 +50,7 @@ from ultrasound_consult.protocol.consult import (
 from ultrasound_consult.session.presence import ConnectionLost, ConsultRefused, Reconnected
 from ultrasound_consult.ui.consult_bridge import PresenceBridge
 from ultrasound_consult.ui.consult_dialogs import (
+    DutyHoursDialog,
     RequestDialog,
     RingingDialog,
     kind_text,
@@ -134,6 +139,11 @@ class ConsultWindow(QMainWindow):
         self.duty.setVisible(self.kind in EXPERT_KINDS)
         self.duty.activated.connect(self._duty_chosen)
         header.addWidget(self.duty)
+        self.hours_button = QPushButton(tr("Duty hours…"))
+        self.hours_button.setVisible(self.kind in EXPERT_KINDS)
+        self.hours_button.clicked.connect(self.edit_hours)
+        header.addWidget(self.hours_button)
+        self.hours: list[DutyHours] = []
         outer.addLayout(header)
 
         outer.addWidget(QLabel(tr("Directory"), objectName="section"))
@@ -159,6 +169,11 @@ class ConsultWindow(QMainWindow):
         self.call_person_button = QPushButton(tr("Call the selected person"))
         self.call_person_button.clicked.connect(self.call_selected)
         calls.addWidget(self.call_person_button)
+        self.invite_button = QPushButton(tr("Invite the selected trainee"))
+        self.invite_button.setVisible(self.kind in EXPERT_KINDS)
+        self.invite_button.setEnabled(False)
+        self.invite_button.clicked.connect(self.invite_selected)
+        calls.addWidget(self.invite_button)
         self.cancel_button = QPushButton(tr("Hang up"))
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel_call)
@@ -203,6 +218,17 @@ class ConsultWindow(QMainWindow):
         self.call_person_button.setVisible(self.kind != "trainee")
         self.specialty.setVisible(self.kind != "trainee")
 
+        # A tray icon where the desktop has one: the app stays signed in when this window
+        # is closed, and a ring is also a notification there.
+        self.tray: QSystemTrayIcon | None = None
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            self.tray = QSystemTrayIcon(self.style().standardIcon(QStyle.SP_ComputerIcon), self)
+            menu = QMenu(self)
+            menu.addAction(tr("Experts and requests"), self.showNormal)
+            self.tray.setContextMenu(menu)
+            self.tray.activated.connect(lambda _reason: self.showNormal())
+            self.tray.setToolTip(self.windowTitle())
+            self.tray.show()
         bridge.event.connect(self.on_event)
         bridge.answered.connect(self.on_answer)
         bridge.signed_in.connect(self.on_ready)
@@ -210,6 +236,7 @@ class ConsultWindow(QMainWindow):
     # --- server news ------------------------------------------------------------------
 
     def on_ready(self, ready: Ready) -> None:
+        self.hours = list(ready.hours)
         self.connection.setText(
             tr("Status: {status}").format(status=status_text(ready.device.status))
         )
@@ -254,6 +281,7 @@ class ConsultWindow(QMainWindow):
         elif isinstance(event, CallReady):
             self.calling = None
             self.active_call = event.call_id
+            self.invite_button.setEnabled(True)
             self.cancel_button.setEnabled(False)
             self.status.setText(tr("In a call with {name}.").format(name=event.peer.name))
             self.call_ready.emit(event)
@@ -276,7 +304,9 @@ class ConsultWindow(QMainWindow):
                 self.connection.setText(tr("Not signed in"))
             self.status.setText(tr("Refused: {reason}").format(reason=result.message))
             return
-        if isinstance(result, Directory):
+        if what == "invite_trainee":
+            self.status.setText(tr("Trainee invited: they join as an observer."))
+        elif isinstance(result, Directory):
             self.directory = {d.id: d for d in result.devices}
             self.fill_directory()
         elif isinstance(result, Queue):
@@ -379,6 +409,30 @@ class ConsultWindow(QMainWindow):
         self.status.setText(tr("Calling…"))
         self.bridge.ask("call", lambda: self.bridge.client.call(f"device:{device_id}"))
 
+    def edit_hours(self) -> DutyHoursDialog:
+        dialog = DutyHoursDialog(self.hours, self)
+
+        def chosen() -> None:
+            self.hours = dialog.hours()
+            hours = list(self.hours)
+            self.duty.setCurrentIndex(self.duty.findData(Duty.HOURS.value))
+            self.bridge.ask("duty", lambda: self.bridge.client.set_duty(Duty.HOURS, hours))
+
+        dialog.accepted.connect(chosen)
+        dialog.open()
+        return dialog
+
+    def invite_selected(self) -> None:
+        """A trainer (or expert) in a call brings the selected enrolled trainee in."""
+        items = self.table.selectedItems()
+        if not self.active_call or not items:
+            self.status.setText(tr("Select a trainee in the directory first."))
+            return
+        call_id, device_id = self.active_call, items[0].data(Qt.UserRole)
+        self.bridge.ask(
+            "invite_trainee", lambda: self.bridge.client.invite_trainee(call_id, device_id)
+        )
+
     def cancel_call(self) -> None:
         if self.calling:
             call_id = self.calling
@@ -386,6 +440,7 @@ class ConsultWindow(QMainWindow):
 
     def call_ended(self, *, recorded: bool = False) -> None:
         """The launcher's call window closed: the session ends for the consult log."""
+        self.invite_button.setEnabled(False)
         if self.active_call:
             call_id, self.active_call = self.active_call, None
             self.bridge.ask(
@@ -395,6 +450,8 @@ class ConsultWindow(QMainWindow):
 
     def show_ring(self, ring: Ring) -> RingingDialog:
         dialog = RingingDialog(ring, self)
+        if self.tray is not None:
+            self.tray.showMessage(tr("Incoming call"), ring.caller.name)
         dialog.answered.connect(self._ring_answered)
         self.ringing[ring.call_id] = dialog
         # A raised window or a notification: show ourselves too if minimised.

@@ -1106,6 +1106,46 @@
         <translation>编号必须是本院的就诊编号（字母、数字及 - . / _，至少含一个数字），不能是姓名。</translation>
     </message>
     <message>
+        <source>Duty hours</source>
+        <translation>值班时间</translation>
+    </message>
+    <message>
+        <source>On duty on these days and hours (UTC):</source>
+        <translation>在以下日期和时间值班（UTC 时间）：</translation>
+    </message>
+    <message>
+        <source>Monday</source>
+        <translation>星期一</translation>
+    </message>
+    <message>
+        <source>Tuesday</source>
+        <translation>星期二</translation>
+    </message>
+    <message>
+        <source>Wednesday</source>
+        <translation>星期三</translation>
+    </message>
+    <message>
+        <source>Thursday</source>
+        <translation>星期四</translation>
+    </message>
+    <message>
+        <source>Friday</source>
+        <translation>星期五</translation>
+    </message>
+    <message>
+        <source>Saturday</source>
+        <translation>星期六</translation>
+    </message>
+    <message>
+        <source>Sunday</source>
+        <translation>星期日</translation>
+    </message>
+    <message>
+        <source>Each day&apos;s end must be after its start.</source>
+        <translation>每天的结束时间必须晚于开始时间。</translation>
+    </message>
+    <message>
         <source>Observer</source>
         <translation>观摩者</translation>
     </message>
@@ -1475,6 +1515,10 @@
         <translation>按我的值班时间</translation>
     </message>
     <message>
+        <source>Duty hours…</source>
+        <translation>值班时间…</translation>
+    </message>
+    <message>
         <source>Directory</source>
         <translation>通讯录</translation>
     </message>
@@ -1505,6 +1549,10 @@
     <message>
         <source>Call the selected person</source>
         <translation>呼叫所选人员</translation>
+    </message>
+    <message>
+        <source>Invite the selected trainee</source>
+        <translation>邀请所选学员</translation>
     </message>
     <message>
         <source>Hang up</source>
@@ -1567,6 +1615,10 @@
         <translation>被拒绝：{reason}</translation>
     </message>
     <message>
+        <source>Trainee invited: they join as an observer.</source>
+        <translation>已邀请学员：学员将以观摩者身份加入。</translation>
+    </message>
+    <message>
         <source>Ringing {count} expert(s)…</source>
         <translation>正在呼叫 {count} 位专家…</translation>
     </message>
@@ -1585,6 +1637,10 @@
     <message>
         <source>Select someone in the directory first.</source>
         <translation>请先在通讯录中选择一个人。</translation>
+    </message>
+    <message>
+        <source>Select a trainee in the directory first.</source>
+        <translation>请先在通讯录中选择一位学员。</translation>
     </message>
     <message>
         <source>Select a request first.</source>
