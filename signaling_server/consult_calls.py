@@ -179,7 +179,10 @@ class CallHandling(ServiceBase):
     async def _ring_timeout(self, call_id: str, what: str) -> None:
         await asyncio.sleep(self.ring_timeout_s)
         self._timers.pop(call_id, None)
-        await self._fail(call_id, CallFailure.NO_ANSWER, what)
+        try:
+            await self._fail(call_id, CallFailure.NO_ANSWER, what)
+        except Exception:  # a task nobody awaits: say it here, or it is lost
+            logger.exception("ending the unanswered call %s failed", call_id)
 
     async def _fail(self, call_id: str, reason: CallFailure, what: str) -> None:
         call = await self.store.run(self.store.fail_call, call_id, reason.value, time.time())
