@@ -1,4 +1,5 @@
-"""``python -m signaling_server [serve] ...`` runs the server; ``... invite`` mints invites.
+"""``python -m signaling_server [serve] ...`` runs the server; ``... invite`` mints invites;
+``enroll``, ``revoke``, ``list`` and ``log`` manage the consult service (admin_cli.py).
 
 ``serve`` prints the URL it actually listens on as the first line of stdout (useful
 with ``--port 0``); logs go to stderr and never contain invite codes or keys.
@@ -19,6 +20,7 @@ import time
 from dataclasses import fields
 from pathlib import Path
 
+from signaling_server.admin_page import AdminConfigError, read_admin_password
 from signaling_server.config import ConfigError, ServerSettings, default_secret_file, read_secret
 from signaling_server.guard import connection_budget, fds_needed, raise_fd_limit
 from signaling_server.logfilter import configure_logging
@@ -101,6 +103,30 @@ def serve_parser() -> argparse.ArgumentParser:
         type=Path,
         help="with --metrics token: a file holding the token (Authorization: Bearer TOKEN)",
     )
+    p.add_argument(
+        "--database",
+        help="consult database: a SQLite file (default consult.db beside the secret file) "
+        "or postgresql://user@host/db (several processes behind --redis)",
+    )
+    p.add_argument(
+        "--ring-timeout",
+        type=parse_ttl,
+        dest="ring_timeout_s",
+        help="how long experts' apps ring before a call counts as unanswered (default 45s)",
+    )
+    p.add_argument(
+        "--admin-port",
+        type=int,
+        help="serve the admin page (devices, consult log, enroll, revoke) on this port",
+    )
+    p.add_argument(
+        "--admin-host", help="address of the admin page (default 127.0.0.1: this host only)"
+    )
+    p.add_argument(
+        "--admin-password-file",
+        type=Path,
+        help="a file (owner-only) holding the admin page's password, 12 characters or more",
+    )
     p.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return p
@@ -165,6 +191,7 @@ def _not_listening_notice(record: logging.LogRecord) -> bool:
 
 async def run(settings: ServerSettings, secret: bytes, notices: io.StringIO | None = None) -> None:
     from signaling_server.server import BackplaneUnavailable, SignalingServer
+    from signaling_server.store import StoreError
 
     logging.getLogger("websockets.server").addFilter(_not_listening_notice)
     # Handlers first: whoever reads the URL may send SIGTERM at once, and it must stop
@@ -179,6 +206,9 @@ async def run(settings: ServerSettings, secret: bytes, notices: io.StringIO | No
         await server.start()
     except BackplaneUnavailable as exc:
         print(f"error: {exc}. Check that Redis is running and the --redis URL.", file=sys.stderr)
+        raise SystemExit(2) from None
+    except StoreError as exc:
+        print(f"error: {exc}. Check --database.", file=sys.stderr)
         raise SystemExit(2) from None
     except OSError as exc:
         print(
@@ -216,6 +246,11 @@ def serve(argv: list[str]) -> int:
             secret = read_secret(settings.secret_file, create=True)
         settings.turn_config()
         settings.metrics_token()
+        if settings.admin_password_file is not None:
+            try:
+                read_admin_password(settings.admin_password_file)
+            except AdminConfigError as exc:
+                raise ConfigError(str(exc)) from None
         fit_to_fd_limit(settings)
     except ConfigError as exc:
         print(notices.getvalue() + f"error: {exc}", file=sys.stderr)
@@ -271,6 +306,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["invite"]:
         return invite(argv[1:])
+    from signaling_server.admin_cli import COMMANDS
+
+    if argv[:1] and argv[0] in COMMANDS:
+        return COMMANDS[argv[0]](argv[1:])
     if argv[:1] == ["serve"]:
         argv = argv[1:]
     return serve(argv)

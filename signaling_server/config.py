@@ -85,6 +85,16 @@ class ServerSettings:
     metrics: str = "loopback"
     metrics_token_file: Path | None = None
     log_level: str = "INFO"
+    #: The consult service's database: a SQLite file (default: consult.db beside the
+    #: secret file, owner-only) or postgresql://user@host/db (several processes).
+    database: str | None = None
+    #: How long an expert's app rings before the call counts as unanswered.
+    ring_timeout_s: float = 45.0
+    #: The admin page (devices, consult log, enroll, revoke): off unless a port is given;
+    #: loopback unless admin_host says otherwise.
+    admin_port: int | None = None
+    admin_host: str = "127.0.0.1"
+    admin_password_file: Path | None = None
 
     @classmethod
     def from_toml(cls, path: Path) -> dict[str, Any]:
@@ -96,10 +106,14 @@ class ServerSettings:
         unknown = set(data) - known
         if unknown:
             raise ConfigError(f"{path}: unknown settings {sorted(unknown)}; known: {sorted(known)}")
-        for key in ("secret_file", "tls_cert", "tls_key", "turn_secret_file", "metrics_token_file"):
+        paths = ("secret_file", "tls_cert", "tls_key", "turn_secret_file", "metrics_token_file")
+        for key in (*paths, "admin_password_file"):
             if data.get(key):
                 data[key] = Path(data[key])
         return data
+
+    def database_url(self) -> str:
+        return self.database or str(Path(self.secret_file).parent / "consult.db")
 
     def limits(self) -> Limits:
         return Limits(
@@ -140,6 +154,10 @@ class ServerSettings:
         for name in limits:
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be 0 or more")
+        if self.admin_port is not None and self.admin_password_file is None:
+            raise ConfigError("--admin-port needs --admin-password-file")
+        if not 1.0 <= self.ring_timeout_s <= 600.0:
+            raise ConfigError("ring_timeout_s must be between 1 and 600 seconds")
         if (self.tls_cert is None) != (self.tls_key is None):
             raise ConfigError("TLS needs both --tls-cert and --tls-key")
         for url in [*self.stun, *self.turn]:

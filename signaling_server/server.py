@@ -21,7 +21,9 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from signaling_server.admin_page import AdminPage, read_admin_password
 from signaling_server.config import ServerSettings
+from signaling_server.consult import ConsultService
 from signaling_server.core import (
     Close,
     ConnId,
@@ -33,6 +35,8 @@ from signaling_server.directory import Directory, InMemoryDirectory, perform
 from signaling_server.guard import ConnectionGuard, guarded_connection
 from signaling_server.logfilter import flush_repeats
 from signaling_server.metrics import ServerGauges, render_metrics
+from signaling_server.presence_board import LocalBoard, PresenceBoard
+from signaling_server.store import ConsultStore
 from signaling_server.tokens import InviteSigner, turn_credentials
 from ultrasound_consult.protocol.signaling import MAX_SIGNAL_BYTES, IceServer
 
@@ -45,6 +49,8 @@ TICK_S = 1.0
 #: permessage-deflate off: measured with 2,000 clients it halves the server's memory
 #: (155 -> 73 MB) and raises relay throughput by a fifth; signalling messages are small.
 COMPRESSION: str | None = None
+#: The consult service (enrolled devices, presence, calling) lives on this path.
+CONSULT_PATH = "/consult"
 
 
 class BackplaneUnavailable(RuntimeError):
@@ -103,6 +109,8 @@ class SignalingServer:
         self._closing: set[asyncio.Task[None]] = set()
         self._server: Server | None = None
         self._ticker: asyncio.Task[None] | None = None
+        self.consult: ConsultService | None = None
+        self.admin: AdminPage | None = None
         self.started_at = time.time()
         #: Connection handlers still running (including ones finishing their close).
         self.active_handlers = 0
@@ -117,6 +125,7 @@ class SignalingServer:
         return f"{scheme}://{host}:{port}/"
 
     async def start(self) -> None:
+        await self._start_consult()
         if self.settings.redis:
             try:
                 from signaling_server.redis_directory import RedisDirectory
@@ -153,13 +162,49 @@ class SignalingServer:
         )
         self._ticker = asyncio.create_task(self._tick_forever(), name="signaling-tick")
 
+    async def _start_consult(self) -> None:
+        """The consult service's database (migrated now) and presence board."""
+        store = ConsultStore(self.settings.database_url())
+        await store.run(store.migrate)  # StoreError says what is wrong
+        board: PresenceBoard = LocalBoard()
+        if self.settings.redis:
+            try:
+                from signaling_server.presence_board import RedisBoard
+            except ImportError:
+                raise BackplaneUnavailable(
+                    "--redis needs the 'redis' package: pip install 'ultrasound-consult[redis]'"
+                ) from None
+            board = RedisBoard(self.settings.redis)
+        self.consult = ConsultService(
+            store, board, self.signer, ring_timeout_s=self.settings.ring_timeout_s
+        )
+        try:
+            await self.consult.start()
+        except OSError as exc:
+            store.close()
+            raise BackplaneUnavailable(str(exc)) from None
+        # Last: nothing after it can fail and leave its thread behind.
+        if self.settings.admin_port is not None and self.settings.admin_password_file:
+            password = read_admin_password(self.settings.admin_password_file)
+            self.admin = AdminPage(
+                store, password, host=self.settings.admin_host, port=self.settings.admin_port
+            )
+            self.admin.start()
+            logger.info("admin page on %s", self.admin.url)
+
     async def close(self) -> None:
         if self._ticker is not None:
             self._ticker.cancel()
+        if self.consult is not None:
+            await self.consult.close()
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
         await self.directory.close()
+        if self.admin is not None:
+            self.admin.close()
+        if self.consult is not None:
+            self.consult.store.close()
 
     # --- HTTP ----------------------------------------------------------------
 
@@ -223,6 +268,10 @@ class SignalingServer:
             mark_established()
         self.active_handlers += 1
         try:
+            if ws.request is not None and ws.request.path.startswith(CONSULT_PATH):
+                if self.consult is not None:
+                    await self.consult.handle(ws)
+                return
             await self._serve(ws)
         finally:
             self.active_handlers -= 1

@@ -48,6 +48,7 @@ import pytest
 from signaling_server.process import SignalingServerProcess
 from signaling_server.tokens import InviteSigner
 from tests.support import samples
+from tests.support.postgres import PostgresCluster
 from ultrasound_consult.protocol.signaling import Role
 
 pytest_plugins = ("tests.support.ui", "tests.support.recorded")
@@ -192,6 +193,19 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield f"redis://127.0.0.1:{port}/0"
     proc.terminate()
     proc.wait(10)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    """A real PostgreSQL (Debian package) on a free loopback port, for this session;
+    ``postgres.new_database(name)`` gives each test a fresh database."""
+    try:
+        cluster = PostgresCluster().start()
+    except (RuntimeError, subprocess.CalledProcessError) as exc:
+        detail = getattr(exc, "stderr", b"") or b""
+        pytest.fail(f"PostgreSQL did not start: {exc} {detail.decode(errors='replace')[-500:]}")
+    yield cluster
+    cluster.stop()
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Command line: ``ultrasound-consult [gui|station|expert|observer|demo|sources]``.
+"""Command line: ``ultrasound-consult [gui|station|expert|observer|demo|sources|enroll]``.
 
 Qt is imported only by the commands that open windows, so headless runs work on
 machines without display libraries.
@@ -34,10 +34,23 @@ def _common(p: argparse.ArgumentParser, *, station: bool) -> None:
     )
     p.add_argument(
         "--invite",
-        required=True,
         metavar="CODE",
         help="the invite code or link you were given (it names the room); the server's "
         "administrator makes one with: python -m signaling_server invite --room ROOM --role ROLE",
+    )
+    p.add_argument(
+        "--credential",
+        type=Path,
+        metavar="FILE",
+        help="instead of --invite: this enrolled device's credential (from 'ultrasound-consult "
+        "enroll'; default place if FILE is 'default'), to call or be called with --headless",
+    )
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="with --credential: how long to wait for a ring or an answer (default 600)",
     )
     p.add_argument("--name", default="", help="your name as the others see it")
     p.add_argument(
@@ -79,6 +92,12 @@ def _common(p: argparse.ArgumentParser, *, station: bool) -> None:
         "(default: default with a window, none with --headless)",
     )
     if station:
+        p.add_argument(
+            "--call",
+            metavar="TARGET",
+            help="with --credential: call specialty:NAME (every on-duty expert of it rings) "
+            "or device:ID (one person, from the directory)",
+        )
         p.add_argument("--source", default="synthetic", help=f"video source: {SPEC_HELP}")
         p.add_argument(
             "--quality",
@@ -117,6 +136,14 @@ def _common(p: argparse.ArgumentParser, *, station: bool) -> None:
             "them without being told",
         )
     else:
+        p.add_argument(
+            "--on-duty", action="store_true", help="with --credential: go on duty when signed in"
+        )
+        p.add_argument(
+            "--auto-accept",
+            action="store_true",
+            help="with --credential --headless: answer the first ring (automation, tests)",
+        )
         p.add_argument(
             "--auto-annotate",
             type=float,
@@ -169,6 +196,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--lang", default=None, choices=["auto", "en", "zh_CN"])
     demo.add_argument("--autopilot", action="store_true", help="let a scripted expert draw")
+    enroll = sub.add_parser(
+        "enroll",
+        help="enroll this computer with the one-time code IT gave you",
+        description="Redeems a one-time enrollment code (from 'python -m signaling_server "
+        "enroll') for this device's long-lived credential, stored owner-only.",
+    )
+    enroll.add_argument("code", help="the code (e.g. K7Q2-9MXD-4TRA) or the QR code's text")
+    enroll.add_argument("--server", default=None, help="the signalling server URL")
+    enroll.add_argument(
+        "--credential", type=Path, default=None, help="where to store it (default: settings)"
+    )
     replay = sub.add_parser("replay", help="replay a recorded session (QC review)")
     replay.add_argument("bundle", type=Path, help="the recording's folder")
     replay.add_argument(
@@ -319,6 +357,8 @@ def main(argv: list[str] | None = None) -> int:
             return _run_gui_command(lambda: _demo(args), needs_display=False)
         if command == "sources":
             return _sources(args)
+        if command == "enroll":
+            return _enroll(args)
         if command == "bench":
             return _bench(args)
         if command == "replay":
@@ -339,7 +379,91 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _enroll(args: argparse.Namespace) -> int:
+    import asyncio
+    from urllib.parse import parse_qs, urlsplit
+
+    from ultrasound_consult.session.presence import ConsultRefused, redeem
+
+    code, server = args.code.strip(), args.server
+    if code.startswith("ultrasound-consult://enroll"):  # the QR code's text
+        query = parse_qs(urlsplit(code).query)
+        code = query.get("code", [""])[0]
+        server = server or query.get("server", [None])[0]
+    server = server or DEFAULT_SERVER
+    try:
+        credential = asyncio.run(redeem(server, code))
+    except ConsultRefused as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    path = credential.save(args.credential)
+    print(
+        f"enrolled as {credential.kind} {credential.name!r} on {server}; "
+        f"the credential is in {path} (owner-only; keep it private)"
+    )
+    return 0
+
+
+def _run_enrolled(args: argparse.Namespace, role: Role) -> int:
+    """A call through the consult service, with the device's credential (headless)."""
+    from ultrasound_consult.consult_headless import run_consult_headless_main
+    from ultrasound_consult.session.presence import ConsultRefused, DeviceCredential
+
+    if not args.headless:
+        print(
+            "error: --credential runs with --headless; in the window, use the directory",
+            file=sys.stderr,
+        )
+        return 2
+    path = None if str(args.credential) == "default" else args.credential
+    try:
+        kind = DeviceCredential.load(path).kind
+    except ConsultRefused as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    expected = {"station": "station", "expert": "expert", "trainer": "trainer"}.get(role.value)
+    if kind != expected:
+        print(f"error: this credential is a {kind}'s, not a {role.value}'s", file=sys.stderr)
+        return 2
+    call_target = getattr(args, "call", None)
+    if role is Role.STATION and not call_target:
+        print("error: a station with --credential needs --call specialty:NAME", file=sys.stderr)
+        return 2
+    if role is not Role.STATION and not args.auto_accept:
+        print("error: headless, an expert with --credential needs --auto-accept", file=sys.stderr)
+        return 2
+    mask = None
+    if role is Role.STATION:
+        parse_source_spec(args.source)
+        try:
+            mask = _station_mask(args)
+        except (ValueError, MaskStoreError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    return run_consult_headless_main(
+        path,
+        role,
+        call_target=call_target,
+        on_duty=getattr(args, "on_duty", False),
+        auto_accept=getattr(args, "auto_accept", False),
+        wait_s=args.wait,
+        duration=args.duration,
+        source_spec=getattr(args, "source", None),
+        mask=mask,
+        auto_annotate=getattr(args, "auto_annotate", 0.0),
+        record=args.record,
+    )
+
+
 def _run_call(args: argparse.Namespace, role: Role) -> int:
+    if args.credential is not None:
+        return _run_enrolled(args, role)
+    if not args.invite:
+        print(
+            "error: give --invite CODE (or --credential FILE for an enrolled device)",
+            file=sys.stderr,
+        )
+        return 2
     try:
         config = CallConfig.from_invite(
             args.server,

@@ -109,8 +109,11 @@ async def run_headless(
     camera_spec: str | None = None,
     record: Path | None = None,
     log_out: TextIO = sys.stderr,
+    log: ProgressLog | None = None,
 ) -> tuple[dict[str, Any], int]:
-    log = ProgressLog(log_out)
+    """``log``: a :class:`ProgressLog` of the caller's (the consult service's headless
+    modes time the first frame with it)."""
+    log = log or ProgressLog(log_out)
     extra: dict[str, Any] = {"room": config.room, "server": describe_server(config.server_url)}
     source = None
     if config.role is Role.STATION:

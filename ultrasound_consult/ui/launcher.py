@@ -19,10 +19,19 @@ from ultrasound_consult.media.audio import AudioError, open_capture, open_output
 from ultrasound_consult.media.camera import open_camera
 from ultrasound_consult.media.source import SourceError
 from ultrasound_consult.media.source_spec import open_source
+from ultrasound_consult.protocol.consult import CallReady
 from ultrasound_consult.protocol.signaling import Role
 from ultrasound_consult.session.call import CallConfig, CallError
 from ultrasound_consult.session.engine_thread import EngineThread
+from ultrasound_consult.session.presence import (
+    ConsultRefused,
+    DeviceCredential,
+    default_credential_path,
+)
 from ultrasound_consult.ui.app import OpenCall, application, open_call, start_call
+from ultrasound_consult.ui.consult_bridge import PresenceBridge
+from ultrasound_consult.ui.consult_dialogs import EnrollDialog
+from ultrasound_consult.ui.consult_window import ConsultWindow
 from ultrasound_consult.ui.devices import remembered_mask
 from ultrasound_consult.ui.i18n import install_translator, tr
 from ultrasound_consult.ui.screen_fit import geometry_text, place
@@ -43,7 +52,11 @@ class ConsultApp(QObject):
         self._last_error: tuple[str, str] | None = None
         self._connected = False
         self._joining: tuple[str, str, str] | None = None
+        self.consult: ConsultWindow | None = None
         self.start = self._make_start_window()
+        # An enrolled device stays signed in in the background: a ring raises its window.
+        if default_credential_path().exists():
+            self.open_consult(show=False)
 
     def _make_start_window(self) -> StartWindow:
         window = StartWindow(self.settings, self.engine)
@@ -52,6 +65,7 @@ class ConsultApp(QObject):
         window.language_requested.connect(self.set_language)
         window.settings_requested.connect(self.edit_settings)
         window.about_requested.connect(self.about)
+        window.consult_requested.connect(self.open_consult)
         return window
 
     def show(self) -> None:
@@ -83,6 +97,45 @@ class ConsultApp(QObject):
 
     def about(self) -> None:
         AboutDialog(self.settings, self.start).exec()
+
+    # --- the consult service ------------------------------------------------------------
+
+    def open_consult(self, show: bool = True) -> ConsultWindow | EnrollDialog | None:
+        """The directory, calls and requests; first the enrollment if not enrolled."""
+        if self.consult is not None:
+            if show:
+                self.consult.showNormal()
+                self.consult.raise_()
+            return self.consult
+        try:
+            credential = DeviceCredential.load()
+        except ConsultRefused:
+            dialog = EnrollDialog(self.engine, self.settings.server, self.start)
+            dialog.enrolled.connect(lambda _c: self.open_consult())
+            dialog.open()
+            return dialog
+        bridge = PresenceBridge(self.engine, credential)
+        self.consult = ConsultWindow(bridge)
+        self.consult.call_ready.connect(self.join_consult_call)
+        self.start.consult_button.setText(tr("Experts and requests"))
+        bridge.start()
+        if show:
+            place(self.consult, self.start.geometry())
+            self.consult.show()
+        return self.consult
+
+    def join_consult_call(self, ready: CallReady) -> OpenCall | None:
+        """An answered call: join its room with the invite the server handed out."""
+        assert self.consult is not None
+        source = self.start.source_spec() if ready.role is Role.STATION else ""
+        request = JoinRequest(
+            server=self.consult.bridge.credential.server,
+            code=ready.token,
+            name=self.consult.bridge.credential.name,
+            role=ready.role,
+            source=source,
+        )
+        return self.join(request)
 
     def open_recording(self, folder: str) -> None:
         from ultrasound_consult.ui.replay_window import open_replay
@@ -181,6 +234,8 @@ class ConsultApp(QObject):
             self.current.window.close()
 
     def _ended(self) -> None:
+        if self.consult is not None:
+            self.consult.call_ended()
         opened, self.current = self.current, None
         if opened is not None:
             place(self.start, opened.window.geometry())
@@ -200,6 +255,8 @@ class ConsultApp(QObject):
         self.settings.window_geometry = geometry_text(window.geometry())
 
     def shutdown(self) -> None:
+        if self.consult is not None:
+            self.consult.bridge.stop()
         if self.current is not None:
             self.current.window.close()
         elif self.start.isVisible():

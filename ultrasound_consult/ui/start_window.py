@@ -44,6 +44,7 @@ from ultrasound_consult.protocol.invite import join_link, parse_invite, split_jo
 from ultrasound_consult.protocol.signaling import Role
 from ultrasound_consult.record.catalog import list_recordings
 from ultrasound_consult.session.engine_thread import EngineThread
+from ultrasound_consult.session.presence import default_credential_path
 from ultrasound_consult.session.recording import recordings_root
 from ultrasound_consult.ui.devices import (
     chosen_spec,
@@ -85,6 +86,7 @@ class StartWindow(QMainWindow):
     language_requested = Signal(str)
     settings_requested = Signal()
     about_requested = Signal()
+    consult_requested = Signal()  # "Enroll this device" / "Experts and requests"
 
     def __init__(self, settings: AppSettings, engine: EngineThread) -> None:
         super().__init__()
@@ -135,6 +137,13 @@ class StartWindow(QMainWindow):
             self.language.addItem(name, code)
         self.language.setToolTip(tr("Language of the app"))
         row.addWidget(self.language, 0, Qt.AlignmentFlag.AlignTop)
+        # The consult service: enroll once, then the directory, calls and requests.
+        enrolled = default_credential_path().exists()
+        self.consult_button = QPushButton(
+            tr("Experts and requests") if enrolled else tr("Enroll this device")
+        )
+        self.consult_button.clicked.connect(self.consult_requested.emit)
+        row.addWidget(self.consult_button, 0, Qt.AlignmentFlag.AlignTop)
         self.settings_button = QPushButton(tr("Settings"))
         self.settings_button.clicked.connect(self.settings_requested.emit)
         self.about_button = QPushButton(tr("About"))

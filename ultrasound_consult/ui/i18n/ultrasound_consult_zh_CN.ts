@@ -5,6 +5,7 @@
     <name></name>
     <message>
         <source>Camera</source>
+        <extracomment>A notice (not an error) stays this long. What the bridge&apos;s annotations signal carries: the scene&apos;s annotations, and the ids still waiting for the other side&apos;s ack. The call has ended and the window closed (the app shows its first screen again). A recording this side stopped is on disk (its folder), from the engine thread. The live marks and those not yet confirmed, as the engine last reported them (the window reads no engine state: it keeps what the bridge brings). Whether this side records (as the engine last reported it). The &quot;End the call?&quot; question while it is open (tests answer it).</extracomment>
         <translation>摄像头</translation>
     </message>
     <message>
@@ -29,6 +30,7 @@
     </message>
     <message>
         <source>Reconnecting to the server… The video continues.</source>
+        <extracomment>Text messages and the expert&apos;s opinion (ui/conversation.py).</extracomment>
         <translation>正在重新连接服务器… 视频仍在继续。</translation>
     </message>
     <message>
@@ -163,9 +165,7 @@
     </message>
     <message>
         <source>Messages</source>
-        <extracomment>A notice (not an error) stays this long. The call has ended and the window closed (the app shows its first screen again). A recording this side stopped is on disk (its folder), from the engine thread. The live marks and those not yet confirmed, as the engine last reported them (the window reads no engine state: it keeps what the bridge brings). Whether this side records (as the engine last reported it). The &quot;End the call?&quot; question while it is open (tests answer it).
-----------
-The user wrote a message to send.</extracomment>
+        <extracomment>The user wrote a message to send.</extracomment>
         <translation>消息</translation>
     </message>
     <message>
@@ -799,6 +799,14 @@ The user wrote a message to send.</extracomment>
         <translation>其他（请说明）</translation>
     </message>
     <message>
+        <source>Clinic station</source>
+        <translation>基层扫查端</translation>
+    </message>
+    <message>
+        <source>Trainee</source>
+        <translation>学员</translation>
+    </message>
+    <message>
         <source>Routine</source>
         <translation>常规</translation>
     </message>
@@ -809,6 +817,150 @@ The user wrote a message to send.</extracomment>
     <message>
         <source>Urgent</source>
         <translation>紧急</translation>
+    </message>
+    <message>
+        <source>Enroll this device</source>
+        <translation>注册本设备</translation>
+    </message>
+    <message>
+        <source>Enter the one-time code from your IT department. This computer then stays signed in to the consult service: experts can be called, and you can be called.</source>
+        <translation>请输入信息科提供的一次性注册码。注册后本电脑将保持登录会诊服务：可以呼叫专家，也可以被呼叫。</translation>
+    </message>
+    <message>
+        <source>Enrollment code</source>
+        <translation>注册码</translation>
+    </message>
+    <message>
+        <source>Enroll</source>
+        <translation>注册</translation>
+    </message>
+    <message>
+        <source>Enter the server and the code.</source>
+        <translation>请输入服务器地址和注册码。</translation>
+    </message>
+    <message>
+        <source>Enrolling…</source>
+        <translation>正在注册…</translation>
+    </message>
+    <message>
+        <source>Not enrolled: {reason}</source>
+        <translation>未能注册：{reason}</translation>
+    </message>
+    <message>
+        <source>Incoming call</source>
+        <translation>来电</translation>
+    </message>
+    <message>
+        <source>{caller} ({kind}) is calling</source>
+        <translation>{caller}（{kind}）正在呼叫</translation>
+    </message>
+    <message>
+        <source>For specialty: {name}</source>
+        <translation>专科：{name}</translation>
+    </message>
+    <message>
+        <source>A call to you</source>
+        <translation>直接呼叫您</translation>
+    </message>
+    <message>
+        <source>Site: {site}</source>
+        <translation>机构：{site}</translation>
+    </message>
+    <message>
+        <source>About the request: {exam} ({urgency}) — {question}</source>
+        <translation>关于会诊申请：{exam}（{urgency}）— {question}</translation>
+    </message>
+    <message>
+        <source>Accept</source>
+        <translation>接听</translation>
+    </message>
+    <message>
+        <source>Decline</source>
+        <translation>拒绝</translation>
+    </message>
+    <message>
+        <source>Stopped ringing: no answer in time.</source>
+        <translation>已停止振铃：未及时接听。</translation>
+    </message>
+    <message>
+        <source>Ringing: {seconds} s left</source>
+        <translation>振铃中：剩余 {seconds} 秒</translation>
+    </message>
+    <message>
+        <source>Leave a request</source>
+        <translation>提交会诊申请</translation>
+    </message>
+    <message>
+        <source>e.g. knee, second trimester</source>
+        <translation>例如：膝关节、中孕期</translation>
+    </message>
+    <message>
+        <source>Any</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <source>The clinical question</source>
+        <translation>临床问题</translation>
+    </message>
+    <message>
+        <source>e.g. Friday afternoon</source>
+        <translation>例如：周五下午</translation>
+    </message>
+    <message>
+        <source>Never a patient&apos;s name: only your clinic&apos;s own number for the visit, which only your clinic can resolve.</source>
+        <translation>切勿填写患者姓名：只填写本院的就诊编号，只有本院能据此查到患者。</translation>
+    </message>
+    <message>
+        <source>Send the request</source>
+        <translation>提交申请</translation>
+    </message>
+    <message>
+        <source>The exam and the question are needed.</source>
+        <translation>需要填写检查项目和问题。</translation>
+    </message>
+    <message>
+        <source>The reference must be your clinic&apos;s number for the visit (letters, digits and - . / _, with at least one digit), never a name.</source>
+        <translation>编号必须是本院的就诊编号（字母、数字及 - . / _，至少含一个数字），不能是姓名。</translation>
+    </message>
+    <message>
+        <source>Duty hours</source>
+        <translation>值班时间</translation>
+    </message>
+    <message>
+        <source>On duty on these days and hours (UTC):</source>
+        <translation>在以下日期和时间值班（UTC 时间）：</translation>
+    </message>
+    <message>
+        <source>Monday</source>
+        <translation>星期一</translation>
+    </message>
+    <message>
+        <source>Tuesday</source>
+        <translation>星期二</translation>
+    </message>
+    <message>
+        <source>Wednesday</source>
+        <translation>星期三</translation>
+    </message>
+    <message>
+        <source>Thursday</source>
+        <translation>星期四</translation>
+    </message>
+    <message>
+        <source>Friday</source>
+        <translation>星期五</translation>
+    </message>
+    <message>
+        <source>Saturday</source>
+        <translation>星期六</translation>
+    </message>
+    <message>
+        <source>Sunday</source>
+        <translation>星期日</translation>
+    </message>
+    <message>
+        <source>Each day&apos;s end must be after its start.</source>
+        <translation>每天的结束时间必须晚于开始时间。</translation>
     </message>
     <message>
         <source>Amend the opinion</source>
@@ -833,6 +985,18 @@ The user wrote a message to send.</extracomment>
     <message>
         <source>Exam</source>
         <translation>检查项目</translation>
+    </message>
+    <message>
+        <source>Specialty</source>
+        <translation>专科</translation>
+    </message>
+    <message>
+        <source>Question</source>
+        <translation>问题</translation>
+    </message>
+    <message>
+        <source>Preferred time</source>
+        <translation>希望时间</translation>
     </message>
     <message>
         <source>Clinic reference</source>
@@ -1409,8 +1573,236 @@ The user wrote a message to send.</extracomment>
         <translation>已显示在扫查端</translation>
     </message>
     <message>
+        <source>offline</source>
+        <translation>离线</translation>
+    </message>
+    <message>
+        <source>online</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <source>on duty</source>
+        <translation>值班中</translation>
+    </message>
+    <message>
+        <source>busy</source>
+        <translation>忙碌</translation>
+    </message>
+    <message>
+        <source>in a call</source>
+        <translation>会诊中</translation>
+    </message>
+    <message>
+        <source>waiting for an expert</source>
+        <translation>等待专家</translation>
+    </message>
+    <message>
+        <source>taken</source>
+        <translation>已受理</translation>
+    </message>
+    <message>
+        <source>called back</source>
+        <translation>已回拨</translation>
+    </message>
+    <message>
         <source>done</source>
         <translation>已完成</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>Nobody is on duty for this now: leave a request, and an expert will call back.</source>
+        <translation>目前该专科无人值班：请提交会诊申请，专家会回拨。</translation>
+    </message>
+    <message>
+        <source>Everyone on duty is busy: try again in a few minutes, or leave a request.</source>
+        <translation>值班专家都在忙：请几分钟后再试，或提交会诊申请。</translation>
+    </message>
+    <message>
+        <source>Every expert called declined: leave a request, or try again later.</source>
+        <translation>被呼叫的专家都已拒绝：请提交会诊申请，或稍后再试。</translation>
+    </message>
+    <message>
+        <source>No answer: try again, or leave a request.</source>
+        <translation>无人接听：请再试一次，或提交会诊申请。</translation>
+    </message>
+    <message>
+        <source>The call was cancelled.</source>
+        <translation>呼叫已取消。</translation>
+    </message>
+    <message>
+        <source>Not connected now: leave a request, or call a specialty.</source>
+        <translation>对方目前不在线：请提交会诊申请，或呼叫专科。</translation>
+    </message>
+    <message>
+        <source>The server restarted while it was ringing: call again.</source>
+        <translation>振铃时服务器重启了：请重新呼叫。</translation>
+    </message>
+    <message>
+        <source>Ultrasound consult — experts and requests</source>
+        <translation>超声远程会诊 — 专家与会诊申请</translation>
+    </message>
+    <message>
+        <source>{name} ({kind})</source>
+        <translation>{name}（{kind}）</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>正在连接…</translation>
+    </message>
+    <message>
+        <source>Off duty</source>
+        <translation>不值班</translation>
+    </message>
+    <message>
+        <source>On duty</source>
+        <translation>值班</translation>
+    </message>
+    <message>
+        <source>Busy</source>
+        <translation>忙碌</translation>
+    </message>
+    <message>
+        <source>On duty in my hours</source>
+        <translation>按我的值班时间</translation>
+    </message>
+    <message>
+        <source>Duty hours…</source>
+        <translation>值班时间…</translation>
+    </message>
+    <message>
+        <source>Directory</source>
+        <translation>通讯录</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>Site</source>
+        <translation>机构</translation>
+    </message>
+    <message>
+        <source>Specialties</source>
+        <translation>专科</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Call an expert</source>
+        <translation>呼叫专家</translation>
+    </message>
+    <message>
+        <source>Call the selected person</source>
+        <translation>呼叫所选人员</translation>
+    </message>
+    <message>
+        <source>Invite the selected trainee</source>
+        <translation>邀请所选学员</translation>
+    </message>
+    <message>
+        <source>Hang up</source>
+        <translation>挂断</translation>
+    </message>
+    <message>
+        <source>Request queue</source>
+        <translation>会诊申请队列</translation>
+    </message>
+    <message>
+        <source>My requests</source>
+        <translation>我的会诊申请</translation>
+    </message>
+    <message>
+        <source>Clinic</source>
+        <translation>基层机构</translation>
+    </message>
+    <message>
+        <source>Leave a request…</source>
+        <translation>提交会诊申请…</translation>
+    </message>
+    <message>
+        <source>Take and call back</source>
+        <translation>受理并回拨</translation>
+    </message>
+    <message>
+        <source>Experts and requests</source>
+        <translation>专家与会诊申请</translation>
+    </message>
+    <message>
+        <source>Status: {status}</source>
+        <translation>状态：{status}</translation>
+    </message>
+    <message>
+        <source>{name} took the call.</source>
+        <translation>{name} 已接听。</translation>
+    </message>
+    <message>
+        <source>It stopped ringing.</source>
+        <translation>已停止振铃。</translation>
+    </message>
+    <message>
+        <source>{name} declined; still ringing the others.</source>
+        <translation>{name} 已拒绝；仍在呼叫其他专家。</translation>
+    </message>
+    <message>
+        <source>In a call with {name}.</source>
+        <translation>正在与 {name} 会诊。</translation>
+    </message>
+    <message>
+        <source>Revoked or refused: enroll again</source>
+        <translation>已被吊销或拒绝：请重新注册</translation>
+    </message>
+    <message>
+        <source>Reconnecting…</source>
+        <translation>正在重新连接…</translation>
+    </message>
+    <message>
+        <source>Not signed in</source>
+        <translation>未登录</translation>
+    </message>
+    <message>
+        <source>Refused: {reason}</source>
+        <translation>被拒绝：{reason}</translation>
+    </message>
+    <message>
+        <source>Trainee invited: they join as an observer.</source>
+        <translation>已邀请学员：学员将以观摩者身份加入。</translation>
+    </message>
+    <message>
+        <source>Ringing {count} expert(s)…</source>
+        <translation>正在呼叫 {count} 位专家…</translation>
+    </message>
+    <message>
+        <source>{status} by {name}</source>
+        <translation>{status}（{name}）</translation>
+    </message>
+    <message>
+        <source>No specialty to call yet: nobody with one is enrolled.</source>
+        <translation>暂无可呼叫的专科：尚无注册的专科专家。</translation>
+    </message>
+    <message>
+        <source>Calling…</source>
+        <translation>正在呼叫…</translation>
+    </message>
+    <message>
+        <source>Select someone in the directory first.</source>
+        <translation>请先在通讯录中选择一个人。</translation>
+    </message>
+    <message>
+        <source>Select a trainee in the directory first.</source>
+        <translation>请先在通讯录中选择一位学员。</translation>
+    </message>
+    <message>
+        <source>Select a request first.</source>
+        <translation>请先选择一条会诊申请。</translation>
     </message>
     <message>
         <source>can&apos;t do it</source>
