@@ -35,6 +35,7 @@ from ultrasound_consult.protocol.channel import (
     encode_channel,
     parse_channel_message,
 )
+from ultrasound_consult.protocol.chat import ChatSend
 from ultrasound_consult.protocol.errors import ErrorCode, ProtocolError
 from ultrasound_consult.protocol.guidance import (
     Action,
@@ -44,6 +45,12 @@ from ultrasound_consult.protocol.guidance import (
     CueState,
     CueStatus,
     Direction,
+)
+from ultrasound_consult.protocol.opinion import (
+    Opinion,
+    OpinionSend,
+    Recommendation,
+    Urgency,
 )
 from ultrasound_consult.protocol.signaling import (
     Answer,
@@ -93,6 +100,29 @@ CHANNEL = [
     CalibrationSet("o-6", CalibrationOrigin.USER, 640, 480, 0.1, 0.1, by="Dr"),
     CueSend("o-7", CUE, 7),
     CueCancel("o-8", "c-1", 8),
+    ChatSend("o-9", "m-1", "请向头侧滑动 2 cm", "Dr 王", 1_700_000_000_000, 9),
+    OpinionSend(
+        "o-10",
+        Opinion(
+            "op-1",
+            2,
+            "Abdomen",
+            "Gallbladder wall 4 mm",
+            "Cholecystitis",
+            Recommendation.OTHER,
+            Urgency.SOON,
+            "Dr 王",
+            1_700_000_000_000,
+            recommendation_text="CT",
+            note="",
+            local_ref="P-1",
+            amends_reason="re-read",
+            media_ts=12.5,
+            key="k" * 44,
+            signature="s" * 88,
+        ),  # fmt: skip
+        10,
+    ),
     CueState("c-1", CueStatus.SHOWN, by="Clinic", at_ms=5),
     Ack("o-1", ok=False, reason="no"),
     StreamInfo(640, 480, 30.0, "synthetic phantom", 1, preset="balanced"),
