@@ -120,7 +120,7 @@ CHANNEL = [
             media_ts=12.5,
             key="k" * 44,
             signature="s" * 88,
-        ),  # fmt: skip
+        ),
         10,
     ),
     CueState("c-1", CueStatus.SHOWN, by="Clinic", at_ms=5),
