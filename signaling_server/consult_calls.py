@@ -65,6 +65,10 @@ def failure_message(reason: CallFailure, what: str) -> str:
     return NEXT_STEP[reason].format(what=what)
 
 
+#: A consult's outcome in the log when the expert's written opinion reached the station.
+OPINION_GIVEN = "opinion given"
+
+
 class CallHandling(ServiceBase):
     if TYPE_CHECKING:  # the requests' side of the service (consult_requests.py)
 
@@ -281,7 +285,10 @@ class CallHandling(ServiceBase):
             raise ProtocolError(ErrorCode.UNKNOWN_PEER, "no such call of yours")
         ended = await self.store.run(
             lambda: self.store.end_call(
-                call.id, time.time(), recorded=msg.recorded, outcome="completed"
+                call.id,
+                time.time(),
+                recorded=msg.recorded,
+                outcome=OPINION_GIVEN if msg.opinion else "completed",
             )
         )
         if ended:

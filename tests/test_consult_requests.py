@@ -118,9 +118,9 @@ async def test_log_and_statistics_of_a_scripted_day(server):
         signed_in(trainer, Duty.ON) as t,
         signed_in(student) as s,
     ):
-        # 1. Puzi, MSK: Dr. Wang answers; recorded.
+        # 1. Puzi, MSK: Dr. Wang answers, writes his opinion; recorded.
         c1 = await answered(p, w, "specialty:msk")
-        await p.hang_up(c1, recorded=True)
+        await p.hang_up(c1, recorded=True, opinion=True)
         # 2. Puzi, MSK: Dr. Wang declines.
         ringing = await p.call("specialty:msk")
         await w.next_event(of_type(Ring, call_id=ringing.call_id))
@@ -146,7 +146,7 @@ async def test_log_and_statistics_of_a_scripted_day(server):
     assert out.returncode == 0, out.stderr
     rows = list(csv.DictReader(io.StringIO(out.stdout)))
     assert [(r["kind"], r["site"], r["station"], r["experts"], r["outcome"]) for r in rows] == [
-        ("consult", "puzi", "Puzi clinic", "Dr. Wang", "completed"),
+        ("consult", "puzi", "Puzi clinic", "Dr. Wang", "opinion given"),
         ("consult", "puzi", "Puzi clinic", "", "declined"),
         ("consult", "dongxiang", "Dongxiang clinic", "", "nobody"),
         ("qc", "dongxiang", "Dongxiang clinic", "Dr. Li", "completed"),

@@ -343,6 +343,8 @@ class HangUp(_Message):
     TYPE: ClassVar[str] = "hang_up"
     call_id: str
     recorded: bool = False
+    #: The expert's written opinion reached the station in this call.
+    opinion: bool = False
 
 
 @dataclass(frozen=True)
@@ -614,7 +616,9 @@ def _client_parsers() -> dict[str, Any]:
         Decline.TYPE: lambda o: Decline(_call_id(o)),
         Cancel.TYPE: lambda o: Cancel(_call_id(o)),
         HangUp.TYPE: lambda o: HangUp(
-            _call_id(o), req_bool(o, "recorded") if "recorded" in o else False
+            _call_id(o),
+            req_bool(o, "recorded") if "recorded" in o else False,
+            req_bool(o, "opinion") if "opinion" in o else False,
         ),
         InviteTrainee.TYPE: lambda o: InviteTrainee(_call_id(o), req_id(o, "device_id")),
         LeaveRequest.TYPE: request,

@@ -271,8 +271,8 @@ class PresenceClient:
             Cancel(call_id), lambda m: isinstance(m, CallFailed) and m.call_id == call_id
         )
 
-    async def hang_up(self, call_id: str, *, recorded: bool = False) -> None:
-        await self._ask(HangUp(call_id, recorded), _ok(HangUp.TYPE))
+    async def hang_up(self, call_id: str, *, recorded: bool = False, opinion: bool = False) -> None:
+        await self._ask(HangUp(call_id, recorded, opinion), _ok(HangUp.TYPE))
 
     async def invite_trainee(self, call_id: str, device_id: str) -> None:
         await self._ask(InviteTrainee(call_id, device_id), _ok(InviteTrainee.TYPE))

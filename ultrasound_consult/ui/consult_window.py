@@ -440,13 +440,14 @@ class ConsultWindow(QMainWindow):
             call_id = self.calling
             self.bridge.ask("cancel", lambda: self.bridge.client.cancel(call_id))
 
-    def call_ended(self, *, recorded: bool = False) -> None:
+    def call_ended(self, *, recorded: bool = False, opinion: bool = False) -> None:
         """The launcher's call window closed: the session ends for the consult log."""
         self.invite_button.setEnabled(False)
         if self.active_call:
             call_id, self.active_call = self.active_call, None
             self.bridge.ask(
-                "hang_up", lambda: self.bridge.client.hang_up(call_id, recorded=recorded)
+                "hang_up",
+                lambda: self.bridge.client.hang_up(call_id, recorded=recorded, opinion=opinion),
             )
             self.status.setText(tr("Call ended."))
 

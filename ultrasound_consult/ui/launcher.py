@@ -234,9 +234,14 @@ class ConsultApp(QObject):
             self.current.window.close()
 
     def _ended(self) -> None:
-        if self.consult is not None:
-            self.consult.call_ended()
         opened, self.current = self.current, None
+        if self.consult is not None:
+            window = opened.window if opened is not None else None
+            self.consult.call_ended(
+                recorded=bool(window is not None and window.saved_folder),
+                opinion=window is not None
+                and any(e.delivered for e in window.conversation.opinion_entries),
+            )
         if opened is not None:
             place(self.start, opened.window.geometry())
             self.remember_geometry(opened.window)
