@@ -13,7 +13,6 @@ import contextlib
 import io
 import json
 import logging
-import re
 import signal
 import sys
 import time
@@ -22,27 +21,13 @@ from pathlib import Path
 
 from signaling_server.admin_page import AdminConfigError, read_admin_password
 from signaling_server.config import ConfigError, ServerSettings, default_secret_file, read_secret
+from signaling_server.durations import parse_ttl
 from signaling_server.guard import connection_budget, fds_needed, raise_fd_limit
 from signaling_server.logfilter import configure_logging
 from signaling_server.tokens import InviteSigner
 from ultrasound_consult import __version__
 from ultrasound_consult.protocol.invite import join_link
 from ultrasound_consult.protocol.signaling import Role
-
-_TTL_RE = re.compile(r"^(\d+(?:\.\d+)?)([smhd]?)$")
-_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_ttl(text: str) -> float:
-    m = _TTL_RE.match(text.strip().lower())
-    if not m:
-        raise argparse.ArgumentTypeError(f"{text!r}: use a duration like 90s, 30m, 2h or 7d")
-    seconds = float(m[1]) * _UNITS[m[2]]
-    # Invites expire on a whole minute (that keeps codes short): a few seconds is
-    # allowed and lasts until the end of that minute, which "valid until" shows.
-    if not 1 <= seconds <= 366 * 86400:
-        raise argparse.ArgumentTypeError("a duration between 1 second and a year")
-    return seconds
 
 
 def serve_parser() -> argparse.ArgumentParser:

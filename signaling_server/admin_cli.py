@@ -20,6 +20,7 @@ from pathlib import Path
 
 from signaling_server.config import default_secret_file
 from signaling_server.consult_log import monthly_statistics, parse_since, session_rows
+from signaling_server.durations import parse_ttl
 from signaling_server.enrollment import (
     DEFAULT_CODE_TTL_S,
     DeviceKind,
@@ -44,10 +45,7 @@ def open_store(args: argparse.Namespace) -> ConsultStore:
     return store
 
 
-def _ttl(text: str) -> float:
-    from signaling_server.__main__ import parse_ttl
-
-    return parse_ttl(text)
+_ttl = parse_ttl
 
 
 def enroll(argv: list[str]) -> int:

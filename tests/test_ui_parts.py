@@ -135,7 +135,9 @@ def test_the_weak_notice_says_what_the_ladder_sends(qapp):
     from dataclasses import replace
 
     from ultrasound_consult.ui.call_status import notice_text
+    from ultrasound_consult.ui.i18n import install_translator
 
+    install_translator(qapp, "en")  # whatever language an earlier test left
     (base,) = stats("fair", 1.2, lowered=True)
     half_rate = replace(base, ladder_fps=15.0, ladder_lines=None)
     assert notice_text("lowered", True, half_rate) == (
