@@ -10,10 +10,13 @@ import logging
 import os
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QApplication
 
+from ultrasound_consult import APP_ID, __version__
 from ultrasound_consult.media.audio import AudioCapture, AudioOutput
 from ultrasound_consult.media.privacy import PrivacyMask
 from ultrasound_consult.media.source import VideoSource
@@ -30,6 +33,17 @@ from ultrasound_consult.ui.theme import apply_theme
 logger = logging.getLogger(__name__)
 
 
+def add_bundled_fonts() -> None:
+    """A packaged app carries a CJK font (packaging/): a Linux PC without one would show
+    Chinese as boxes. Used only when the system has no font for Simplified Chinese."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle is None or QFontDatabase.families(QFontDatabase.WritingSystem.SimplifiedChinese):
+        return
+    for font in sorted(Path(bundle, "fonts").glob("*.tt[cf]")):
+        if QFontDatabase.addApplicationFont(str(font)) < 0:
+            logger.warning("could not load the bundled font %s", font.name)
+
+
 def display_available() -> bool:
     """Whether Qt can open windows here (or the user chose a platform explicitly)."""
     if os.environ.get("QT_QPA_PLATFORM"):
@@ -43,6 +57,11 @@ def application(language: str | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("ultrasound-consult")
     app.setOrganizationName("ultrasound-consult")
+    app.setApplicationVersion(__version__)
+    # The Linux desktop entry (packaging/linux) is named after this id: the taskbar
+    # matches the window to its icon by it.
+    app.setDesktopFileName(APP_ID)
+    add_bundled_fonts()
     apply_theme(app)
     install_translator(app, language)
     return app  # type: ignore[return-value]

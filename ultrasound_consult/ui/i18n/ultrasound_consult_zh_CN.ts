@@ -688,6 +688,14 @@
         <translation>快捷键</translation>
     </message>
     <message>
+        <source>packaged</source>
+        <translation>安装包版</translation>
+    </message>
+    <message>
+        <source>Python {version}</source>
+        <translation>Python {version}（源代码运行）</translation>
+    </message>
+    <message>
         <source>Join link as a QR code</source>
         <extracomment>Pixels per QR module, and the quiet zone around the code in modules (the standard&apos;s 4).</extracomment>
         <translation>加入链接二维码</translation>
@@ -715,6 +723,10 @@
     <message>
         <source>Open, vendor-neutral remote ultrasound consultation and teaching. When something goes wrong, send the log file below to your IT contact: it holds the details (invite codes are masked in it).</source>
         <translation>开放、不依赖厂商的超声远程会诊与教学软件。出现问题时，请把下面的日志文件发给信息科：其中有详细信息（邀请码已做遮盖）。</translation>
+    </message>
+    <message>
+        <source>App id</source>
+        <translation>应用标识</translation>
     </message>
     <message>
         <source>Log file</source>
