@@ -1,4 +1,5 @@
-"""``python -m signaling_server [serve] ...`` runs the server; ``... invite`` mints invites.
+"""``python -m signaling_server [serve] ...`` runs the server; ``... invite`` mints invites;
+``... check-config`` checks a configuration without starting.
 
 ``serve`` prints the URL it actually listens on as the first line of stdout (useful
 with ``--port 0``); logs go to stderr and never contain invite codes or keys.
@@ -267,10 +268,29 @@ def invite(argv: list[str]) -> int:
     return 0
 
 
+def check_config_command(argv: list[str]) -> int:
+    from signaling_server.check_config import check_config
+
+    parser = serve_parser()
+    parser.prog = "python -m signaling_server check-config"
+    parser.description = "Check a configuration (the same flags and TOML file as serve)."
+    args = parser.parse_args(argv)
+    try:
+        lines = check_config(settings_from(args))
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(lines))
+    print("configuration OK")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["invite"]:
         return invite(argv[1:])
+    if argv[:1] == ["check-config"]:
+        return check_config_command(argv[1:])
     if argv[:1] == ["serve"]:
         argv = argv[1:]
     return serve(argv)
