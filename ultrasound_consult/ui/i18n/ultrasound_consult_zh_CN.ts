@@ -842,6 +842,14 @@
         <translation>服务器证书不受信任。请联系信息科。</translation>
     </message>
     <message>
+        <source>The server is older than this app and cannot serve it.</source>
+        <translation>服务器版本比本软件旧，无法为本软件服务。</translation>
+    </message>
+    <message>
+        <source>This app is older than the server and cannot join it.</source>
+        <translation>本软件版本比服务器旧，无法加入。</translation>
+    </message>
+    <message>
         <source>Cannot rejoin the server. End the call and join again.</source>
         <translation>无法重新连接服务器。请结束会诊后重新加入。</translation>
     </message>
@@ -884,6 +892,14 @@
     <message>
         <source>Check that a speaker or headset is plugged in, or choose another one in Settings.</source>
         <translation>请检查扬声器或耳机是否已连接，或在设置中选择其他设备。</translation>
+    </message>
+    <message>
+        <source>Ask your IT contact to update the signalling server (ultrasound-consult-server) to this app&apos;s version, shown in About.</source>
+        <translation>请联系信息科，把信令服务器（ultrasound-consult-server）升级到本软件的版本（见“关于”）。</translation>
+    </message>
+    <message>
+        <source>Install the newer version of ultrasound-consult (ask your IT contact), then join again.</source>
+        <translation>请安装新版 ultrasound-consult（联系信息科），然后重新加入。</translation>
     </message>
     <message>
         <source>Free some space, or record to another disk.</source>
