@@ -83,6 +83,7 @@ def test_bundle_carries_what_it_needs_and_not_more(bundle):
     internal = bundle / "_internal"
     names = {p.relative_to(internal).as_posix() for p in internal.rglob("*")}
     assert "ultrasound_consult/ui/i18n/ultrasound_consult_zh_CN.qm" in names
+    assert "ultrasound_consult/ui/icons/ultrasound-consult.png" in names
     assert "fonts/wqy-microhei.ttc" in names and "fonts/fonts-LICENSE.txt" in names
     assert "libportaudio.so.2" in names
     plugins = "PySide6/Qt/plugins/platforms/"

@@ -155,6 +155,7 @@ def test_first_screen_and_dialogs(qtbot, engine, tmp_path, artifacts, lang):
     grab(about, artifacts / f"screen_about_{lang}.png")
     assert "ultrasound-consult.log" in about.paths["log"]
     assert about.app_id.text().startswith(f"{APP_ID} {__version__} (")
+    assert not QApplication.instance().windowIcon().isNull()
 
 
 @pytest.mark.parametrize("lang", LANGS)

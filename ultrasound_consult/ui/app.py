@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtGui import QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication
 
 from ultrasound_consult import APP_ID, __version__
@@ -31,6 +31,9 @@ from ultrasound_consult.ui.station_window import StationWindow
 from ultrasound_consult.ui.theme import apply_theme
 
 logger = logging.getLogger(__name__)
+
+#: The window and taskbar icon (packaging/icons has its SVG source and the Windows .ico).
+WINDOW_ICON = Path(__file__).with_name("icons") / "ultrasound-consult.png"
 
 
 def add_bundled_fonts() -> None:
@@ -61,6 +64,7 @@ def application(language: str | None = None) -> QApplication:
     # The Linux desktop entry (packaging/linux) is named after this id: the taskbar
     # matches the window to its icon by it.
     app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(QIcon(str(WINDOW_ICON)))
     add_bundled_fonts()
     apply_theme(app)
     install_translator(app, language)
