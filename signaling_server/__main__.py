@@ -44,9 +44,17 @@ def parse_ttl(text: str) -> float:
     return seconds
 
 
+def program_name() -> str:
+    """How the user started us, for help and --version: the wheel's console script or
+    ``python -m signaling_server``."""
+    if sys.argv and Path(sys.argv[0]).name == "ultrasound-consult-server":
+        return "ultrasound-consult-server"
+    return "python -m signaling_server"
+
+
 def serve_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m signaling_server",
+        prog=program_name(),
         description="Signalling server for ultrasound-consult: introduces the peers of a call. "
         "'python -m signaling_server invite --help' mints invites.",
     )
@@ -109,7 +117,7 @@ def serve_parser() -> argparse.ArgumentParser:
 
 def invite_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m signaling_server invite",
+        prog=f"{program_name()} invite",
         description="Mint an invite: a code that lets one role into one room until it expires.",
     )
     p.add_argument("--room", required=True, help="room code, e.g. clinic-12")
@@ -272,7 +280,7 @@ def check_config_command(argv: list[str]) -> int:
     from signaling_server.check_config import check_config
 
     parser = serve_parser()
-    parser.prog = "python -m signaling_server check-config"
+    parser.prog = f"{program_name()} check-config"
     parser.description = "Check a configuration (the same flags and TOML file as serve)."
     args = parser.parse_args(argv)
     try:

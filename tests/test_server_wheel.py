@@ -165,7 +165,9 @@ def test_installed_server_states_its_version(server_venv):
         [str(server_venv / "bin/ultrasound-consult-server"), "--version"],
         capture_output=True, text=True, env=clean_env(),
     )  # fmt: skip
-    assert done.returncode == 0 and done.stdout.strip().endswith(__version__)
+    assert (
+        done.returncode == 0 and done.stdout.strip() == f"ultrasound-consult-server {__version__}"
+    )
 
 
 def test_check_config_of_the_example_and_of_mistakes(server_venv, tmp_path):
