@@ -11,13 +11,18 @@ import multiprocessing
 import runpy
 import sys
 
-#: Modules the app itself starts as ``sys.executable -m MODULE``; nothing else runs.
-RUNNABLE_MODULES = ("signaling_server", "ultrasound_consult.ui.bench_role")
+#: Packages whose modules run as ``sys.executable -m MODULE`` (the demo's server, the
+#: benchmark's roles); nothing outside them does.
+RUNNABLE_PACKAGES = ("signaling_server", "ultrasound_consult")
 
 
 def main() -> int:
     multiprocessing.freeze_support()
-    if len(sys.argv) >= 3 and sys.argv[1] == "-m" and sys.argv[2] in RUNNABLE_MODULES:
+    if (
+        len(sys.argv) >= 3
+        and sys.argv[1] == "-m"
+        and sys.argv[2].split(".")[0] in RUNNABLE_PACKAGES
+    ):
         module = sys.argv[2]
         sys.argv = [module, *sys.argv[3:]]
         runpy.run_module(module, run_name="__main__", alter_sys=True)
