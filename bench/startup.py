@@ -68,7 +68,7 @@ def first_screen_s(command: list[str], env_extra: dict[str, str] | None = None) 
         return elapsed
 
 
-def summary(values: list[float]) -> dict[str, float]:
+def summary(values: list[float]) -> dict[str, object]:
     return {
         "median_s": round(statistics.median(values), 3),
         "max_s": round(max(values), 3),

@@ -63,8 +63,8 @@ def application(language: str | None = None) -> QApplication:
     app.setApplicationVersion(__version__)
     # The Linux desktop entry (packaging/linux) is named after this id: the taskbar
     # matches the window to its icon by it.
-    app.setDesktopFileName(APP_ID)
-    app.setWindowIcon(QIcon(str(WINDOW_ICON)))
+    QApplication.setDesktopFileName(APP_ID)
+    QApplication.setWindowIcon(QIcon(str(WINDOW_ICON)))
     add_bundled_fonts()
     apply_theme(app)
     install_translator(app, language)

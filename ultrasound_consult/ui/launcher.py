@@ -215,7 +215,7 @@ def _save_first_screen(window: QWidget, path: Path) -> None:
         ),
         flush=True,
     )
-    QApplication.instance().exit(0 if saved else 1)
+    QApplication.exit(0 if saved else 1)
 
 
 def run_app(language: str | None = None, *, first_screen_png: Path | None = None) -> int:
