@@ -25,8 +25,8 @@ SPEC = REPO / "packaging" / "ultrasound-consult.spec"
 #: their own FFmpeg, OpenCV also OpenBLAS: docs in packaging/README.md). This guards
 #: against growth: a new dependency or a trim undone fails here.
 SIZE_BUDGET_MB = 480
-#: Generous against a loaded CI machine; the benchmark (bench/startup.py) reports the
-#: real figure, about 1 s cold here.
+#: Generous against a loaded CI machine; ultrasound_consult/benchmark/startup.py reports
+#: the real figure, about 1 s cold here.
 FIRST_SCREEN_LIMIT_S = 10.0
 
 

@@ -1,6 +1,6 @@
 """Time from starting the app to its first screen, packaged or from source.
 
-    python -m bench.startup --bundle dist/ultrasound-consult [--runs 5] [--source]
+    python -m ultrasound_consult.benchmark.startup --bundle dist/ultrasound-consult [--runs 5]
 
 Each run starts ``ultrasound-consult gui --first-screen PNG`` offscreen with a fresh
 home folder and times it from spawn to the JSON line the app prints once the first
@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.machine import machine_info
+from ultrasound_consult.benchmark.runner import machine
 
 
 def evict(folder: Path) -> int:
@@ -100,7 +100,7 @@ def main() -> int:
         "first_screen_warm": summary(warm),
     }
     if args.source:
-        repo = Path(__file__).resolve().parents[1]
+        repo = Path(__file__).resolve().parents[2]
         env = {"PYTHONPATH": str(repo)}
         result["first_screen_from_source_warm"] = summary(
             [
@@ -108,7 +108,7 @@ def main() -> int:
                 for _ in range(args.runs)
             ]
         )
-    result["machine"] = machine_info()
+    result["machine"] = machine()
     result["load_average"] = [round(v, 2) for v in os.getloadavg()]
     print(json.dumps(result))
     return 0
