@@ -170,6 +170,10 @@ def test_desktop_entry_installs_for_the_user(bundle, tmp_path):
     assert done.returncode == 0, done.stderr
     installed = tmp_path / "share" / "applications" / f"{APP_ID}.desktop"
     assert f'Exec="{bundle}/ultrasound-consult"' in installed.read_text()
+    checked = subprocess.run(
+        ["desktop-file-validate", str(installed)], capture_output=True, text=True
+    )
+    assert checked.returncode == 0 and checked.stdout == "", checked.stdout
     assert (tmp_path / "share/icons/hicolor/256x256/apps" / f"{APP_ID}.png").stat().st_size > 1000
     subprocess.run([str(bundle / "install-desktop-entry.sh"), "--uninstall"], check=True, env=env)
     assert not installed.exists()
