@@ -1,5 +1,6 @@
 """``python -m signaling_server [serve] ...`` runs the server; ``... invite`` mints invites;
 ``enroll``, ``revoke``, ``list`` and ``log`` manage the consult service (admin_cli.py).
+``... check-config`` checks a configuration without starting.
 
 ``serve`` prints the URL it actually listens on as the first line of stdout (useful
 with ``--port 0``); logs go to stderr and never contain invite codes or keys.
@@ -30,9 +31,17 @@ from ultrasound_consult.protocol.invite import join_link
 from ultrasound_consult.protocol.signaling import Role
 
 
+def program_name() -> str:
+    """How the user started us, for help and --version: the wheel's console script or
+    ``python -m signaling_server``."""
+    if sys.argv and Path(sys.argv[0]).name == "ultrasound-consult-server":
+        return "ultrasound-consult-server"
+    return "python -m signaling_server"
+
+
 def serve_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m signaling_server",
+        prog=program_name(),
         description="Signalling server for ultrasound-consult: introduces the peers of a call. "
         "'python -m signaling_server invite --help' mints invites.",
     )
@@ -119,7 +128,7 @@ def serve_parser() -> argparse.ArgumentParser:
 
 def invite_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m signaling_server invite",
+        prog=f"{program_name()} invite",
         description="Mint an invite: a code that lets one role into one room until it expires.",
     )
     p.add_argument("--room", required=True, help="room code, e.g. clinic-12")
@@ -287,10 +296,29 @@ def invite(argv: list[str]) -> int:
     return 0
 
 
+def check_config_command(argv: list[str]) -> int:
+    from signaling_server.check_config import check_config
+
+    parser = serve_parser()
+    parser.prog = f"{program_name()} check-config"
+    parser.description = "Check a configuration (the same flags and TOML file as serve)."
+    args = parser.parse_args(argv)
+    try:
+        lines = check_config(settings_from(args))
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(lines))
+    print("configuration OK")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["invite"]:
         return invite(argv[1:])
+    if argv[:1] == ["check-config"]:
+        return check_config_command(argv[1:])
     from signaling_server.admin_cli import COMMANDS
 
     if argv[:1] and argv[0] in COMMANDS:

@@ -12,7 +12,7 @@ import sys
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, get_type_hints
 
 from signaling_server.core import Limits
 from signaling_server.tokens import TurnConfig, new_secret
@@ -57,6 +57,24 @@ def _parse_secret(text: str, where: str) -> bytes:
     if len(secret) < 16:
         raise ConfigError(f"{where}: the secret must be at least 16 bytes (32 hex digits)")
     return secret
+
+
+def _check_toml_type(path: Path, key: str, value: Any, hint: Any) -> None:
+    """TOML has types; a port written as "8765" or a list as a string is said so here,
+    not found later as a crash."""
+    text = str(hint)
+    if "list" in text:
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        want = "a list of strings"
+    elif hint is int or text == "int":
+        ok, want = isinstance(value, int) and not isinstance(value, bool), "a whole number"
+    elif hint is float or text == "float":
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        want = "a number"
+    else:  # str, Path and their optional forms
+        ok, want = isinstance(value, str), "a string"
+    if not ok:
+        raise ConfigError(f"{path}: {key} must be {want}, not {value!r}")
 
 
 @dataclass
@@ -106,10 +124,11 @@ class ServerSettings:
         unknown = set(data) - known
         if unknown:
             raise ConfigError(f"{path}: unknown settings {sorted(unknown)}; known: {sorted(known)}")
-        paths = ("secret_file", "tls_cert", "tls_key", "turn_secret_file", "metrics_token_file")
-        for key in (*paths, "admin_password_file"):
-            if data.get(key):
-                data[key] = Path(data[key])
+        hints = get_type_hints(cls)
+        for key, value in data.items():
+            _check_toml_type(path, key, value, hints[key])
+            if "Path" in str(hints[key]) and value:
+                data[key] = Path(value)
         return data
 
     def database_url(self) -> str:

@@ -11,10 +11,11 @@ because at DEBUG they print every frame, invite codes included.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TextIO
+from typing import ClassVar, TextIO
 
 WINDOW_S = 60.0
 #: Lines of one kind let through per window before the rest are only counted.
@@ -88,10 +89,29 @@ class RepeatFilter(logging.Filter):
 _installed: list[RepeatFilter] = []
 
 
+class JournalFormatter(logging.Formatter):
+    """Under systemd (which sets ``JOURNAL_STREAM``) the journal stamps the time itself
+    and reads the level from a ``<N>`` prefix: ``journalctl -p warning`` then works."""
+
+    PRIORITIES: ClassVar[dict[int, int]] = {
+        logging.DEBUG: 7,
+        logging.INFO: 6,
+        logging.WARNING: 4,
+        logging.ERROR: 3,
+    }
+
+    def format(self, record: logging.LogRecord) -> str:
+        priority = self.PRIORITIES.get(record.levelno, 2)
+        return f"<{priority}>{super().format(record)}"
+
+
 def configure_logging(level: str, stream: TextIO) -> RepeatFilter:
     """The server's logging: ``level`` for us, INFO at most for websockets, repeats counted."""
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if os.environ.get("JOURNAL_STREAM"):
+        handler.setFormatter(JournalFormatter("%(levelname)s %(name)s: %(message)s"))
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     repeats = RepeatFilter()
     handler.addFilter(repeats)
     root = logging.getLogger()

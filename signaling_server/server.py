@@ -131,7 +131,8 @@ class SignalingServer:
                 from signaling_server.redis_directory import RedisDirectory
             except ImportError:
                 raise BackplaneUnavailable(
-                    "--redis needs the 'redis' package: pip install 'ultrasound-consult[redis]'"
+                    "--redis needs the 'redis' package: "
+                    "pip install 'ultrasound-consult-server[redis]' (or pip install redis)"
                 ) from None
             directory = RedisDirectory(
                 self.settings.redis, self.core.limits, self._deliver, self._kick

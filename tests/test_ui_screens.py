@@ -16,6 +16,7 @@ from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QPushButton, QWidget
 
 from tests.support.ui import join, make_app
+from ultrasound_consult import APP_ID, __version__
 from ultrasound_consult.protocol.annotation import AnnotationKind
 from ultrasound_consult.protocol.guidance import Action, Direction
 from ultrasound_consult.ui.app import application
@@ -153,6 +154,8 @@ def test_first_screen_and_dialogs(qtbot, engine, tmp_path, artifacts, lang):
     about.show()
     grab(about, artifacts / f"screen_about_{lang}.png")
     assert "ultrasound-consult.log" in about.paths["log"]
+    assert about.app_id.text().startswith(f"{APP_ID} {__version__} (")
+    assert not QApplication.instance().windowIcon().isNull()
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -5,3 +5,7 @@ signalling server can share :mod:`ultrasound_consult.protocol` on a bare host.
 """
 
 __version__ = "0.1.0"
+
+#: The app's id: its Linux desktop entry is ``APP_ID.desktop`` (packaging/linux), which
+#: the taskbar matches to the window; About shows it.
+APP_ID = "org.ultrasound_consult.UltrasoundConsult"

@@ -178,6 +178,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     gui = sub.add_parser("gui", help="open the app (the default)")
     gui.add_argument("--lang", default=None, choices=["auto", "en", "zh_CN"])
+    gui.add_argument(
+        "--first-screen",
+        type=Path,
+        default=None,
+        metavar="PNG",
+        help="open the first screen, save it to PNG, print one JSON line and exit "
+        "(checks an installation; QT_QPA_PLATFORM=offscreen needs no display)",
+    )
     _common(
         sub.add_parser("station", help="send a scanner's video (the township clinic)"), station=True
     )
@@ -608,7 +616,9 @@ def _replay(args: argparse.Namespace) -> int:
 def _gui(args: argparse.Namespace) -> int:
     from ultrasound_consult.ui.launcher import run_app
 
-    return run_app(language=getattr(args, "lang", None))
+    return run_app(
+        language=getattr(args, "lang", None), first_screen_png=getattr(args, "first_screen", None)
+    )
 
 
 def _bench(args: argparse.Namespace) -> int:

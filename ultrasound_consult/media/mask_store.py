@@ -21,14 +21,21 @@ from typing import Any
 
 from ultrasound_consult.media.privacy import DEFAULT_TOP_BAND, NormRect, PrivacyMask
 from ultrasound_consult.media.source_spec import SourceSpec, parse_source_spec
+from ultrasound_consult.schema import Migration, SchemaError, migrate
 
 logger = logging.getLogger(__name__)
 
 SCHEMA = 1
+#: masks.json's migrations, ``{from_schema: step}`` (see :mod:`ultrasound_consult.schema`).
+STEPS: dict[int, Migration] = {}
 
 
 class MaskStoreError(RuntimeError):
     """The stored masks cannot be read or written: the text says what to do."""
+
+
+class MaskSchemaError(MaskStoreError):
+    """masks.json is from a newer release: used by none, overwritten by none."""
 
 
 def config_dir() -> Path:
@@ -81,7 +88,9 @@ class MaskStore:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             if not isinstance(data, dict) or not isinstance(data.get("sources"), dict):
                 raise ValueError("not a mask file")
-            return data
+            return migrate(data, what=str(self.path), current=SCHEMA, steps=STEPS)[0]
+        except SchemaError as exc:
+            raise MaskSchemaError(str(exc)) from None
         except (OSError, ValueError) as exc:
             kept = self.path.with_name(f"{self.path.name}.damaged-{int(time.time())}")
             try:
@@ -112,6 +121,8 @@ class MaskStore:
         """Remember ``mask`` for this source (atomically). Raises :class:`MaskStoreError`."""
         try:
             data = self._read()
+        except MaskSchemaError:
+            raise
         except MaskStoreError:
             data = {"schema": SCHEMA, "sources": {}}
         data["sources"][key] = {

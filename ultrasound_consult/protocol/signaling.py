@@ -15,7 +15,9 @@ Sequence (see docs/protocol.md)::
 
 Every message carries ``type``. ``join`` carries the protocol major version ``v``;
 a server that does not speak it answers ``error`` with code ``unsupported_version``
-and the versions it does speak.
+and the versions it does speak. Both sides also state their release (``join.app_version``,
+``welcome.server_version``; optional, absent from releases before 0.2), so that a mismatch
+names what to update and each side's log says what it talked to.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from ultrasound_consult import __version__
 from ultrasound_consult.protocol.errors import ErrorCode, ProtocolError
 from ultrasound_consult.protocol.fields import (
     bad,
@@ -51,6 +54,25 @@ MAX_SIGNAL_BYTES = 64 * 1024
 MAX_SDP_CHARS = 48 * 1024
 MAX_NAME_CHARS = 64
 MAX_ROOM_CHARS = 64
+MAX_RELEASE_CHARS = 32
+
+
+def version_mismatch_reason(client_protocol: int, client_release: str) -> str:
+    """What a server that cannot speak ``client_protocol`` tells the client, in words: which
+    side is older and what to update."""
+    supported = ", ".join(str(v) for v in SUPPORTED_VERSIONS)
+    app = f"ultrasound-consult {client_release}" if client_release else "this app"
+    server = f"this server (ultrasound-consult-server {__version__})"
+    if client_protocol > max(SUPPORTED_VERSIONS):
+        return (
+            f"{app} speaks signalling protocol {client_protocol}; {server} speaks only "
+            f"{supported}. The server is older: update ultrasound-consult-server to "
+            f"{client_release or 'the release of the app'} or later."
+        )
+    return (
+        f"{app} speaks signalling protocol {client_protocol}; {server} speaks only "
+        f"{supported}. The app is older: update it to ultrasound-consult {__version__}."
+    )
 
 
 class Role(StrEnum):
@@ -157,6 +179,8 @@ class Join:
     version: int = PROTOCOL_VERSION
     token: str | None = None
     resume: Resume | None = None
+    #: The app's release (``ultrasound_consult.__version__``); "" from releases before 0.2.
+    app_version: str = __version__
 
     def to_wire(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -166,6 +190,8 @@ class Join:
             "role": self.role.value,
             "name": self.name,
         }
+        if self.app_version:
+            out["app_version"] = self.app_version
         if self.token is not None:
             out["token"] = self.token
         if self.resume is not None:
@@ -175,12 +201,15 @@ class Join:
     @classmethod
     def from_wire(cls, obj: dict[str, Any]) -> Join:
         version = req_int(obj, "v", lo=0, hi=1_000_000)
+        try:
+            release = opt_str(obj, "app_version", max_len=MAX_RELEASE_CHARS, default="") or ""
+        except ProtocolError:
+            if version in SUPPORTED_VERSIONS:
+                raise
+            release = ""  # a newer client's release string must not hide the real problem
         if version not in SUPPORTED_VERSIONS:
-            supported = ", ".join(str(v) for v in SUPPORTED_VERSIONS)
             raise ProtocolError(
-                ErrorCode.UNSUPPORTED_VERSION,
-                f"this server speaks protocol version {supported}; the client sent {version}. "
-                "Install the same ultrasound-consult release on both sides.",
+                ErrorCode.UNSUPPORTED_VERSION, version_mismatch_reason(version, release)
             )
         return cls(
             room=req_id(obj, "room"),
@@ -189,6 +218,7 @@ class Join:
             version=version,
             token=opt_str(obj, "token", max_len=256),
             resume=Resume.from_wire(obj["resume"]) if obj.get("resume") is not None else None,
+            app_version=release,
         )
 
 
@@ -319,6 +349,8 @@ class Welcome:
     #: Present this (with ``peer_id``) in ``join.resume`` to come back as the same peer.
     resume_key: str = ""
     heartbeat_s: float = HEARTBEAT_S
+    #: The server's release; "" from servers before 0.2.
+    server_version: str = __version__
 
     def to_wire(self) -> dict[str, Any]:
         return {
@@ -331,6 +363,7 @@ class Welcome:
             "ice_servers": [s.to_wire() for s in self.ice_servers],
             "resume_key": self.resume_key,
             "heartbeat_s": self.heartbeat_s,
+            "server_version": self.server_version,
         }
 
     @classmethod
@@ -346,6 +379,8 @@ class Welcome:
             version=req_int(obj, "v", lo=0),
             resume_key=opt_str(obj, "resume_key", max_len=64, default="") or "",
             heartbeat_s=opt_float(obj, "heartbeat_s", lo=1.0, hi=300.0) or HEARTBEAT_S,
+            server_version=opt_str(obj, "server_version", max_len=MAX_RELEASE_CHARS, default="")
+            or "",
         )
 
 

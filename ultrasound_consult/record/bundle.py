@@ -25,8 +25,11 @@ from typing import Any, TypeGuard
 
 from ultrasound_consult.protocol.errors import ErrorCode, ProtocolError
 from ultrasound_consult.protocol.fields import check_text_tree
+from ultrasound_consult.schema import Migration, SchemaError, migrate
 
 SCHEMA_VERSION = 1
+#: session.json's migrations, ``{from_schema: step}`` (see :mod:`ultrasound_consult.schema`).
+SESSION_STEPS: dict[int, Migration] = {}
 SESSION_FILE = "session.json"
 EVENTS_FILE = "events.jsonl"
 SNAPSHOTS_DIR = "snapshots"
@@ -160,14 +163,15 @@ class SessionInfo:
     def from_json(cls, obj: Any) -> SessionInfo:
         if not isinstance(obj, dict):
             raise BundleError("session.json is not a JSON object")
-        schema = obj.get("schema")
-        if not isinstance(schema, int):
+        if "schema" not in obj:
             raise BundleError("session.json has no schema version")
-        if schema > SCHEMA_VERSION:
-            raise BundleError(
-                f"this recording uses bundle schema {schema}; this app reads up to "
-                f"{SCHEMA_VERSION}. Update ultrasound-consult to open it."
+        try:
+            # In memory only: a recording is never rewritten by reading it.
+            obj, _ = migrate(
+                obj, what="this recording", current=SCHEMA_VERSION, steps=SESSION_STEPS
             )
+        except SchemaError as exc:
+            raise BundleError(str(exc)) from None
         try:
             data = _typed(cls, obj, _SESSION_TYPES)
             participants = _list(obj.get("participants", []), "participants")

@@ -15,10 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from ultrasound_consult.record.bundle import REVIEWS_DIR, write_json_atomic
+from ultrasound_consult.schema import Migration, SchemaError, migrate
 
 logger = logging.getLogger(__name__)
 
 REVIEW_SCHEMA = 1
+#: Review files' migrations, ``{from_schema: step}`` (see :mod:`ultrasound_consult.schema`).
+REVIEW_STEPS: dict[int, Migration] = {}
 
 #: ACEP emergency ultrasound image-quality scale.
 ACEP_SCALE: dict[int, str] = {
@@ -120,6 +123,10 @@ class Review:
     def from_json(cls, obj: Any) -> Review:
         if not isinstance(obj, dict) or not isinstance(obj.get("reviewer"), str):
             raise ReviewError("not a review")
+        try:
+            obj, _ = migrate(obj, what="this review", current=REVIEW_SCHEMA, steps=REVIEW_STEPS)
+        except SchemaError as exc:
+            raise ReviewError(str(exc)) from None
         try:
             views = [ViewScore(**v) for v in obj.get("views", [])]
             comments = [Comment(float(c["at_s"]), str(c["text"])) for c in obj.get("comments", [])]

@@ -30,6 +30,7 @@ from ultrasound_consult.protocol.fields import encode_object
 from ultrasound_consult.protocol.signaling import (
     MAX_APP_BYTES,
     MAX_SIGNAL_BYTES,
+    PROTOCOL_VERSION,
     App,
     ClientMessage,
     Error,
@@ -58,11 +59,24 @@ PERMANENT = frozenset(
         ErrorCode.TOKEN_WRONG_ROOM.value,
         ErrorCode.TOKEN_WRONG_ROLE.value,
         ErrorCode.UNSUPPORTED_VERSION.value,
+        "server_outdated",
+        "app_outdated",
         ErrorCode.ROOM_FULL.value,
         "bad_url",
         "tls_untrusted",
     }
 )
+
+
+def outdated_side(error: Error, sent_version: int = PROTOCOL_VERSION) -> str:
+    """``unsupported_version`` says which side to update: ``server_outdated`` when the
+    server speaks only protocols older than the one sent, ``app_outdated`` otherwise; any
+    other error keeps its code."""
+    if error.code is not ErrorCode.UNSUPPORTED_VERSION:
+        return error.code.value
+    if error.supported_versions and max(error.supported_versions) < sent_version:
+        return "server_outdated"
+    return "app_outdated"
 
 
 class SignalingError(RuntimeError):
@@ -239,12 +253,18 @@ class SignalingClient:
             ) from None
         if isinstance(reply, Error):
             await ws.close()
-            raise SignalingError(reply.code.value, reply.message)
+            raise SignalingError(outdated_side(reply, join.version), reply.message)
         if not isinstance(reply, Welcome):
             await ws.close()
             raise SignalingError(
                 ErrorCode.BAD_MESSAGE.value, f"unexpected first reply {type(reply).__name__}"
             )
+        logger.info(
+            "joined %s: ultrasound-consult-server %s, this app %s",
+            where,
+            reply.server_version or "older than 0.2",
+            join.app_version,
+        )
         return ws, reply
 
     async def _run(self) -> None:

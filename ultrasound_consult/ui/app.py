@@ -10,10 +10,13 @@ import logging
 import os
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from PySide6.QtGui import QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication
 
+from ultrasound_consult import APP_ID, __version__
 from ultrasound_consult.media.audio import AudioCapture, AudioOutput
 from ultrasound_consult.media.privacy import PrivacyMask
 from ultrasound_consult.media.source import VideoSource
@@ -28,6 +31,20 @@ from ultrasound_consult.ui.station_window import StationWindow
 from ultrasound_consult.ui.theme import apply_theme
 
 logger = logging.getLogger(__name__)
+
+#: The window and taskbar icon (packaging/icons has its SVG source and the Windows .ico).
+WINDOW_ICON = Path(__file__).with_name("icons") / "ultrasound-consult.png"
+
+
+def add_bundled_fonts() -> None:
+    """A packaged app carries a CJK font (packaging/): a Linux PC without one would show
+    Chinese as boxes. Used only when the system has no font for Simplified Chinese."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle is None or QFontDatabase.families(QFontDatabase.WritingSystem.SimplifiedChinese):
+        return
+    for font in sorted(Path(bundle, "fonts").glob("*.tt[cf]")):
+        if QFontDatabase.addApplicationFont(str(font)) < 0:
+            logger.warning("could not load the bundled font %s", font.name)
 
 
 def display_available() -> bool:
@@ -44,6 +61,12 @@ def application(language: str | None = None) -> QApplication:
     assert isinstance(app, QApplication), "a non-GUI QCoreApplication already runs"
     app.setApplicationName("ultrasound-consult")
     app.setOrganizationName("ultrasound-consult")
+    app.setApplicationVersion(__version__)
+    # The Linux desktop entry (packaging/linux) is named after this id: the taskbar
+    # matches the window to its icon by it.
+    QApplication.setDesktopFileName(APP_ID)
+    QApplication.setWindowIcon(QIcon(str(WINDOW_ICON)))
+    add_bundled_fonts()
     apply_theme(app)
     install_translator(app, language)
     return app

@@ -9,11 +9,12 @@ says why and what to do; a call that ends brings the first screen back.
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
 
 from ultrasound_consult.media.audio import AudioError, open_capture, open_output
 from ultrasound_consult.media.camera import open_camera
@@ -269,12 +270,29 @@ class ConsultApp(QObject):
         self.start.stop_checks()
 
 
-def run_app(language: str | None = None) -> int:
+def _save_first_screen(window: QWidget, path: Path) -> None:
+    shot = window.grab()
+    saved = shot.save(str(path), "PNG")
+    print(
+        json.dumps(
+            {"first_screen": str(path), "saved": saved, "size": [shot.width(), shot.height()]}
+        ),
+        flush=True,
+    )
+    QApplication.exit(0 if saved else 1)
+
+
+def run_app(language: str | None = None, *, first_screen_png: Path | None = None) -> int:
+    """The app until the user quits; with ``first_screen_png``, only until the first screen
+    is on screen: it is saved there, one JSON line says so, and the app exits (a smoke test
+    of an installed copy, and what the start-up benchmark times)."""
     settings = AppSettings()
     app = application(language or settings.language)
     engine = EngineThread().start()
     consult = ConsultApp(settings, engine)
     consult.show()
+    if first_screen_png is not None:
+        QTimer.singleShot(0, lambda: _save_first_screen(consult.start, first_screen_png))
     try:
         return app.exec()
     finally:

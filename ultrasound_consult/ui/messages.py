@@ -64,6 +64,8 @@ def error_headline(code: str) -> str:
         "unsupported_version": tr(
             "This app and the server are different versions. Update the app."
         ),
+        "server_outdated": tr("The server is older than this app and cannot serve it."),
+        "app_outdated": tr("This app is older than the server and cannot join it."),
         "source_unavailable": tr("The video source cannot be opened."),
         "source_lost": tr("The video source stopped. Check the cable, or choose another source."),
         "server_lost": tr("Lost the connection to the server. The video continues."),
@@ -144,6 +146,14 @@ def error_advice(code: str) -> str:
         ),
         "speaker_unavailable": tr(
             "Check that a speaker or headset is plugged in, or choose another one in Settings."
+        ),
+        "server_outdated": tr(
+            "Ask your IT contact to update the signalling server (ultrasound-consult-server) "
+            "to this app's version, shown in About."
+        ),
+        "app_outdated": tr(
+            "Install the newer version of ultrasound-consult (ask your IT contact), then join "
+            "again."
         ),
         "disk_full": tr("Free some space, or record to another disk."),
         "recording_failed": tr("The details are in the log file (see About)."),

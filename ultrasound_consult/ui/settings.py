@@ -27,11 +27,16 @@ from ultrasound_consult.media.quality import DEFAULT_PRESET, PRESETS
 from ultrasound_consult.private_files import make_private, private_dir
 from ultrasound_consult.protocol.errors import ProtocolError
 from ultrasound_consult.protocol.invite import parse_invite
+from ultrasound_consult.schema import Migration, SchemaError, migrate
 from ultrasound_consult.ui.i18n import LANGUAGES
 
 logger = logging.getLogger(__name__)
 
 SETTINGS_FILE = "settings.ini"
+#: The file's format (``schema`` under [General]); 0.1.0 wrote none, which counts as 1.
+SETTINGS_SCHEMA = 1
+#: ``{from_schema: step}`` over the file's keys (see :mod:`ultrasound_consult.schema`).
+SETTINGS_STEPS: dict[int, Migration] = {}
 DEFAULT_SERVER = "ws://127.0.0.1:8765/"
 MAX_RECENT = 8
 #: The first screen's choices; "teaching" is the trainer's or an observer's (the invite says which).
@@ -79,6 +84,35 @@ class AppSettings:
         self.path = path or settings_path()
         private_dir(self.path.parent)  # invite codes live here: owner-only
         self.q = QSettings(str(self.path), QSettings.Format.IniFormat)
+        #: A file from a newer release is used as it is and never written (this release
+        #: would drop what it does not know); changes last until the app closes.
+        self.read_only = False
+        self._migrate()
+
+    def _migrate(self) -> None:
+        document = {key: self.q.value(key) for key in self.q.allKeys()}
+        if isinstance(document.get("schema"), str) and document["schema"].isdigit():
+            document["schema"] = int(document["schema"])  # INI holds text
+        try:
+            migrated, found = migrate(
+                document,
+                what=f"the settings file {self.path}",
+                current=SETTINGS_SCHEMA,
+                steps=SETTINGS_STEPS,
+            )
+        except SchemaError as exc:
+            logger.warning("%s. Using it as it is; changes are not saved.", exc)
+            self.read_only = True
+            return
+        if found == SETTINGS_SCHEMA and "schema" in document:
+            return
+        self.q.clear()
+        for key, value in migrated.items():
+            self.q.setValue(key, value)
+        self.q.sync()
+        make_private(self.path)
+        if found != SETTINGS_SCHEMA:
+            logger.info("settings %s: schema %d -> %d", self.path, found, SETTINGS_SCHEMA)
 
     # --- plain values ------------------------------------------------------------
 
@@ -87,6 +121,9 @@ class AppSettings:
         return value if isinstance(value, str) else default
 
     def _set(self, key: str, value: object) -> None:
+        if self.read_only:
+            logger.info("settings from a newer release are not changed: %s not saved", key)
+            return
         self.q.setValue(key, value)
         self.q.sync()
         make_private(self.path)
@@ -236,7 +273,9 @@ class AppSettings:
     def reset(self) -> None:
         """Back to defaults (privacy masks are kept: see the module's docstring)."""
         self.q.clear()
+        self.q.setValue("schema", SETTINGS_SCHEMA)
         self.q.sync()
+        self.read_only = False
 
 
 def reset_settings(path: Path | None = None) -> Path:

@@ -3,6 +3,9 @@ where the log, settings, masks and recordings are)."""
 
 from __future__ import annotations
 
+import platform
+import sys
+
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -17,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ultrasound_consult import __version__
+from ultrasound_consult import APP_ID, __version__
 from ultrasound_consult.logs import log_file
 from ultrasound_consult.media.mask_store import MaskStore
 from ultrasound_consult.media.quality import PRESETS
@@ -166,6 +169,9 @@ class AboutDialog(QDialog):
         text.setWordWrap(True)
         layout.addWidget(text)
         form = QFormLayout()
+        self.app_id = QLineEdit(f"{APP_ID} {__version__} ({build_kind()})")
+        self.app_id.setReadOnly(True)
+        form.addRow(tr("App id"), self.app_id)
         self.paths = {
             "log": str(log_file()),
             "settings": str(settings.path),
@@ -188,6 +194,13 @@ class AboutDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.Close).setText(tr("Close"))
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+
+def build_kind() -> str:
+    """How this copy runs: a packaged bundle (no Python needed) or Python from source."""
+    if getattr(sys, "frozen", False):
+        return tr("packaged")
+    return tr("Python {version}").format(version=platform.python_version())
 
 
 def device_combo(choices: list[tuple[str, str]]) -> QComboBox:

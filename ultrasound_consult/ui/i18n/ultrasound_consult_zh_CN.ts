@@ -730,6 +730,14 @@
         <translation>快捷键</translation>
     </message>
     <message>
+        <source>packaged</source>
+        <translation>安装包版</translation>
+    </message>
+    <message>
+        <source>Python {version}</source>
+        <translation>Python {version}（源代码运行）</translation>
+    </message>
+    <message>
         <source>Join link as a QR code</source>
         <extracomment>Pixels per QR module, and the quiet zone around the code in modules (the standard&apos;s 4).</extracomment>
         <translation>加入链接二维码</translation>
@@ -757,6 +765,10 @@
     <message>
         <source>Open, vendor-neutral remote ultrasound consultation and teaching. When something goes wrong, send the log file below to your IT contact: it holds the details (invite codes are masked in it).</source>
         <translation>开放、不依赖厂商的超声远程会诊与教学软件。出现问题时，请把下面的日志文件发给信息科：其中有详细信息（邀请码已做遮盖）。</translation>
+    </message>
+    <message>
+        <source>App id</source>
+        <translation>应用标识</translation>
     </message>
     <message>
         <source>Log file</source>
@@ -1172,6 +1184,14 @@
         <translation>服务器证书不受信任。请联系信息科。</translation>
     </message>
     <message>
+        <source>The server is older than this app and cannot serve it.</source>
+        <translation>服务器版本比本软件旧，无法为本软件服务。</translation>
+    </message>
+    <message>
+        <source>This app is older than the server and cannot join it.</source>
+        <translation>本软件版本比服务器旧，无法加入。</translation>
+    </message>
+    <message>
         <source>Cannot rejoin the server. End the call and join again.</source>
         <translation>无法重新连接服务器。请结束会诊后重新加入。</translation>
     </message>
@@ -1214,6 +1234,14 @@
     <message>
         <source>Check that a speaker or headset is plugged in, or choose another one in Settings.</source>
         <translation>请检查扬声器或耳机是否已连接，或在设置中选择其他设备。</translation>
+    </message>
+    <message>
+        <source>Ask your IT contact to update the signalling server (ultrasound-consult-server) to this app&apos;s version, shown in About.</source>
+        <translation>请联系信息科，把信令服务器（ultrasound-consult-server）升级到本软件的版本（见“关于”）。</translation>
+    </message>
+    <message>
+        <source>Install the newer version of ultrasound-consult (ask your IT contact), then join again.</source>
+        <translation>请安装新版 ultrasound-consult（联系信息科），然后重新加入。</translation>
     </message>
     <message>
         <source>Free some space, or record to another disk.</source>
