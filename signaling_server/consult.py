@@ -34,10 +34,12 @@ from signaling_server.consult_base import (
     status_of,
 )
 from signaling_server.consult_calls import CallHandling
+from signaling_server.consult_opinions import OpinionHandling
 from signaling_server.consult_requests import RequestHandling
 from signaling_server.enrollment import normalise_code
 from signaling_server.presence_board import PresenceBoard
 from signaling_server.store import ConsultStore, Device
+from signaling_server.store.opinions import OpinionShelf
 from signaling_server.tokens import InviteSigner
 from ultrasound_consult.protocol.consult import (
     Accept,
@@ -55,12 +57,14 @@ from ultrasound_consult.protocol.consult import (
     InviteTrainee,
     LeaveRequest,
     Ok,
+    OpinionKept,
     PlaceCall,
     Presence,
     Ready,
     Redeem,
     SetDuty,
     Status,
+    SubmitOpinion,
     TakeRequest,
     parse_consult_client,
 )
@@ -68,7 +72,7 @@ from ultrasound_consult.protocol.consult import Enrolled as EnrolledMsg
 from ultrasound_consult.protocol.errors import ErrorCode, ProtocolError
 
 
-class ConsultService(CallHandling, RequestHandling):
+class ConsultService(CallHandling, RequestHandling, OpinionHandling):
     def __init__(
         self,
         store: ConsultStore,
@@ -78,6 +82,7 @@ class ConsultService(CallHandling, RequestHandling):
         ring_timeout_s: float = 45.0,
     ) -> None:
         self.store = store
+        self.shelf = OpinionShelf(store.engine)
         self.board = board
         self.signer = signer
         self.ring_timeout_s = ring_timeout_s
@@ -157,6 +162,8 @@ class ConsultService(CallHandling, RequestHandling):
             LeaveRequest: self._request,
             GetQueue: self._queue,
             TakeRequest: self._take,
+            SubmitOpinion: self._submit_opinion,
+            OpinionKept: self._opinion_kept,
         }[type(msg)]
         await handler(session, device, msg)  # type: ignore[operator]
 
@@ -218,6 +225,7 @@ class ConsultService(CallHandling, RequestHandling):
             ),
         )
         await self._broadcast(Presence(entry_of(device, status)))
+        await self._hand_over_opinions(session, device)
 
     async def _signed_out(self, session: Session) -> None:
         device = session.device

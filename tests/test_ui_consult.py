@@ -49,9 +49,12 @@ def shoot(widget, artifacts, name: str, lang: str, sizes=SIZES) -> None:
 
 
 @pytest.mark.parametrize("lang", ["en", "zh_CN"])
-def test_directory_call_ring_request_and_queue(qtbot, engine, server, artifacts, lang):
+def test_directory_call_ring_request_and_queue(
+    qtbot, engine, server, artifacts, lang, tmp_path, monkeypatch
+):
     import asyncio
 
+    monkeypatch.setenv("ULTRASOUND_CONSULT_OPINIONS", str(tmp_path / "clinic"))
     app = application(lang)
     install_translator(app, lang)
     run = asyncio.new_event_loop().run_until_complete
@@ -89,6 +92,20 @@ def test_directory_call_ring_request_and_queue(qtbot, engine, server, artifacts,
         assert len({r.room for r in readies}) == 1
         station.call_ended()
         expert.call_ended()
+        # After hanging up, the expert writes the opinion; the server keeps it for the
+        # station, which keeps it at the clinic and opens it.
+        assert expert.opinions.write_button.isEnabled()
+        assert not station.opinions.received_button.isEnabled()
+        written = expert.opinions.write()
+        written.findings.setPlainText("Gallbladder wall 4 mm; a 12 mm stone.")
+        written.impression.setPlainText("Acute cholecystitis likely.")
+        qtbot.mouseClick(written.send_button, Qt.LeftButton)
+        qtbot.waitUntil(lambda: station.opinions.received_button.isEnabled(), timeout=10_000)
+        assert "Dr. Wang" in station.status.text()
+        view = station.opinions.open_latest()
+        assert view is not None and view.entry.verified and view.entry.signer == "Dr. Wang"
+        view.grab().save(str(artifacts / f"consult_opinion_after_call_{lang}.png"))
+        view.close()
         # A request: the form refuses a name as the reference.
         form = station.leave_request()
         form.exam.setText("Knee")

@@ -99,3 +99,18 @@ admin_audit = Table(
     Column("action", String(32), nullable=False),
     Column("detail", String(256), nullable=False, server_default=""),
 )
+
+#: An expert's signed opinion (one row per version), kept until its station has it. The
+#: body is the opinion as the expert signed it: findings and impression, never a name.
+opinions = Table(
+    "opinions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("call_id", String(16), nullable=False),
+    Column("expert_id", String(16), nullable=False),
+    Column("station_id", String(16), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("delivered_at", Float, nullable=True),
+)

@@ -113,9 +113,9 @@ class ConsultServer:
 
 @contextlib.asynccontextmanager
 async def signed_in(
-    credential: DeviceCredential, duty: Duty | None = None
+    credential: DeviceCredential, duty: Duty | None = None, **kwargs: Any
 ) -> AsyncIterator[PresenceClient]:
-    client = PresenceClient(credential)
+    client = PresenceClient(credential, **kwargs)
     await client.start()
     if duty is not None:
         await client.set_duty(duty)

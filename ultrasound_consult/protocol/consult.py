@@ -32,6 +32,7 @@ from ultrasound_consult.protocol.fields import (
     req_object,
     req_str,
 )
+from ultrasound_consult.protocol.opinion import MAX_VERSION, Opinion
 from ultrasound_consult.protocol.signaling import MAX_NAME_CHARS, Role
 
 CONSULT_VERSION = 1
@@ -348,6 +349,26 @@ class HangUp(_Message):
 
 
 @dataclass(frozen=True)
+class SubmitOpinion(_Message):
+    """An expert's signed opinion for a call of theirs, through the server: after the
+    call, or when its data channel is gone. Answered by ``ok`` once the server keeps it;
+    the call's station gets it (``opinion``) now or when it next signs in."""
+
+    TYPE: ClassVar[str] = "submit_opinion"
+    call_id: str
+    opinion: Opinion
+
+
+@dataclass(frozen=True)
+class OpinionKept(_Message):
+    """The station has kept an opinion the server handed it; answered by ``ok``."""
+
+    TYPE: ClassVar[str] = "opinion_kept"
+    opinion_id: str
+    version: int
+
+
+@dataclass(frozen=True)
 class InviteTrainee(_Message):
     """A trainer (or expert) in a call brings an enrolled trainee in; answered by ``ok``."""
 
@@ -507,6 +528,18 @@ class Queue(_Message):
 
 
 @dataclass(frozen=True)
+class OpinionArrived(_Message):
+    """To a station: an expert's signed opinion for one of its calls (``signer``: the
+    enrolled name of the expert's device, as the server knows it). Answer with
+    ``opinion_kept`` once it is stored; until then it comes again at each sign-in."""
+
+    TYPE: ClassVar[str] = "opinion"
+    call_id: str
+    signer: str
+    opinion: Opinion
+
+
+@dataclass(frozen=True)
 class ConsultPong(_Message):
     TYPE: ClassVar[str] = "pong"
 
@@ -536,6 +569,8 @@ ClientMessage = (
     | LeaveRequest
     | GetQueue
     | TakeRequest
+    | SubmitOpinion
+    | OpinionKept
     | ConsultPing
 )
 ServerMessage = (
@@ -552,6 +587,7 @@ ServerMessage = (
     | CallFailed
     | RequestStatus
     | Queue
+    | OpinionArrived
     | ConsultPong
     | ConsultError
 )
@@ -624,6 +660,12 @@ def _client_parsers() -> dict[str, Any]:
         LeaveRequest.TYPE: request,
         GetQueue.TYPE: lambda o: GetQueue(),
         TakeRequest.TYPE: lambda o: TakeRequest(req_id(o, "request_id")),
+        SubmitOpinion.TYPE: lambda o: SubmitOpinion(
+            _call_id(o), Opinion.from_wire(req_object(o, "opinion"))
+        ),
+        OpinionKept.TYPE: lambda o: OpinionKept(
+            req_id(o, "opinion_id"), req_int(o, "version", lo=1, hi=MAX_VERSION)
+        ),
         ConsultPing.TYPE: lambda o: ConsultPing(),
     }
 
@@ -697,6 +739,11 @@ def _server_parsers() -> dict[str, Any]:
         RequestStatus.TYPE: lambda o: RequestStatus(RequestInfo.from_wire(o.get("request"))),
         Queue.TYPE: lambda o: Queue(
             tuple(RequestInfo.from_wire(r) for r in req_list(o, "requests", max_len=1000))
+        ),
+        OpinionArrived.TYPE: lambda o: OpinionArrived(
+            _call_id(o),
+            req_str(o, "signer", max_len=MAX_NAME_CHARS),
+            Opinion.from_wire(req_object(o, "opinion")),
         ),
         ConsultPong.TYPE: lambda o: ConsultPong(),
         ConsultError.TYPE: error,

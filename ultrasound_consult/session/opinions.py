@@ -16,10 +16,16 @@ from dataclasses import replace
 from pathlib import Path
 
 from ultrasound_consult.protocol.channel import Ack
+from ultrasound_consult.protocol.consult import OpinionArrived
 from ultrasound_consult.protocol.errors import ErrorCode, ProtocolError
 from ultrasound_consult.protocol.opinion import Opinion, OpinionSend
 from ultrasound_consult.protocol.signaling import PeerInfo
-from ultrasound_consult.record.opinions import OPINIONS_DIR, OpinionStore, file_name
+from ultrasound_consult.record.opinions import (
+    OPINIONS_DIR,
+    OpinionStore,
+    StoredOpinion,
+    file_name,
+)
 from ultrasound_consult.session.config import CallError
 from ultrasound_consult.session.journal import Journal
 from ultrasound_consult.session.messenger import Reply
@@ -175,5 +181,19 @@ def clinic_keeper(
         path = store.save(folder, opinion, signer=signer, verified=True)
         journal.attach(f"{OPINIONS_DIR}/{file_name(opinion)}", path.read_bytes())
         return path
+
+    return keep
+
+
+def arrival_keeper(store: OpinionStore | None = None) -> Callable[[OpinionArrived], StoredOpinion]:
+    """A station keeps an opinion the consult service hands it (written after the call,
+    or while the station was offline) beside those received in calls: one folder per
+    call, the signature checked here."""
+    store = store or OpinionStore()
+
+    def keep(msg: OpinionArrived) -> StoredOpinion:
+        folder = store.root / f"call-{msg.call_id}"
+        path = store.save(folder, msg.opinion, signer=msg.signer, verified=verify(msg.opinion))
+        return store.load(path)
 
     return keep

@@ -51,6 +51,8 @@ from ultrasound_consult.protocol.consult import (
     InviteTrainee,
     LeaveRequest,
     Ok,
+    OpinionArrived,
+    OpinionKept,
     PlaceCall,
     Queue,
     Ready,
@@ -60,12 +62,15 @@ from ultrasound_consult.protocol.consult import (
     RingStop,
     ServerMessage,
     SetDuty,
+    SubmitOpinion,
     TakeRequest,
     Urgency,
     encode,
     parse_consult_server,
 )
 from ultrasound_consult.protocol.errors import ProtocolError
+from ultrasound_consult.protocol.opinion import Opinion
+from ultrasound_consult.record.opinions import StoredOpinion
 
 logger = logging.getLogger(__name__)
 
@@ -170,6 +175,14 @@ async def redeem(
 
 
 @dataclass(frozen=True)
+class OpinionStored:
+    """An expert's opinion the server handed this station, now kept at the clinic."""
+
+    call_id: str
+    stored: StoredOpinion
+
+
+@dataclass(frozen=True)
 class ConnectionLost:
     """An event: the connection dropped; the client is reconnecting (unless final)."""
 
@@ -182,7 +195,7 @@ class Reconnected:
     ready: Ready
 
 
-Event = ServerMessage | ConnectionLost | Reconnected
+Event = ServerMessage | ConnectionLost | Reconnected | OpinionStored
 
 
 class _Pending:
@@ -201,8 +214,12 @@ class PresenceClient:
         *,
         ssl_context: ssl.SSLContext | None = None,
         on_event: Callable[[Event], None] | None = None,
+        keep_opinion: Callable[[OpinionArrived], StoredOpinion] | None = None,
     ) -> None:
+        """``keep_opinion``: a station keeps each expert's opinion the server hands it
+        (then confirms it; an opinion not kept comes again at the next sign-in)."""
         self.credential = credential
+        self.keep_opinion = keep_opinion
         self.ssl_context = ssl_context
         self.on_event = on_event
         self.events: asyncio.Queue[Event] = asyncio.Queue()
@@ -211,6 +228,7 @@ class PresenceClient:
         self._runner: asyncio.Task[None] | None = None
         self._pending: list[_Pending] = []
         self._ringing_out: set[str] = set()
+        self._keeping: set[asyncio.Task[None]] = set()
         self._connected = asyncio.Event()
         self._closed = False
 
@@ -298,6 +316,24 @@ class PresenceClient:
             TakeRequest(request_id),
             lambda m: isinstance(m, RequestStatus) and m.request.id == request_id,
         )
+
+    async def submit_opinion(self, call_id: str, opinion: Opinion) -> None:
+        """An expert's signed opinion for one of their calls, through the server (after
+        the call, or while the station is offline): kept there until the station has it."""
+        await self._ask(SubmitOpinion(call_id, opinion), _ok(SubmitOpinion.TYPE))
+
+    async def _keep(self, msg: OpinionArrived) -> None:
+        assert self.keep_opinion is not None
+        try:
+            stored = await asyncio.to_thread(self.keep_opinion, msg)
+        except OSError as exc:  # kept by the server: it comes again at the next sign-in
+            logger.warning("could not keep an opinion here: %s", exc)
+            self._emit(msg)
+            return
+        with contextlib.suppress(ConsultRefused):  # unconfirmed: it comes again, kept once
+            opinion = msg.opinion
+            await self._ask(OpinionKept(opinion.id, opinion.version), _ok(OpinionKept.TYPE))
+        self._emit(OpinionStored(msg.call_id, stored))
 
     async def next_event(
         self, match: Callable[[Event], bool] = lambda _e: True, timeout: float = 30.0
@@ -422,7 +458,11 @@ class PresenceClient:
                     break
         if isinstance(msg, CallFailed | CallReady):
             self._ringing_out.discard(msg.call_id)
-        if not isinstance(msg, Ok):
+        if isinstance(msg, OpinionArrived) and self.keep_opinion is not None:
+            task = asyncio.ensure_future(self._keep(msg))
+            self._keeping.add(task)
+            task.add_done_callback(self._keeping.discard)
+        elif not isinstance(msg, Ok):
             self._emit(msg)
 
     def _emit(self, event: Event) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from ultrasound_consult.session.engine_thread import EngineThread
+from ultrasound_consult.session.opinions import arrival_keeper
 from ultrasound_consult.session.presence import (
     ConsultRefused,
     DeviceCredential,
@@ -33,7 +34,9 @@ class PresenceBridge(QObject):
         super().__init__()
         self.engine = engine
         self.credential = credential
-        self.client = PresenceClient(credential, on_event=self._on_event)
+        # A station keeps the opinions the server hands it (written after a call).
+        keep = arrival_keeper() if credential.kind == "station" else None
+        self.client = PresenceClient(credential, on_event=self._on_event, keep_opinion=keep)
 
     def _on_event(self, event: Event) -> None:
         self.server_event.emit(event)  # queued to the GUI thread by Qt

@@ -18,10 +18,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMainWindow,
-    QMenu,
     QPushButton,
-    QStyle,
-    QSystemTrayIcon,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -47,7 +44,12 @@ from ultrasound_consult.protocol.consult import (
     RingStop,
     Status,
 )
-from ultrasound_consult.session.presence import ConnectionLost, ConsultRefused, Reconnected
+from ultrasound_consult.session.presence import (
+    ConnectionLost,
+    ConsultRefused,
+    OpinionStored,
+    Reconnected,
+)
 from ultrasound_consult.ui.consult_bridge import PresenceBridge
 from ultrasound_consult.ui.consult_dialogs import (
     DutyHoursDialog,
@@ -56,6 +58,7 @@ from ultrasound_consult.ui.consult_dialogs import (
     kind_text,
     urgency_text,
 )
+from ultrasound_consult.ui.consult_opinions import OpinionRow, tray_icon
 from ultrasound_consult.ui.i18n import tr
 
 logger = logging.getLogger(__name__)
@@ -214,23 +217,15 @@ class ConsultWindow(QMainWindow):
         actions.addWidget(self.take_button)
         actions.addStretch(1)
         outer.addLayout(actions)
+        self.opinions = OpinionRow(
+            bridge, writes=self.kind in EXPERT_KINDS, say=self.status.setText
+        )
+        outer.addWidget(self.opinions)
         self.call_button.setVisible(self.kind != "trainee")
         self.call_person_button.setVisible(self.kind != "trainee")
         self.specialty.setVisible(self.kind != "trainee")
 
-        # A tray icon where the desktop has one: the app stays signed in when this window
-        # is closed, and a ring is also a notification there.
-        self.tray: QSystemTrayIcon | None = None
-        if QSystemTrayIcon.isSystemTrayAvailable():
-            self.tray = QSystemTrayIcon(
-                self.style().standardIcon(QStyle.StandardPixmap.SP_ComputerIcon), self
-            )
-            menu = QMenu(self)
-            menu.addAction(tr("Experts and requests"), self.showNormal)
-            self.tray.setContextMenu(menu)
-            self.tray.activated.connect(lambda _reason: self.showNormal())
-            self.tray.setToolTip(self.windowTitle())
-            self.tray.show()
+        self.tray = tray_icon(self)
         bridge.server_event.connect(self.on_event)
         bridge.answered.connect(self.on_answer)
         bridge.signed_in.connect(self.on_ready)
@@ -287,6 +282,8 @@ class ConsultWindow(QMainWindow):
             self.cancel_button.setEnabled(False)
             self.status.setText(tr("In a call with {name}.").format(name=event.peer.name))
             self.call_ready.emit(event)
+        elif isinstance(event, OpinionStored):
+            self.opinions.arrived(event.stored)
         elif isinstance(event, RequestStatus):
             self.requests[event.request.id] = event.request
             self.fill_queue()
@@ -445,6 +442,7 @@ class ConsultWindow(QMainWindow):
         self.invite_button.setEnabled(False)
         if self.active_call:
             call_id, self.active_call = self.active_call, None
+            self.opinions.call_ended(call_id)
             self.bridge.ask(
                 "hang_up",
                 lambda: self.bridge.client.hang_up(call_id, recorded=recorded, opinion=opinion),

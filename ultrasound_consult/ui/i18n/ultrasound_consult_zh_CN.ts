@@ -1761,6 +1761,27 @@
         <translation>受理并回拨</translation>
     </message>
     <message>
+        <source>Write opinion for the last call…</source>
+        <extracomment>The call the expert may write for (the last one that ended), and what was sent.</extracomment>
+        <translation>为上一次会诊书写意见…</translation>
+    </message>
+    <message>
+        <source>Opinions received</source>
+        <translation>已收到的意见</translation>
+    </message>
+    <message>
+        <source>Opinion signed and sent; the clinic gets it as soon as it is online.</source>
+        <translation>意见已签名并发送；诊所上线后即可收到。</translation>
+    </message>
+    <message>
+        <source>{who} sent an opinion (version {n}): see Opinions received.</source>
+        <translation>{who} 发来了书面意见（第 {n} 版）：请在“已收到的意见”中查看。</translation>
+    </message>
+    <message>
+        <source>Opinions received ({n})</source>
+        <translation>已收到的意见（{n}）</translation>
+    </message>
+    <message>
         <source>Experts and requests</source>
         <translation>专家与会诊申请</translation>
     </message>
