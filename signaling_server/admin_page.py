@@ -25,6 +25,7 @@ import secrets
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from http import HTTPStatus
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from signaling_server.admin_words import LANGUAGES, language_of, words
 from signaling_server.consult_log import monthly_statistics, session_rows
 from signaling_server.enrollment import DEFAULT_CODE_TTL_S, DeviceKind, parse_specialties
 from signaling_server.store import ConsultStore
@@ -41,6 +43,10 @@ logger = logging.getLogger(__name__)
 SESSION_TTL_S = 8 * 3600.0
 LOGIN_FAILURES_PER_MINUTE = 5
 MAX_FORM_BYTES = 8 * 1024
+#: The page's language, once chosen with ?lang= (not a secret, not HttpOnly).
+LANG_COOKIE = "lang"
+#: The page's words in its language (admin_words.py).
+Words = Callable[[str], str]
 COOKIE = "uc_admin"
 MIN_PASSWORD_CHARS = 12
 
@@ -167,12 +173,24 @@ class _Handler(BaseHTTPRequestHandler):
         morsel = cookie.get(COOKIE)
         return morsel.value if morsel else None
 
+    def _language(self) -> str:
+        """The page's language, from ``?lang=``, the remembered choice or the browser."""
+        query = parse_qs(urlsplit(self.path).query).get("lang", [None])[0]
+        morsel = SimpleCookie(self.headers.get("Cookie", "")).get(LANG_COOKIE)
+        remembered = morsel.value if morsel else None
+        lang = language_of(query, remembered, self.headers.get("Accept-Language", ""))
+        self.t = words(lang)
+        self.lang = lang
+        if query in LANGUAGES:
+            self._extra_headers["Set-Cookie"] = f"{LANG_COOKIE}={lang}; SameSite=Strict; Path=/"
+        return lang
+
     def _send(
         self, status: HTTPStatus, body: str, *, headers: dict[str, str] | None = None
     ) -> None:
         data = body.encode()
         self.send_response(status)
-        for k, v in {**HEADERS, **(headers or {})}.items():
+        for k, v in {**HEADERS, **self._extra_headers, **(headers or {})}.items():
             self.send_header(k, v)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
@@ -209,30 +227,36 @@ class _Handler(BaseHTTPRequestHandler):
     # --- routes ---------------------------------------------------------------------
 
     def do_GET(self) -> None:
+        self._extra_headers: dict[str, str] = {}
+        self._language()
+        t, lang = self.t, self.lang
         path = urlsplit(self.path).path
         now = time.time()
         csrf = self.admin.sessions.csrf_of(self._token(), now)
         if path == "/login":
-            self._send(HTTPStatus.OK, login_page())
+            self._send(HTTPStatus.OK, login_page(t, lang))
             return
         if path != "/":
-            self._send(HTTPStatus.NOT_FOUND, page("Not found", "<p>Not found.</p>"))
+            self._send(HTTPStatus.NOT_FOUND, page(t, lang, t("Not found."), ""))
             return
         if csrf is None:
             self._redirect("/login")
             return
-        self._send(HTTPStatus.OK, dashboard(self.admin.store, csrf))
+        self._send(HTTPStatus.OK, dashboard(self.admin.store, csrf, t, lang))
 
     def do_POST(self) -> None:
+        self._extra_headers = {}
+        self._language()
+        t, lang = self.t, self.lang
         path = urlsplit(self.path).path
         now = time.time()
         address = self._address()
         if not self._same_origin():
-            self._send(HTTPStatus.FORBIDDEN, page("Refused", "<p>Cross-site request refused.</p>"))
+            self._send(HTTPStatus.FORBIDDEN, refused(t, lang, "Cross-site request refused."))
             return
         form = self._form()
         if form is None:
-            self._send(HTTPStatus.BAD_REQUEST, page("Refused", "<p>Malformed form.</p>"))
+            self._send(HTTPStatus.BAD_REQUEST, refused(t, lang, "Malformed form."))
             return
         if path == "/login":
             self._login(form, address, now)
@@ -243,7 +267,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._redirect("/login")
             return
         if not hmac.compare_digest(form.get("csrf", "").encode(), csrf.encode()):
-            self._send(HTTPStatus.FORBIDDEN, page("Refused", "<p>Stale or forged form.</p>"))
+            self._send(HTTPStatus.FORBIDDEN, refused(t, lang, "Stale or forged form."))
             return
         store = self.admin.store
         if path == "/logout":
@@ -253,7 +277,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/revoke":
             device = store.device(form.get("device", ""))
             if device is None:
-                self._send(HTTPStatus.BAD_REQUEST, page("Refused", "<p>No such device.</p>"))
+                self._send(HTTPStatus.BAD_REQUEST, refused(t, lang, "No such device."))
                 return
             store.revoke(device.id)
             store.audit(address, "revoke", f"{device.kind.value} {device.id} {device.name}")
@@ -261,20 +285,20 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/enroll":
             self._enroll(form, address, csrf)
         else:
-            self._send(HTTPStatus.NOT_FOUND, page("Not found", "<p>Not found.</p>"))
+            self._send(HTTPStatus.NOT_FOUND, page(t, lang, t("Not found."), ""))
 
     def _login(self, form: dict[str, str], address: str, now: float) -> None:
         if self.admin.login_blocked(address, now):
             self.admin.store.audit(address, "login_blocked")
             self._send(
                 HTTPStatus.TOO_MANY_REQUESTS,
-                login_page("Too many failed logins from here; wait a minute."),
+                login_page(self.t, self.lang, "Too many failed logins from here; wait a minute."),
             )
             return
         if not self.admin.password_ok(form.get("password", "")):
             self.admin.login_failed(address, now)
             self.admin.store.audit(address, "login_failed")
-            self._send(HTTPStatus.UNAUTHORIZED, login_page("Wrong password."))
+            self._send(HTTPStatus.UNAUTHORIZED, login_page(self.t, self.lang, "Wrong password."))
             return
         token, _csrf = self.admin.sessions.new(now)
         self.admin.store.audit(address, "login")
@@ -296,8 +320,9 @@ class _Handler(BaseHTTPRequestHandler):
             if kind in (DeviceKind.EXPERT, DeviceKind.TRAINER) and not specialties:
                 raise ValueError("experts and trainers need a specialty")
         except ValueError as exc:
-            body = f"<p class=err>Not enrolled: {esc(str(exc))}</p>"
-            self._send(HTTPStatus.BAD_REQUEST, dashboard(self.admin.store, csrf, notice=body))
+            body = f"<p class=err>{esc(self.t('Not enrolled: {why}').format(why=exc))}</p>"
+            page_ = dashboard(self.admin.store, csrf, self.t, self.lang, notice=body)
+            self._send(HTTPStatus.BAD_REQUEST, page_)
             return
         enrollment = self.admin.store.enroll(
             kind, name, site=site, specialties=specialties, ttl_s=DEFAULT_CODE_TTL_S
@@ -305,12 +330,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.admin.store.audit(address, "enroll", f"{kind.value} {enrollment.device.id} {name}")
         qr = segno.make(enrollment.code, error="m").png_data_uri(scale=6, border=4)
         until = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(enrollment.expires_at))
+        t = self.t
+        said = t("Enrollment code for {kind} {name} (shown once, valid until {until}):").format(
+            kind=t(kind.value), name=name, until=until
+        )
         notice = (
-            f"<div class=code><p>Enrollment code for {esc(kind.value)} <b>{esc(name)}</b> "
-            f"(shown once, valid until {esc(until)}):</p><p class=big>{esc(enrollment.code)}</p>"
+            f"<div class=code><p>{esc(said)}</p><p class=big>{esc(enrollment.code)}</p>"
             f'<img alt="QR code" src="{qr}"></div>'
         )
-        self._send(HTTPStatus.OK, dashboard(self.admin.store, csrf, notice=notice))
+        self._send(HTTPStatus.OK, dashboard(self.admin.store, csrf, t, self.lang, notice=notice))
 
 
 # --- HTML -----------------------------------------------------------------------------
@@ -324,48 +352,60 @@ STYLE = """
 body{font-family:sans-serif;margin:1.5em;max-width:80em;color:#222}
 table{border-collapse:collapse;margin-bottom:1.5em}td,th{border:1px solid #ccc;padding:.25em .5em}
 th{background:#eee;text-align:left}.err{color:#a00}.code{border:2px solid #070;padding:1em}
-.big{font-size:2em;font-family:monospace}form.inline{display:inline}
+.big{font-size:2em;font-family:monospace}form.inline{display:inline}.lang{float:right}
 """
 
 
-def page(title: str, body: str) -> str:
+def page(t: Words, lang: str, title: str, body: str) -> str:
+    other = "zh_CN" if lang == "en" else "en"
+    label = "中文" if other == "zh_CN" else "English"
+    switch = f"<p class=lang><a href='?lang={other}'>{esc(label)}</a></p>"
     return (
-        f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{esc(title)}</title>"
-        f"<style>{STYLE}</style></head><body><h1>{esc(title)}</h1>{body}</body></html>"
+        f"<!doctype html><html lang={'zh-CN' if lang == 'zh_CN' else 'en'}><head>"
+        f"<meta charset=utf-8><title>{esc(title)}</title><style>{STYLE}</style></head>"
+        f"<body>{switch}<h1>{esc(title)}</h1>{body}</body></html>"
     )
 
 
-def login_page(message: str = "") -> str:
-    err = f"<p class=err>{esc(message)}</p>" if message else ""
+def refused(t: Words, lang: str, why: str) -> str:
+    return page(t, lang, t("Refused"), f"<p>{esc(t(why))}</p>")
+
+
+def login_page(t: Words, lang: str, message: str = "") -> str:
+    err = f"<p class=err>{esc(t(message))}</p>" if message else ""
     return page(
-        "Ultrasound consult: administration",
-        f"{err}<form method=post action=/login><label>Password "
+        t,
+        lang,
+        t("Ultrasound consult: administration"),
+        f"{err}<form method=post action=/login><label>{esc(t('Password'))} "
         "<input type=password name=password autocomplete=current-password autofocus></label> "
-        "<button>Log in</button></form>",
+        f"<button>{esc(t('Log in'))}</button></form>",
     )
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
+    """``headers`` as given (already in the page's language); cells already escaped."""
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def dashboard(store: ConsultStore, csrf: str, *, notice: str = "") -> str:
+def dashboard(store: ConsultStore, csrf: str, t: Words, lang: str, *, notice: str = "") -> str:
     token = f'<input type=hidden name=csrf value="{esc(csrf)}">'
     devices = []
     for d in store.devices():
-        state = "revoked" if d.revoked_at else ("enrolled" if d.enrolled_at else "code issued")
+        state = t("revoked" if d.revoked_at else ("enrolled" if d.enrolled_at else "code issued"))
         action = (
             ""
             if d.revoked_at
             else f"<form class=inline method=post action=/revoke>{token}"
-            f'<input type=hidden name=device value="{esc(d.id)}"><button>Revoke</button></form>'
+            f'<input type=hidden name=device value="{esc(d.id)}">'
+            f"<button>{esc(t('Revoke'))}</button></form>"
         )
         devices.append(
             [
                 esc(d.id),
-                esc(d.kind.value),
+                esc(t(d.kind.value)),
                 esc(d.name),
                 esc(d.site),
                 esc(", ".join(d.specialties)),
@@ -386,7 +426,7 @@ def dashboard(store: ConsultStore, csrf: str, *, notice: str = "") -> str:
             esc(r["trainees"]),
             esc(r["duration_s"]),
             esc(r["outcome"]),
-            "yes" if r["recorded"] else "",
+            esc(t("yes")) if r["recorded"] else "",
         ]
         for r in rows[-200:]
     ]
@@ -402,25 +442,26 @@ def dashboard(store: ConsultStore, csrf: str, *, notice: str = "") -> str:
         ]
         for a in store.audit_log(100)
     ]
-    kinds = "".join(f"<option>{k.value}</option>" for k in DeviceKind)
+    kinds = "".join(f"<option value={k.value}>{esc(t(k.value))}</option>" for k in DeviceKind)
     body = (
         f"{notice}"
-        f"<form method=post action=/logout>{token}<button>Log out</button></form>"
-        "<h2>Enroll a device</h2>"
+        f"<form method=post action=/logout>{token}<button>{esc(t('Log out'))}</button></form>"
+        f"<h2>{esc(t('Enroll a device'))}</h2>"
         f"<form method=post action=/enroll>{token}<select name=kind>{kinds}</select> "
-        "<input name=name placeholder=Name required maxlength=64> "
-        "<input name=site placeholder=Site maxlength=64> "
+        f"<input name=name placeholder='{esc(t('Name'))}' required maxlength=64> "
+        f"<input name=site placeholder='{esc(t('Site'))}' maxlength=64> "
         "<input name=specialty placeholder='msk,cardiac' maxlength=200> "
-        "<button>Enroll</button></form>"
-        "<h2>Devices</h2>"
-        + _table(["id", "kind", "name", "site", "specialties", "state", ""], devices)
-        + "<h2>Monthly statistics per site</h2>"
-        + _table(list(stats["per site"][0]) if per_site else ["month"], per_site)
-        + "<h2>Monthly statistics per expert</h2>"
-        + _table(list(stats["per expert"][0]) if per_expert else ["month"], per_expert)
-        + "<h2>Consult log (last 12 months)</h2>"
+        f"<button>{esc(t('Enroll'))}</button></form>"
+        f"<h2>{esc(t('Devices'))}</h2>"
+        + _table(heads(t, "id", "kind", "name", "site", "specialties", "state", ""), devices)
+        + f"<h2>{esc(t('Monthly statistics per site'))}</h2>"
+        + _table(heads(t, *(stats["per site"][0] if per_site else ["month"])), per_site)
+        + f"<h2>{esc(t('Monthly statistics per expert'))}</h2>"
+        + _table(heads(t, *(stats["per expert"][0] if per_expert else ["month"])), per_expert)
+        + f"<h2>{esc(t('Consult log (last 12 months)'))}</h2>"
         + _table(
-            [
+            heads(
+                t,
                 "requested",
                 "type",
                 "site",
@@ -430,10 +471,14 @@ def dashboard(store: ConsultStore, csrf: str, *, notice: str = "") -> str:
                 "seconds",
                 "outcome",
                 "recorded",
-            ],
+            ),
             log,
         )
-        + "<h2>Audit log</h2>"
-        + _table(["when (UTC)", "from", "action", "detail"], audit)
+        + f"<h2>{esc(t('Audit log'))}</h2>"
+        + _table(heads(t, "when (UTC)", "from", "action", "detail"), audit)
     )
-    return page("Ultrasound consult: administration", body)
+    return page(t, lang, t("Ultrasound consult: administration"), body)
+
+
+def heads(t: Words, *names: str) -> list[str]:
+    return [t(n) for n in names]

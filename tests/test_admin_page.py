@@ -35,9 +35,14 @@ def admin(tmp_path) -> Iterator[tuple[ConsultServer, int]]:
 
 
 class Browser:
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, language: str = "") -> None:
         self.port = port
-        self.cookie = ""
+        self.language = language
+        self.cookies: dict[str, str] = {}
+
+    @property
+    def cookie(self) -> str:
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items() if v)
 
     def request(
         self,
@@ -50,6 +55,8 @@ class Browser:
         headers = {"Host": f"127.0.0.1:{self.port}"}
         if self.cookie:
             headers["Cookie"] = self.cookie
+        if self.language:
+            headers["Accept-Language"] = self.language
         if origin:
             headers["Origin"] = f"http://127.0.0.1:{self.port}" if origin == "self" else origin
         body = None
@@ -60,7 +67,8 @@ class Browser:
         response = conn.getresponse()
         response.text = response.read().decode()  # type: ignore[attr-defined]
         if cookie := response.getheader("Set-Cookie"):
-            self.cookie = cookie.split(";")[0]
+            name, _, value = cookie.split(";")[0].partition("=")
+            self.cookies[name] = value
         conn.close()
         return response
 
@@ -180,3 +188,34 @@ def test_admin_page_needs_a_password_file_and_a_long_password(tmp_path):
         timeout=30,
     )
     assert out.returncode == 2 and "--admin-password-file" in out.stderr
+
+
+def test_admin_page_in_chinese_and_english_looked_at(admin, qtbot, artifacts):
+    """Both languages: a browser that prefers Chinese gets it; ?lang= switches and is
+    remembered. Drawn by Qt's rich-text engine at 1366x768 to be looked at (no CSS
+    floats there: the language link sits above the title instead of beside it)."""
+    from PySide6.QtWidgets import QTextBrowser
+
+    _server, port = admin
+    chinese = Browser(port, language="zh-CN,zh;q=0.9,en;q=0.5")
+    assert "密码" in chinese.request("GET", "/login").text
+    b = Browser(port)
+    assert "Password" in b.request("GET", "/login").text
+    b.request("POST", "/login", {"password": PASSWORD})
+    csrf = b.csrf()
+    b.request("POST", "/enroll", {"kind": "station", "name": "Puzi clinic", "site": "puzi",
+                                  "csrf": csrf})  # fmt: skip
+    b.request("POST", "/enroll", {"kind": "expert", "name": "Dr. Wang", "specialty": "msk",
+                                  "csrf": csrf})  # fmt: skip
+    for lang, words in (("zh_CN", ("会诊记录", "登记设备", "扫查端")), ("en", ("Consult log",))):
+        text = b.request("GET", f"/?lang={lang}").text
+        assert all(w in text for w in words), lang
+        assert b.cookies.get("uc_admin"), "the login survives the language choice"
+        view = QTextBrowser()
+        qtbot.addWidget(view)
+        view.setHtml(text)
+        view.resize(1366, 768)
+        view.show()
+        view.grab().save(str(artifacts / f"admin_page_{lang}_1366x768.png"))
+    # Remembered: English until asked otherwise.
+    assert "Consult log" in b.request("GET", "/").text
