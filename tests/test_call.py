@@ -279,3 +279,34 @@ def test_link_verdicts():
     assert verdict(20, 2, 30, 30) == "fair"
     assert verdict(20, 0, 12, 30) == "poor"
     assert verdict(None, None, None, 30) == "good"
+
+
+async def test_past_four_viewers_everyone_is_told_a_lecture_needs_the_relay(
+    signaling_url, invite, room
+):
+    """Issue 17, item 5: without an SFU the station sends each viewer its own copy; the
+    fifth viewer makes everyone hear, once, that a lecture needs the lecture relay."""
+    from tests.support.signaling import joined
+
+    async with (
+        party(signaling_url, invite("station"), "Clinic", open_source("synthetic:160x120@5")) as st,
+        party(signaling_url, invite("trainer"), "Dr Teach") as tr,
+    ):
+        watchers = []
+        try:
+            for n in range(3):
+                ws, _ = await joined(signaling_url, room, "observer", invite("observer"), f"T{n}")
+                watchers.append(ws)
+            await st.obs.wait_for(lambda: len(st.call.peers) == 4, what="four viewers")
+            assert not [c for c, _ in st.obs.errors + tr.obs.errors if c == "mesh_limit"]
+            ws, _ = await joined(signaling_url, room, "observer", invite("observer"), "T5")
+            watchers.append(ws)
+            for p in (st, tr):
+                await p.obs.wait_for(
+                    lambda p=p: any(c == "mesh_limit" for c, _ in p.obs.errors), what="told"
+                )
+            said = next(m for c, m in tr.obs.errors if c == "mesh_limit")
+            assert said.startswith("5 people are watching") and "SFU" in said
+        finally:
+            for ws in watchers:
+                await ws.close()

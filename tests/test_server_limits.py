@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -66,6 +67,17 @@ def server_with_fd_limit(tmp_path: Path, fd_limit: int, *args: str) -> Iterator[
             proc.stdout.close()
 
 
+def logged(log, words: str, timeout: float = 10.0) -> str:  # type: ignore[no-untyped-def]
+    """The log's text once it holds ``words`` (fails after ``timeout`` seconds)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = log.read_text()
+        if words in text or time.monotonic() > deadline:
+            assert words in text, text
+            return text
+        time.sleep(0.02)  # a file has no event to wait on: look again shortly
+
+
 def healthz(url: str) -> int:
     with urllib.request.urlopen(http_url(url, "/healthz"), timeout=5) as resp:
         return resp.status
@@ -82,8 +94,8 @@ def test_budget_keeps_headroom_and_the_needed_limit_is_its_inverse():
 async def test_a_full_server_answers_healthz_and_refuses_with_503(tmp_path):
     with server_with_fd_limit(tmp_path, FD_LIMIT, "--max-connections", "20000") as (url, log):
         budget = connection_budget(FD_LIMIT)
-        text = log.read_text()
-        assert f"leaves room for {budget} connections" in text
+        # The notice follows the URL (on stderr, right after it): wait for it to land.
+        text = logged(log, f"leaves room for {budget} connections")
         assert f"LimitNOFILE={fds_needed(20000)}" in text
         held = []
         try:

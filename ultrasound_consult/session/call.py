@@ -41,7 +41,7 @@ from ultrasound_consult.session.journal import Journal
 from ultrasound_consult.session.link_monitor import LinkMonitor, LinkStats
 from ultrasound_consult.session.local_media import LocalMedia, MediaEvents
 from ultrasound_consult.session.messenger import Messenger
-from ultrasound_consult.session.negotiation import LinkHooks, PeerLinks
+from ultrasound_consult.session.negotiation import MESH_VIEWERS, LinkHooks, PeerLinks, mesh_notice
 from ultrasound_consult.session.observer import CallObserver, CallState
 from ultrasound_consult.session.opinions import clinic_keeper, device_signer
 from ultrasound_consult.session.peer_link import PeerLink
@@ -190,6 +190,7 @@ class ConsultCall:
         self.last_remote_media_ts: float | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._started_at = 0.0
+        self._told_mesh = False
 
     @property
     def role(self) -> Role:
@@ -338,6 +339,10 @@ class ConsultCall:
     def _peer_joined(self, peer: PeerInfo) -> None:
         self._log(PEER_JOINED, by=peer.name, role=peer.role.value)
         self.journal.people(self._people())
+        viewers = sum(1 for _, _, role in self._people() if role != Role.STATION.value)
+        if viewers > MESH_VIEWERS and not self._told_mesh:
+            self._told_mesh = True  # once a call: the point is made
+            self._problem("mesh_limit", mesh_notice(viewers))
         if self.role is Role.STATION:
             self.collab.peer_joined(peer)
             self._spawn(self.peer_links.offer_to(peer))

@@ -34,6 +34,9 @@ logger = logging.getLogger(__name__)
 
 #: A peer connection not connected this long after the offer counts as failed.
 NEGOTIATION_TIMEOUT_S = 20.0
+#: Viewers the station serves itself, one encoded copy each (a mesh): past this, each
+#: one more costs a full stream of its uplink and CPU, and a lecture needs the SFU.
+MESH_VIEWERS = 4
 #: The station offers again after a failure, waiting longer each time.
 REOFFER_BACKOFF_S = (2.0, 5.0, 10.0, 20.0, 30.0, 60.0)
 
@@ -257,3 +260,11 @@ class PeerLinks:
                 "The network between the two sites may block it; a TURN relay may be needed "
                 "(ask your IT contact). Retrying.",
             )
+
+
+def mesh_notice(viewers: int) -> str:
+    return (
+        f"{viewers} people are watching: the station sends each one its own copy of the "
+        f"video, and past {MESH_VIEWERS} the picture gets worse for everyone on a clinic's "
+        "uplink. For a lecture, the server needs its lecture relay (SFU): ask your IT contact."
+    )

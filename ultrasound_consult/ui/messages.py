@@ -78,6 +78,9 @@ def error_headline(code: str) -> str:
             "The microphone sends no sound. Check it, or choose another one in Settings."
         ),
         "speaker_unavailable": tr("No speaker: you will not hear the others."),
+        "mesh_limit": tr(
+            "More than 4 people are watching: the picture may get worse for everyone."
+        ),
         "server_gone": tr("Cannot rejoin the server. End the call and join again."),
         "disk_full": tr("Recording stopped: the disk is full. The call goes on."),
         "recording_failed": tr("Recording stopped. The call goes on."),
@@ -143,6 +146,10 @@ def error_advice(code: str) -> str:
         ),
         "microphone_unavailable": tr(
             "Check that a microphone is plugged in, or choose another one in Settings."
+        ),
+        "mesh_limit": tr(
+            "For a lecture to many trainees, the server needs its lecture relay (SFU): ask "
+            "your IT contact."
         ),
         "speaker_unavailable": tr(
             "Check that a speaker or headset is plugged in, or choose another one in Settings."

@@ -1192,6 +1192,10 @@
         <translation>本软件版本比服务器旧，无法加入。</translation>
     </message>
     <message>
+        <source>More than 4 people are watching: the picture may get worse for everyone.</source>
+        <translation>观看人数超过 4 人：所有人的图像质量都可能下降。</translation>
+    </message>
+    <message>
         <source>Cannot rejoin the server. End the call and join again.</source>
         <translation>无法重新连接服务器。请结束会诊后重新加入。</translation>
     </message>
@@ -1230,6 +1234,10 @@
     <message>
         <source>Check that a microphone is plugged in, or choose another one in Settings.</source>
         <translation>请检查麦克风是否已连接，或在设置中选择其他麦克风。</translation>
+    </message>
+    <message>
+        <source>For a lecture to many trainees, the server needs its lecture relay (SFU): ask your IT contact.</source>
+        <translation>面向众多学员授课时，服务器需要启用授课转发（SFU）：请联系您的 IT 人员。</translation>
     </message>
     <message>
         <source>Check that a speaker or headset is plugged in, or choose another one in Settings.</source>
