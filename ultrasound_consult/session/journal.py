@@ -137,7 +137,7 @@ class Journal:
     def attach(self, relative: str, data: bytes) -> None:
         """A file into the recording's folder (an opinion, say), as it is."""
         if self.recording is not None:
-            self.recording.recorder.blob(relative, lambda: data)
+            self.recording.attach(relative, data)
 
     def snapshot(self, snapshot_id: str, jpeg: bytes, by: str, data: dict[str, Any]) -> None:
         """A snapshot's JPEG as it was sent or received (never encoded again)."""

@@ -240,6 +240,10 @@ class CallRecording:
     def marker(self, label: str, by: str) -> None:
         self.recorder.event(MARKER, by=by, data={"label": label})
 
+    def attach(self, relative: str, data: bytes) -> None:
+        """A file into the bundle's folder, as it is (an opinion, say)."""
+        self.recorder.blob(relative, lambda: data)
+
     def snapshot(self, snapshot_id: str, jpeg: bytes, by: str, data: dict[str, Any]) -> None:
         """The JPEG as it came (or went): kept byte for byte, never encoded again."""
         relative = snapshot_path(snapshot_id)
