@@ -101,6 +101,8 @@ def serve_parser() -> argparse.ArgumentParser:
         type=Path,
         help="with --metrics token: a file holding the token (Authorization: Bearer TOKEN)",
     )
+    p.add_argument("--sfu", help="a Janus SFU for lectures: janus:ws://HOST:PORT")
+    p.add_argument("--sfu-secret-file", type=Path, help="the secret set in Janus's config")
     p.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return p
@@ -165,6 +167,7 @@ def _not_listening_notice(record: logging.LogRecord) -> bool:
 
 async def run(settings: ServerSettings, secret: bytes, notices: io.StringIO | None = None) -> None:
     from signaling_server.server import BackplaneUnavailable, SignalingServer
+    from signaling_server.sfu import SfuUnavailable
 
     logging.getLogger("websockets.server").addFilter(_not_listening_notice)
     # Handlers first: whoever reads the URL may send SIGTERM at once, and it must stop
@@ -179,6 +182,9 @@ async def run(settings: ServerSettings, secret: bytes, notices: io.StringIO | No
         await server.start()
     except BackplaneUnavailable as exc:
         print(f"error: {exc}. Check that Redis is running and the --redis URL.", file=sys.stderr)
+        raise SystemExit(2) from None
+    except SfuUnavailable as exc:
+        print(f"error: {exc}. Check that Janus runs and --sfu-secret-file.", file=sys.stderr)
         raise SystemExit(2) from None
     except OSError as exc:
         print(
@@ -215,6 +221,7 @@ def serve(argv: list[str]) -> int:
         with contextlib.redirect_stderr(notices):
             secret = read_secret(settings.secret_file, create=True)
         settings.turn_config()
+        settings.sfu_config()
         settings.metrics_token()
         fit_to_fd_limit(settings)
     except ConfigError as exc:

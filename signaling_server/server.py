@@ -37,6 +37,7 @@ from signaling_server.directory import Directory, InMemoryDirectory
 from signaling_server.guard import ConnectionGuard, guarded_connection
 from signaling_server.logfilter import flush_repeats
 from signaling_server.metrics import render_metrics
+from signaling_server.sfu import SfuRooms
 from signaling_server.tokens import InviteSigner, turn_credentials
 from ultrasound_consult.protocol.signaling import MAX_SIGNAL_BYTES, IceServer
 
@@ -93,6 +94,9 @@ class SignalingServer:
         self.signer = InviteSigner(secret)
         self._turn = settings.turn_config()
         self._metrics_token = settings.metrics_token()
+        sfu = settings.sfu_config()
+        #: Lecture rooms on the Janus SFU (``--sfu``), or None.
+        self.sfu: SfuRooms | None = SfuRooms(*sfu) if sfu else None
         self.core = SignalingCore(
             self.signer, limits=settings.limits(), ice_servers=self._ice_servers
         )
@@ -136,6 +140,9 @@ class SignalingServer:
             except OSError as exc:
                 raise BackplaneUnavailable(str(exc)) from None
             self.directory = directory
+        if self.sfu is not None:
+            await self.sfu.start()
+            logger.info("lecture rooms go to the SFU at %s", self.sfu.url)
         tls = None
         if self.settings.tls_cert and self.settings.tls_key:
             tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -164,6 +171,8 @@ class SignalingServer:
             self._server.close()
             await self._server.wait_closed()
         await self.directory.close()
+        if self.sfu is not None:
+            await self.sfu.close()
 
     # --- HTTP ----------------------------------------------------------------
 

@@ -1,0 +1,288 @@
+"""Lectures through a real Janus: rooms our server controls, who may enter, fan-out, restarts.
+
+Every test starts its own Janus (tests/support/janus.py, ~0.1 s) from deploy/janus/'s
+config files, publishes real VP8 from aiortc and receives it in real aiortc viewers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import av
+import numpy as np
+import pytest
+from aiortc.codecs.vpx import Vp8Encoder
+from aiortc.mediastreams import VideoStreamTrack
+from websockets.asyncio.client import connect
+
+from signaling_server.process import SignalingServerProcess
+from signaling_server.sfu import SfuRooms
+from tests.support.janus import JanusProcess, janus  # noqa: F401 - the fixture
+from ultrasound_consult.protocol import janus as api
+from ultrasound_consult.protocol.janus import JanusError, SfuGrant
+from ultrasound_consult.session.sfu_link import JanusLink, SfuPublisher, SfuSubscriber
+
+W, H = 320, 240
+
+
+class MovingBar(VideoStreamTrack):
+    """A small moving picture: every frame differs, so every frame is encoded."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.frames = 0
+
+    async def recv(self) -> av.VideoFrame:
+        pts, time_base = await self.next_timestamp()
+        img = np.full((H, W, 3), 40, np.uint8)
+        img[:, (self.frames * 4) % W :] = 200
+        frame = av.VideoFrame.from_ndarray(img, format="bgr24")
+        frame.pts, frame.time_base = pts, time_base
+        self.frames += 1
+        return frame
+
+
+class CountingVp8(Vp8Encoder):
+    """aiortc's VP8 encoder, counting how often it encodes a frame."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.encoded = 0
+
+    def encode(self, frame, force_keyframe=False):  # type: ignore[no-untyped-def]
+        self.encoded += 1
+        return super().encode(frame, force_keyframe)
+
+
+async def until(parties, predicate, timeout: float) -> None:  # type: ignore[no-untyped-def]
+    """Wait until ``predicate()`` holds, re-checking whenever one of ``parties`` changes."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        for party in parties:
+            party.changed.clear()
+        waits = [asyncio.ensure_future(p.changed.wait()) for p in parties]
+        try:
+            done, _ = await asyncio.wait(
+                waits, timeout=deadline - time.monotonic(), return_when="FIRST_COMPLETED"
+            )
+        finally:
+            for w in waits:
+                w.cancel()
+        if not done and not predicate():
+            raise TimeoutError(f"timed out after {timeout} s")
+
+
+@pytest.fixture
+async def rooms(janus: JanusProcess):  # noqa: F811
+    control = SfuRooms(janus.url, janus.secret)
+    await control.start()
+    yield control
+    await control.close()
+
+
+async def raw_request(url: str, msg: dict) -> dict:
+    async with connect(url, subprotocols=[api.SUBPROTOCOL]) as ws:
+        await ws.send(json.dumps(msg))
+        while True:
+            reply = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            if reply.get("janus") != "ack":
+                return reply
+
+
+def test_janus_starts_from_the_shipped_config_in_well_under_a_second(janus):  # noqa: F811
+    assert janus.start_times[0] < 2.0, janus.start_times
+    janus.restart()
+    assert janus.start_times[1] < 2.0, janus.start_times
+    # Only what lectures use is loaded: VideoRoom and the WebSocket transport.
+    log = janus.log_file.read_text()
+    assert "Loading plugin 'libjanus_videoroom.so'" in log
+    assert log.count("Loading plugin") == 2  # once per start
+    assert "libjanus_http.so" not in log
+
+
+async def test_rooms_are_created_private_and_destroyed(rooms):
+    room = await rooms.open_room("clinic-7")
+    assert await rooms.open_room("clinic-7") == room  # one Janus room per lecture
+    exists = await rooms.control.request(api.room_exists(room.janus_id))
+    assert exists["exists"] is True
+    # Private: a participant's token does not list it.
+    grant = rooms.grant("clinic-7")
+    link = JanusLink(grant.url, grant.token)
+    await link.open()
+    try:
+        handle = await link.attach()
+        listed = api.plugin_data(await link.send(handle, {"request": "list"})) or {}
+        assert room.janus_id not in [r["room"] for r in listed.get("list", [])]
+    finally:
+        await link.close()
+    assert await rooms.close_room("clinic-7") is True
+    exists = await rooms.control.request(api.room_exists(room.janus_id))
+    assert exists["exists"] is False
+    assert rooms.open_rooms == []
+    assert await rooms.close_room("clinic-7") is False
+
+
+async def test_closing_the_control_destroys_every_room(janus):  # noqa: F811
+    control = SfuRooms(janus.url, janus.secret)
+    await control.start()
+    ids = [(await control.open_room(code)).janus_id for code in ("a", "b")]
+    await control.close()
+    check = SfuRooms(janus.url, janus.secret)
+    await check.start()
+    try:
+        for room in ids:
+            assert (await check.control.request(api.room_exists(room)))["exists"] is False
+    finally:
+        await check.close()
+
+
+async def test_no_token_no_forged_token_no_expired_token(janus, rooms):  # noqa: F811
+    good = rooms.grant((await rooms.open_room("r")).code)
+    assert good.token
+    for token in (
+        None,
+        api.sign_token("not-the-secret-at-all", expires_at=int(time.time()) + 600),
+        api.sign_token(janus.secret, expires_at=int(time.time()) - 1),
+        good.token.replace("janus.plugin.videoroom", "janus.plugin.videoroom,x"),
+    ):
+        msg = api.with_auth(api.create_session("t"), api_secret=None, token=token)
+        reply = await raw_request(janus.url, msg)
+        assert reply["janus"] == "error", token
+        assert reply["error"]["code"] == api.UNAUTHORIZED
+    # The grant's token does open a session.
+    msg = api.with_auth(api.create_session("t"), api_secret=None, token=good.token)
+    assert (await raw_request(janus.url, msg))["janus"] == "success"
+
+
+async def test_a_token_without_the_pin_can_neither_watch_nor_publish(rooms):
+    await rooms.open_room("lecture")
+    await rooms.open_room("other")
+    good = rooms.grant("lecture")
+    # A participant of another lecture: a valid token, its own room's pin.
+    other = rooms.grant("other")
+    stranger = SfuGrant(url=good.url, room=good.room, pin=other.pin, token=other.token)
+    watcher = SfuSubscriber(stranger)
+    with pytest.raises(JanusError) as refused:
+        await watcher.start(timeout=5)
+    assert refused.value.code == api.VIDEOROOM_UNAUTHORIZED
+    publisher = SfuPublisher(stranger, MovingBar())
+    with pytest.raises(JanusError) as refused:
+        await publisher.start(timeout=5)
+    assert refused.value.code == api.VIDEOROOM_UNAUTHORIZED
+
+
+async def test_a_token_holder_cannot_make_or_destroy_rooms(rooms):
+    room = await rooms.open_room("lecture")
+    grant = rooms.grant("lecture")
+    link = JanusLink(grant.url, grant.token)
+    await link.open()
+    try:
+        handle = await link.attach()
+        create = {"request": "create", "room": 4242, "is_private": False}
+        with pytest.raises(JanusError) as refused:
+            await link.send(handle, create)
+        assert "admin_key" in refused.value.reason  # required
+        with pytest.raises(JanusError) as refused:
+            await link.send(handle, {**create, "admin_key": grant.pin})
+        assert refused.value.code == api.VIDEOROOM_UNAUTHORIZED  # and not the pin
+        destroy = {"request": "destroy", "room": room.janus_id, "secret": grant.pin}
+        with pytest.raises(JanusError) as refused:
+            await link.send(handle, destroy)
+        assert refused.value.code == api.VIDEOROOM_UNAUTHORIZED  # not the room's secret
+    finally:
+        await link.close()
+    assert (await rooms.control.request(api.room_exists(room.janus_id)))["exists"] is True
+
+
+async def test_one_upload_reaches_three_viewers_encoded_once(rooms):
+    await rooms.open_room("lecture")
+    grant = rooms.grant("lecture")
+    source, encoder = MovingBar(), CountingVp8()
+    publisher = SfuPublisher(grant, source, encoder=encoder)
+    await publisher.start()
+    sizes: list[tuple[int, int]] = []
+    viewers = [
+        SfuSubscriber(grant, on_frame=lambda f: sizes.append((f.width, f.height))),
+        SfuSubscriber(grant),
+        SfuSubscriber(grant, decode=False),
+    ]
+    try:
+        for viewer in viewers:
+            await viewer.start()
+        await until(viewers, lambda: all(v.frames >= 60 for v in viewers), 20)
+        sent_bytes, sent_packets = await publisher.video_sent()
+        # Decoded pictures of the publisher's size, at every decoding viewer.
+        assert set(sizes) == {(W, H)}
+        # The encoder ran once per source frame, not once per viewer ...
+        assert encoder.encoded <= source.frames
+        # ... yet the viewers hold more frames together than were ever encoded: the
+        # copies were made after the encoder, by Janus.
+        received = [v.frames for v in viewers]
+        print(f"encoded {encoder.encoded}, viewers {received}, sent {sent_packets} packets")
+        assert sum(received) > 2 * encoder.encoded
+        # ... and what left the publisher is one stream: about a packet a frame here.
+        assert sent_packets <= source.frames * 2
+        assert sent_bytes > 0
+        light = viewers[2]
+        assert light.bytes > 0.5 * sent_bytes * light.frames / max(encoder.encoded, 1)
+    finally:
+        for viewer in viewers:
+            await viewer.close()
+        await publisher.close()
+
+
+async def test_viewers_come_back_within_5_s_of_a_janus_restart(janus, rooms):  # noqa: F811
+    await rooms.open_room("lecture")
+    grant = rooms.grant("lecture")
+    publisher = SfuPublisher(grant, MovingBar())
+    await publisher.start()
+    viewers = [SfuSubscriber(grant), SfuSubscriber(grant, decode=False)]
+    try:
+        for viewer in viewers:
+            await viewer.start()
+        await until(viewers, lambda: all(v.frames >= 10 for v in viewers), 10)
+        rooms.recreated.clear()
+        janus.kill()
+        crashed = time.monotonic()
+        await until(viewers, lambda: not any(v.joined.is_set() for v in viewers), 5)
+        janus.start()
+        before = [v.frames for v in viewers]
+        await until(
+            viewers, lambda: all(v.frames > b + 5 for v, b in zip(viewers, before, strict=True)), 5
+        )
+        recovered = time.monotonic() - crashed
+        print(f"viewers back {recovered:.2f} s after Janus was killed")
+        assert recovered < 5.0
+        assert rooms.recreated.is_set()
+        assert all(v.rejoins == 1 for v in viewers)
+        assert publisher.rejoins == 1
+    finally:
+        for viewer in viewers:
+            await viewer.close()
+        await publisher.close()
+
+
+def test_the_server_takes_an_sfu_and_never_logs_its_secret(janus, tmp_path):  # noqa: F811
+    secret_file = tmp_path / "sfu.secret"
+    secret_file.write_text(janus.secret + "\n")
+    log = tmp_path / "server.log"
+    args = ["--sfu", f"janus:{janus.url}", "--sfu-secret-file", str(secret_file)]
+    with SignalingServerProcess(log_level="DEBUG", log_file=log, extra_args=args) as server:
+        assert server.url.startswith("ws://")
+    text = log.read_text()
+    assert "lecture rooms go to the SFU at" in text
+    assert janus.secret not in text
+
+
+def test_the_server_refuses_a_wrong_sfu_secret_plainly(janus, tmp_path):  # noqa: F811
+    secret_file = tmp_path / "sfu.secret"
+    secret_file.write_text("0123456789abcdef-wrong\n")
+    log = tmp_path / "server.log"
+    args = ["--sfu", f"janus:{janus.url}", "--sfu-secret-file", str(secret_file)]
+    with pytest.raises(RuntimeError):
+        SignalingServerProcess(log_file=log, extra_args=args).start()
+    text = log.read_text()
+    assert "refused the SFU secret" in text
+    assert "0123456789abcdef-wrong" not in text
