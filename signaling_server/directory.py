@@ -34,6 +34,10 @@ class Directory(Protocol):
 
     def local_rooms(self) -> int: ...
 
+    async def is_empty(self, room: str) -> bool:
+        """Nobody holds a seat in ``room`` (on any process)."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -117,6 +121,9 @@ class InMemoryDirectory:
 
     def local_rooms(self) -> int:
         return len(self._rooms)
+
+    async def is_empty(self, room: str) -> bool:
+        return not self._rooms.get(room)
 
     async def close(self) -> None:
         self._rooms.clear()

@@ -28,6 +28,7 @@ from signaling_server.core import (
     Close,
     ConnId,
     Effect,
+    GrantSfu,
     Release,
     Route,
     Send,
@@ -39,7 +40,15 @@ from signaling_server.logfilter import flush_repeats
 from signaling_server.metrics import render_metrics
 from signaling_server.sfu import SfuRooms
 from signaling_server.tokens import InviteSigner, turn_credentials
-from ultrasound_consult.protocol.signaling import MAX_SIGNAL_BYTES, IceServer
+from ultrasound_consult.protocol.errors import ErrorCode
+from ultrasound_consult.protocol.janus import JanusError
+from ultrasound_consult.protocol.signaling import (
+    MAX_SIGNAL_BYTES,
+    Error,
+    IceServer,
+    SfuAccess,
+    encode_server,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -261,11 +270,46 @@ class SignalingServer:
             elif isinstance(effect, Release):
                 if await self.directory.release(effect.room, effect.peer_id, effect.seat):
                     await self.directory.broadcast(effect.room, effect.notice, effect.peer_id)
+                await self._end_lecture_if_empty(effect.room)
+            elif isinstance(effect, GrantSfu):
+                await self._grant_sfu(effect)
             elif isinstance(effect, Route):
                 if not await self.directory.route(effect.room, effect.to_peer, effect.text):
                     await self._perform(self.core.route_failed(effect.conn, effect.to_peer))
             elif isinstance(effect, Broadcast):
                 await self.directory.broadcast(effect.room, effect.text, effect.exclude_peer)
+
+    async def _grant_sfu(self, effect: GrantSfu) -> None:
+        """Answer an admitted peer's ``sfu_request``: the room's lecture, opened if need be."""
+        if self.sfu is None:
+            error = Error(
+                ErrorCode.SFU_UNAVAILABLE,
+                "this server has no SFU: a lecture stays peer-to-peer, up to 4 viewers",
+            )
+            self._put(Send(effect.conn, encode_server(error)))
+            return
+        try:
+            await self.sfu.open_room(effect.room)
+            grant = self.sfu.grant(effect.room)
+        except (JanusError, ConnectionError, TimeoutError, KeyError) as exc:
+            logger.warning("the SFU could not open a lecture room: %s", exc)
+            error = Error(ErrorCode.SFU_UNAVAILABLE, "the SFU does not answer; try again shortly")
+            self._put(Send(effect.conn, encode_server(error)))
+            return
+        access = SfuAccess(grant.url, grant.room, grant.pin, grant.token, grant.feed)
+        self._put(Send(effect.conn, encode_server(access)))
+
+    async def _end_lecture_if_empty(self, room: str) -> None:
+        """The call is over when its room is empty: its SFU room goes with it."""
+        if self.sfu is None or room not in self.sfu.open_rooms:
+            return
+        if not await self.directory.is_empty(room):
+            return
+        try:
+            await self.sfu.close_room(room)
+        except (JanusError, ConnectionError, TimeoutError) as exc:
+            # Janus will drop it when it restarts; nobody holds a valid pin for it by then.
+            logger.warning("could not close the lecture room of %s: %s", room, exc)
 
     def _put(self, effect: Send | Close) -> None:
         outbox = self._outboxes.get(effect.conn)

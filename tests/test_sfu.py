@@ -20,8 +20,10 @@ from websockets.asyncio.client import connect
 from signaling_server.process import SignalingServerProcess
 from signaling_server.sfu import SfuRooms
 from tests.support.janus import JanusProcess, janus  # noqa: F401 - the fixture
+from tests.support.signaling import joined
 from ultrasound_consult.protocol import janus as api
 from ultrasound_consult.protocol.janus import JanusError, SfuGrant
+from ultrasound_consult.protocol.signaling import SfuAccess, parse_server_message
 from ultrasound_consult.session.sfu_link import JanusLink, SfuPublisher, SfuSubscriber
 
 W, H = 320, 240
@@ -286,3 +288,82 @@ def test_the_server_refuses_a_wrong_sfu_secret_plainly(janus, tmp_path):  # noqa
     text = log.read_text()
     assert "refused the SFU secret" in text
     assert "0123456789abcdef-wrong" not in text
+
+
+@pytest.fixture
+def sfu_server(janus, tmp_path):  # noqa: F811
+    secret_file = tmp_path / "sfu.secret"
+    secret_file.write_text(janus.secret + "\n")
+    args = ["--sfu", f"janus:{janus.url}", "--sfu-secret-file", str(secret_file)]
+    with SignalingServerProcess(log_file=tmp_path / "server.log", extra_args=args) as server:
+        yield server
+
+
+async def ask_for_access(ws) -> dict:  # type: ignore[no-untyped-def]
+    await ws.send(json.dumps({"type": "sfu_request"}))
+    while True:
+        reply = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        if reply["type"] in ("sfu_access", "error"):
+            return reply
+
+
+async def test_admitted_peers_get_the_lecture_and_it_ends_with_the_call(janus, sfu_server):  # noqa: F811
+    room = "lecture-hall"
+    station, _ = await joined(sfu_server.url, room, "station", sfu_server.invite(room, "station"))
+    trainee, _ = await joined(sfu_server.url, room, "observer", sfu_server.invite(room, "observer"))
+    try:
+        first = await ask_for_access(station)
+        second = await ask_for_access(trainee)
+        assert first["type"] == second["type"] == "sfu_access", (first, second)
+        assert first["room"] == second["room"] and first["pin"] == second["pin"]
+        assert first["url"] == janus.url and first["feed"] == api.STATION_FEED
+        access = parse_server_message(json.dumps(second))
+        assert isinstance(access, SfuAccess)
+        # What the trainee was given lets it watch what the station publishes.
+        grant = SfuGrant(access.url, access.room, access.pin, access.token, access.feed)
+        publisher = SfuPublisher(
+            SfuGrant(first["url"], first["room"], first["pin"], first["token"], first["feed"]),
+            MovingBar(),
+        )
+        await publisher.start()
+        viewer = SfuSubscriber(grant, decode=False)
+        try:
+            await viewer.start()
+            await until([viewer], lambda: viewer.frames >= 10, 10)
+        finally:
+            await viewer.close()
+            await publisher.close()
+    finally:
+        await trainee.close()
+    # One peer still in the call: the lecture room stays.
+    check = SfuRooms(janus.url, janus.secret)
+    await check.start()
+    try:
+        assert (await check.control.request(api.room_exists(first["room"])))["exists"] is True
+        await station.close()
+        # The last one left: the call is over, and so is its room on Janus.
+        deadline = time.monotonic() + 5
+        while (await check.control.request(api.room_exists(first["room"])))["exists"]:
+            assert time.monotonic() < deadline, "the lecture room outlived its call"
+    finally:
+        await check.close()
+
+
+async def test_nobody_unadmitted_gets_the_pin_and_every_request_is_answered(
+    sfu_server, signaling_server
+):
+    async with connect(sfu_server.url) as ws:  # connected, never joined
+        reply = await ask_for_access(ws)
+        assert reply["type"] == "error" and reply["code"] == "not_joined"
+        assert "pin" not in json.dumps(reply)
+    # A server without an SFU says so, in words.
+    room = "no-sfu-here"
+    ws, _ = await joined(
+        signaling_server.url, room, "observer", signaling_server.invite(room, "observer")
+    )
+    try:
+        reply = await ask_for_access(ws)
+        assert reply["type"] == "error" and reply["code"] == "sfu_unavailable"
+        assert "peer-to-peer" in reply["message"]
+    finally:
+        await ws.close()
