@@ -104,6 +104,19 @@ def test_janus_starts_from_the_shipped_config_in_well_under_a_second(janus):  # 
     assert "libjanus_http.so" not in log
 
 
+def test_the_shipped_config_loads_only_videoroom_and_websockets():
+    """As deployed: the package's folders hold every plugin; our ``disable`` lists win."""
+    with JanusProcess(package_folders=True) as sfu:
+        log = sfu.log_file.read_text()
+    loaded = [line for line in log.splitlines() if line.startswith("Loading ")]
+    assert loaded == [
+        "Loading plugin 'libjanus_videoroom.so'...",
+        "Loading transport plugin 'libjanus_websockets.so'...",
+    ]
+    assert "Admin WebSockets server started" not in log
+    assert "Signed-Token based authentication enabled" in log
+
+
 async def test_rooms_are_created_private_and_destroyed(rooms):
     room = await rooms.open_room("clinic-7")
     assert await rooms.open_room("clinic-7") == room  # one Janus room per lecture

@@ -53,7 +53,9 @@ def _set(text: str, key: str, value: str) -> str:
 class JanusProcess:
     """Janus on 127.0.0.1 with a generated config; ``url`` is its Janus API WebSocket."""
 
-    def __init__(self, *, secret: str | None = None) -> None:
+    def __init__(self, *, secret: str | None = None, package_folders: bool = False) -> None:
+        """``package_folders``: load from the package's plugin folders as deployed (the
+        config's ``disable`` lists then decide), instead of links to the two we use."""
         if shutil.which("janus") is None:
             raise JanusMissing("janus is not installed: apt-get install janus (./dev test does)")
         self.secret = secret or secrets.token_hex(24)
@@ -64,6 +66,7 @@ class JanusProcess:
         # A range of its own, so that Janus processes of parallel runs don't collide.
         low = random.randrange(30000, 59000, 100)
         self.rtp_port_range = (low, low + 99)
+        self.package_folders = package_folders
         self.process: subprocess.Popen[bytes] | None = None
         #: Seconds from spawn to the first answered ``info`` request, per start.
         self.start_times: list[float] = []
@@ -81,8 +84,9 @@ class JanusProcess:
         core = (DEPLOY / "janus.jcfg").read_text()
         core = core.replace('"CHANGE-ME"', quoted)
         core = _set(core, "configs_folder", f'"{self.dir}"')
-        core = _set(core, "plugins_folder", f'"{self.dir / "plugins"}"')
-        core = _set(core, "transports_folder", f'"{self.dir / "transports"}"')
+        if not self.package_folders:
+            core = _set(core, "plugins_folder", f'"{self.dir / "plugins"}"')
+            core = _set(core, "transports_folder", f'"{self.dir / "transports"}"')
         low, high = self.rtp_port_range
         core = _set(core, "rtp_port_range", f'"{low}-{high}"')
         (self.dir / "janus.jcfg").write_text(core)
