@@ -380,3 +380,25 @@ async def test_nobody_unadmitted_gets_the_pin_and_every_request_is_answered(
         assert "peer-to-peer" in reply["message"]
     finally:
         await ws.close()
+
+
+async def test_the_lecture_probe_measures_what_it_says():
+    """A tiny run of tests/support/sfu_probe.py (the figures come from a long one)."""
+    import argparse
+
+    from tests.support.sfu_probe import probe
+
+    args = argparse.Namespace(
+        viewers=[1, 2], window=1.0, warmup=0.5, size="320x240", preset="balanced"
+    )
+    report = await probe(args)
+    assert [step["viewers"] for step in report["light"]] == [1, 2]
+    for step in report["light"]:
+        assert step["station_uplink_mbps"] > 0.05
+        assert step["viewer_fps_min"] > 10
+        assert 0 < step["station_cpu_pct"] < 200
+    decoding = report["decoding"]
+    assert min(decoding["decoding_viewer_fps"]) > 10 and decoding["direct_viewer_fps"] > 10
+    # Stamps read back: latencies of a loopback call, not garbage from misread bits.
+    for path in ("latency_ms_sfu", "latency_ms_direct"):
+        assert 0 < decoding[path]["p50"] < 1000, decoding

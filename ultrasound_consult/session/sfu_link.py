@@ -425,7 +425,11 @@ class SfuSubscriber(_Rejoining):
                 frame = await track.recv()
                 self._frame()
                 if self._on_frame is not None:
-                    self._on_frame(frame)
+                    try:
+                        self._on_frame(frame)
+                    except Exception:
+                        # One bad frame handler must not end the trainee's picture.
+                        logger.exception("%s: the frame handler failed", self._name)
 
     async def _teardown(self) -> None:
         for task in self._consumers:
