@@ -211,6 +211,30 @@ async def test_a_token_holder_cannot_make_or_destroy_rooms(rooms):
     assert (await rooms.control.request(api.room_exists(room.janus_id)))["exists"] is True
 
 
+async def test_while_the_station_publishes_nobody_else_can(rooms):
+    await rooms.open_room("lecture")
+    grant = rooms.grant("lecture")
+    station = SfuPublisher(grant, MovingBar())
+    await station.start()
+    try:
+        # As the station: its feed id is taken (a restarting station waits for it).
+        impostor = SfuPublisher(grant, MovingBar())
+        with pytest.raises(TimeoutError):
+            await impostor.start(timeout=2)
+        assert isinstance(impostor.last_error, JanusError)
+        assert impostor.last_error.code == api.ID_EXISTS
+        # As a second publisher: the room takes one.
+        second = SfuPublisher(
+            SfuGrant(grant.url, grant.room, grant.pin, grant.token, 99), MovingBar()
+        )
+        with pytest.raises(JanusError) as refused:
+            await second.start(timeout=5)
+        assert refused.value.code == api.PUBLISHERS_FULL, refused.value
+        assert second.pc is None and second.link is None
+    finally:
+        await station.close()
+
+
 async def test_one_upload_reaches_three_viewers_encoded_once(rooms):
     await rooms.open_room("lecture")
     grant = rooms.grant("lecture")
@@ -277,6 +301,32 @@ async def test_viewers_come_back_within_5_s_of_a_janus_restart(janus, rooms):  #
         for viewer in viewers:
             await viewer.close()
         await publisher.close()
+
+
+async def test_viewers_follow_the_station_when_it_reconnects(rooms):
+    """The station's own link drops (Janus stays up): viewers wait for it and come back."""
+    await rooms.open_room("lecture")
+    grant = rooms.grant("lecture")
+    station = SfuPublisher(grant, MovingBar())
+    await station.start()
+    viewers = [SfuSubscriber(grant), SfuSubscriber(grant, decode=False)]
+    try:
+        for viewer in viewers:
+            await viewer.start()
+        await until(viewers, lambda: all(v.frames >= 10 for v in viewers), 10)
+        await station.close()
+        await until(viewers, lambda: not any(v.joined.is_set() for v in viewers), 5)
+        station = SfuPublisher(grant, MovingBar())
+        await station.start()
+        before = [v.frames for v in viewers]
+        await until(
+            viewers, lambda: all(v.frames > b + 5 for v, b in zip(viewers, before, strict=True)), 5
+        )
+        assert all(v.rejoins == 1 for v in viewers)
+    finally:
+        for viewer in viewers:
+            await viewer.close()
+        await station.close()
 
 
 def test_the_server_takes_an_sfu_and_never_logs_its_secret(janus, tmp_path):  # noqa: F811

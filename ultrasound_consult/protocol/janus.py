@@ -35,6 +35,7 @@ NO_SUCH_FEED = 428
 ROOM_EXISTS = 427
 VIDEOROOM_UNAUTHORIZED = 433
 ID_EXISTS = 436
+PUBLISHERS_FULL = 432
 
 
 class JanusError(RuntimeError):
@@ -154,7 +155,7 @@ def create_room(
     secret: str,
     pin: str,
     bitrate: int,
-    publishers: int = 2,
+    publishers: int = 1,
     description: str = "lecture",
 ) -> dict[str, Any]:
     """A private, temporary room that only pin holders may join (as publisher or viewer)."""
@@ -167,6 +168,8 @@ def create_room(
         "description": description,
         "is_private": True,
         "permanent": False,
+        # One: once the station publishes, nobody else holding the pin can (a trainee's
+        # microphone for a question will need the server to raise it, with the secret).
         "publishers": publishers,
         # The station's encoder is VP8 (media/encoder.py); Opus is WebRTC's audio.
         "videocodec": "vp8",

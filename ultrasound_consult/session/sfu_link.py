@@ -184,6 +184,9 @@ class _Rejoining:
         self.failed: JanusError | None = None
         #: Set on every change (joined, lost, a frame): waiters clear it and re-check.
         self.changed = asyncio.Event()
+        #: Set when Janus hangs up our PeerConnection (or the feed we watch ends) while
+        #: the WebSocket stays up.
+        self._gone = asyncio.Event()
 
     async def start(self, *, timeout: float = REQUEST_TIMEOUT_S) -> None:
         """Join (waiting while the room or feed is not there yet), then stay joined.
@@ -217,6 +220,8 @@ class _Rejoining:
                     if exc.code not in NOT_YET:
                         self.failed = exc
                         logger.error("%s: Janus refused: %s", self._name, exc)
+                        await self._teardown()
+                        self.changed.set()
                         return
                 except (OSError, ConnectionError, ConnectionClosed, TimeoutError) as exc:
                     self.last_error = exc
@@ -224,6 +229,8 @@ class _Rejoining:
                 # Backoff, not a wait for an event: nothing tells us when Janus is back.
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX_S)
+            if self._closed:
+                return
             if not first:
                 self.rejoins += 1
             first = False
@@ -237,7 +244,32 @@ class _Rejoining:
 
     async def _wait_lost(self) -> None:
         assert self.link is not None
-        await self.link.lost.wait()
+        lost = asyncio.ensure_future(self.link.lost.wait())
+        gone = asyncio.ensure_future(self._gone.wait())
+        try:
+            await asyncio.wait({lost, gone}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            lost.cancel()
+            gone.cancel()
+
+    def _event(self, msg: dict[str, Any]) -> None:
+        """Janus's unrequested messages: a hangup ends this connection."""
+        if msg.get("janus") == "hangup":
+            self._gone.set()
+
+    def _watch(self, pc: RTCPeerConnection) -> None:
+        def changed() -> None:
+            if pc.connectionState in ("failed", "closed") and pc is self.pc:
+                self._gone.set()
+
+        pc.on("connectionstatechange", changed)
+
+    async def _open_link(self) -> JanusLink:
+        self._gone.clear()
+        link = self.link = JanusLink(self.grant.url, self.grant.token)
+        link.on_event = self._event
+        await link.open()
+        return link
 
     async def _join(self) -> None:
         raise NotImplementedError
@@ -284,14 +316,14 @@ class SfuPublisher(_Rejoining):
         self._previous_packets = 0
 
     async def _join(self) -> None:
-        link = self.link = JanusLink(self.grant.url, self.grant.token)
-        await link.open()
+        link = await self._open_link()
         handle = await link.attach()
         g = self.grant
         await link.send(
             handle, janus.join_publisher(g.room, pin=g.pin, feed=g.feed, display=self._display)
         )
         pc = self.pc = RTCPeerConnection(rtc_configuration(()))
+        self._watch(pc)
         transceiver = pc.addTransceiver(
             self._relay.subscribe(self._video, buffered=False), direction="sendonly"
         )
@@ -354,7 +386,6 @@ class SfuSubscriber(_Rejoining):
         self.decode = decode
         self._on_frame = on_frame
         self._consumers: list[asyncio.Task[None]] = []
-        self._feed_gone = asyncio.Event()
         #: Frames received (decoded, or counted when light), over every connection.
         self.frames = 0
         self.bytes = 0
@@ -363,10 +394,7 @@ class SfuSubscriber(_Rejoining):
         self.frame_arrived = asyncio.Event()
 
     async def _join(self) -> None:
-        self._feed_gone.clear()
-        link = self.link = JanusLink(self.grant.url, self.grant.token)
-        link.on_event = self._event
-        await link.open()
+        link = await self._open_link()
         handle = await link.attach()
         g = self.grant
         reply = await link.send(handle, janus.join_subscriber(g.room, pin=g.pin, feed=g.feed))
@@ -374,27 +402,26 @@ class SfuSubscriber(_Rejoining):
         if not offer:
             raise JanusError(0, f"Janus attached without an offer: {janus.plugin_data(reply)}")
         pc = self.pc = RTCPeerConnection(rtc_configuration(()))
+        self._watch(pc)
         vp8 = _payload_type(offer["sdp"], "VP8")
         pc.on("track", lambda track: self._track(pc, track, vp8))
         await pc.setRemoteDescription(RTCSessionDescription(offer["sdp"], offer["type"]))
         await pc.setLocalDescription(await pc.createAnswer())
         await link.send(handle, janus.start(), _jsep(pc))
 
-    async def _wait_lost(self) -> None:
-        assert self.link is not None
-        lost = asyncio.ensure_future(self.link.lost.wait())
-        gone = asyncio.ensure_future(self._feed_gone.wait())
-        try:
-            await asyncio.wait({lost, gone}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            lost.cancel()
-            gone.cancel()
-
     def _event(self, msg: dict[str, Any]) -> None:
         data = janus.plugin_data(msg) or {}
-        # The station left (its Janus session ended) or Janus hung up on us.
-        if msg.get("janus") == "hangup" or "unpublished" in data or "leaving" in data:
-            self._feed_gone.set()
+        # The station left (its Janus session ended): Janus 1.x marks our streams
+        # inactive ("updated"); older ones say "unpublished" or "leaving".
+        streams = data.get("streams")
+        ended = (
+            data.get("videoroom") == "updated"
+            and isinstance(streams, list)
+            and not any(isinstance(s, dict) and s.get("active", True) for s in streams)
+        )
+        if ended or "unpublished" in data or "leaving" in data:
+            self._gone.set()
+        super()._event(msg)
 
     def _track(self, pc: RTCPeerConnection, track: MediaStreamTrack, vp8: int | None) -> None:
         if track.kind != "video":
