@@ -21,9 +21,14 @@ from signaling_server.process import SignalingServerProcess
 from signaling_server.sfu import SfuRooms
 from tests.support.janus import JanusProcess, janus  # noqa: F401 - the fixture
 from tests.support.signaling import joined
+from ultrasound_consult.media.encoder import PresetVp8Encoder
+from ultrasound_consult.media.phantom import SyntheticSource
 from ultrasound_consult.protocol import janus as api
 from ultrasound_consult.protocol.janus import JanusError, SfuGrant
-from ultrasound_consult.protocol.signaling import SfuAccess, parse_server_message
+from ultrasound_consult.protocol.signaling import Role, SfuAccess, parse_server_message
+from ultrasound_consult.session.config import CallConfig
+from ultrasound_consult.session.local_media import LocalMedia, MediaEvents
+from ultrasound_consult.session.peer_link import OutgoingMedia
 from ultrasound_consult.session.sfu_link import JanusLink, SfuPublisher, SfuSubscriber
 
 W, H = 320, 240
@@ -44,6 +49,11 @@ class MovingBar(VideoStreamTrack):
         frame.pts, frame.time_base = pts, time_base
         self.frames += 1
         return frame
+
+
+def moving_bar() -> OutgoingMedia:
+    """One upload's tracks: a new picture source for each (re)publish, as a station has."""
+    return OutgoingMedia(video=MovingBar())  # type: ignore[arg-type]
 
 
 class CountingVp8(Vp8Encoder):
@@ -182,7 +192,7 @@ async def test_a_token_without_the_pin_can_neither_watch_nor_publish(rooms):
     with pytest.raises(JanusError) as refused:
         await watcher.start(timeout=5)
     assert refused.value.code == api.VIDEOROOM_UNAUTHORIZED
-    publisher = SfuPublisher(stranger, MovingBar())
+    publisher = SfuPublisher(stranger, moving_bar)
     with pytest.raises(JanusError) as refused:
         await publisher.start(timeout=5)
     assert refused.value.code == api.VIDEOROOM_UNAUTHORIZED
@@ -214,18 +224,18 @@ async def test_a_token_holder_cannot_make_or_destroy_rooms(rooms):
 async def test_while_the_station_publishes_nobody_else_can(rooms):
     await rooms.open_room("lecture")
     grant = rooms.grant("lecture")
-    station = SfuPublisher(grant, MovingBar())
+    station = SfuPublisher(grant, moving_bar)
     await station.start()
     try:
         # As the station: its feed id is taken (a restarting station waits for it).
-        impostor = SfuPublisher(grant, MovingBar())
+        impostor = SfuPublisher(grant, moving_bar)
         with pytest.raises(TimeoutError):
             await impostor.start(timeout=2)
         assert isinstance(impostor.last_error, JanusError)
         assert impostor.last_error.code == api.ID_EXISTS
         # As a second publisher: the room takes one.
         second = SfuPublisher(
-            SfuGrant(grant.url, grant.room, grant.pin, grant.token, 99), MovingBar()
+            SfuGrant(grant.url, grant.room, grant.pin, grant.token, 99), moving_bar
         )
         with pytest.raises(JanusError) as refused:
             await second.start(timeout=5)
@@ -239,7 +249,7 @@ async def test_one_upload_reaches_three_viewers_encoded_once(rooms):
     await rooms.open_room("lecture")
     grant = rooms.grant("lecture")
     source, encoder = MovingBar(), CountingVp8()
-    publisher = SfuPublisher(grant, source, encoder=encoder)
+    publisher = SfuPublisher(grant, lambda: OutgoingMedia(source, encoder))  # type: ignore[arg-type]
     await publisher.start()
     sizes: list[tuple[int, int]] = []
     viewers = [
@@ -272,10 +282,40 @@ async def test_one_upload_reaches_three_viewers_encoded_once(rooms):
         await publisher.close()
 
 
+async def test_the_station_publishes_its_own_masked_pipeline_with_its_own_encoder(rooms):
+    """What a lecture's station will hand SfuPublisher: LocalMedia.outgoing, as for a peer."""
+    await rooms.open_room("lecture")
+    grant = rooms.grant("lecture")
+    problems: list[tuple[str, str]] = []
+    media = LocalMedia(
+        CallConfig("ws://unused", "lecture", Role.STATION),
+        MediaEvents(lambda f: None, lambda f: None, lambda c, m: problems.append((c, m))),
+        source=SyntheticSource(W, H, 30),
+    )
+    await media.start_video()
+    publisher = SfuPublisher(grant, media.outgoing)
+    sizes: list[tuple[int, int]] = []
+    viewer = SfuSubscriber(grant, on_frame=lambda f: sizes.append((f.width, f.height)))
+    try:
+        await publisher.start()
+        await viewer.start()
+        await until([viewer], lambda: viewer.frames >= 20, 15)
+        assert set(sizes) == {(W, H)}
+        out = publisher.outgoing
+        assert out is not None and isinstance(out.encoder, PresetVp8Encoder)
+        # The track knows its RTP origin: annotations can name the frame, as in a call.
+        assert out.video.rtp_origin is not None
+        assert problems == []
+    finally:
+        await viewer.close()
+        await publisher.close()
+        await media.stop()
+
+
 async def test_viewers_come_back_within_5_s_of_a_janus_restart(janus, rooms):  # noqa: F811
     await rooms.open_room("lecture")
     grant = rooms.grant("lecture")
-    publisher = SfuPublisher(grant, MovingBar())
+    publisher = SfuPublisher(grant, moving_bar)
     await publisher.start()
     viewers = [SfuSubscriber(grant), SfuSubscriber(grant, decode=False)]
     try:
@@ -307,7 +347,7 @@ async def test_viewers_follow_the_station_when_it_reconnects(rooms):
     """The station's own link drops (Janus stays up): viewers wait for it and come back."""
     await rooms.open_room("lecture")
     grant = rooms.grant("lecture")
-    station = SfuPublisher(grant, MovingBar())
+    station = SfuPublisher(grant, moving_bar)
     await station.start()
     viewers = [SfuSubscriber(grant), SfuSubscriber(grant, decode=False)]
     try:
@@ -316,7 +356,7 @@ async def test_viewers_follow_the_station_when_it_reconnects(rooms):
         await until(viewers, lambda: all(v.frames >= 10 for v in viewers), 10)
         await station.close()
         await until(viewers, lambda: not any(v.joined.is_set() for v in viewers), 5)
-        station = SfuPublisher(grant, MovingBar())
+        station = SfuPublisher(grant, moving_bar)
         await station.start()
         before = [v.frames for v in viewers]
         await until(
@@ -386,7 +426,7 @@ async def test_admitted_peers_get_the_lecture_and_it_ends_with_the_call(janus, s
         grant = SfuGrant(access.url, access.room, access.pin, access.token, access.feed)
         publisher = SfuPublisher(
             SfuGrant(first["url"], first["room"], first["pin"], first["token"], first["feed"]),
-            MovingBar(),
+            moving_bar,
         )
         await publisher.start()
         viewer = SfuSubscriber(grant, decode=False)

@@ -39,7 +39,7 @@ from ultrasound_consult.media.encoder import PresetVp8Encoder, install_encoder
 from ultrasound_consult.media.phantom import PhantomGenerator
 from ultrasound_consult.media.quality import BitratePolicy, preset
 from ultrasound_consult.protocol.janus import SfuGrant
-from ultrasound_consult.session.peer_link import rtc_configuration
+from ultrasound_consult.session.peer_link import OutgoingMedia, rtc_configuration
 from ultrasound_consult.session.sfu_link import SfuPublisher, SfuSubscriber
 
 FPS = 30
@@ -114,7 +114,9 @@ async def station(grant: SfuGrant, width: int, height: int, preset_name: str) ->
     """Publish to Janus; answer commands on stdin (report, offer, answer, quit)."""
     loop = phantom_loop(width, height)
     source = StampedPhantom(loop)
-    publisher = SfuPublisher(grant, source, encoder=_encoder(preset_name, width, height))
+    # Built once: a restart of Janus would end the probe anyway.
+    encoder = _encoder(preset_name, width, height)
+    publisher = SfuPublisher(grant, lambda: OutgoingMedia(source, encoder))  # type: ignore[arg-type]
     await publisher.start()
     direct: RTCPeerConnection | None = None
     say({"event": "ready"})

@@ -22,18 +22,17 @@ from collections.abc import Callable
 from typing import Any
 
 from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
-from aiortc.codecs.base import Encoder
-from aiortc.contrib.media import MediaRelay
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.sdp import SessionDescription
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from ultrasound_consult.media.encoder import install_encoder
+from ultrasound_consult.media.pipeline import OutgoingVideoTrack
 from ultrasound_consult.media.seams import count_rtp_only
 from ultrasound_consult.protocol import janus
 from ultrasound_consult.protocol.janus import JanusError, SfuGrant
-from ultrasound_consult.session.peer_link import rtc_configuration
+from ultrasound_consult.session.peer_link import OutgoingMedia, rtc_configuration
 
 logger = logging.getLogger(__name__)
 
@@ -293,27 +292,23 @@ class _Rejoining:
 
 
 class SfuPublisher(_Rejoining):
-    """The station's one upload to the lecture room: video (and voice) to Janus."""
+    """The station's one upload to the lecture room: video (and voice) to Janus.
+
+    ``media`` makes the tracks (and the encoder) of one upload, as
+    :meth:`LocalMedia.outgoing` does for one peer; it is called again for each
+    publish after a loss, because aiortc stops a sender's tracks with its connection.
+    """
 
     def __init__(
-        self,
-        grant: SfuGrant,
-        video: MediaStreamTrack,
-        *,
-        audio: MediaStreamTrack | None = None,
-        encoder: Encoder | None = None,
-        display: str = "station",
+        self, grant: SfuGrant, media: Callable[[], OutgoingMedia], *, display: str = "station"
     ) -> None:
         super().__init__(grant, "sfu-publisher")
-        # Each (re)publish has a new PeerConnection, and aiortc stops a sender's track
-        # when its connection closes: the connections get relayed copies instead.
-        self._relay = MediaRelay()
-        self._video = video
-        self._audio = audio
-        self._encoder = encoder
+        self._media = media
         self._display = display
         self._previous_bytes = 0
         self._previous_packets = 0
+        #: The tracks of the current upload.
+        self.outgoing: OutgoingMedia | None = None
 
     async def _join(self) -> None:
         link = await self._open_link()
@@ -324,14 +319,15 @@ class SfuPublisher(_Rejoining):
         )
         pc = self.pc = RTCPeerConnection(rtc_configuration(()))
         self._watch(pc)
-        transceiver = pc.addTransceiver(
-            self._relay.subscribe(self._video, buffered=False), direction="sendonly"
-        )
+        out = self.outgoing = self._media()
+        transceiver = pc.addTransceiver(out.video, direction="sendonly")
         _prefer_vp8(transceiver)
-        if self._encoder is not None:
-            install_encoder(transceiver.sender, self._encoder)
-        if self._audio is not None:
-            pc.addTransceiver(self._relay.subscribe(self._audio, buffered=False), "sendonly")
+        if out.encoder is not None:
+            install_encoder(transceiver.sender, out.encoder)
+        if isinstance(out.video, OutgoingVideoTrack):
+            out.video.sender = transceiver.sender  # frame identity (RTP origin), as in a call
+        if out.audio is not None:
+            pc.addTransceiver(out.audio, direction="sendonly")
         await pc.setLocalDescription(await pc.createOffer())
         reply = await link.send(handle, janus.publish(), _jsep(pc))
         answer = reply.get("jsep")
@@ -346,7 +342,12 @@ class SfuPublisher(_Rejoining):
         bytes_now, packets_now = await self._current_counts()
         self._previous_bytes += bytes_now
         self._previous_packets += packets_now
+        out, self.outgoing = self.outgoing, None
         await super()._teardown()
+        if out is not None:
+            for track in (out.video, out.audio, out.camera):
+                if track is not None:
+                    track.stop()
 
     async def _current_counts(self) -> tuple[int, int]:
         if self.pc is None:
