@@ -19,7 +19,7 @@ from websockets.asyncio.client import connect
 
 from signaling_server.process import SignalingServerProcess
 from signaling_server.sfu import SfuRooms
-from tests.support.janus import JanusProcess, janus  # noqa: F401 - the fixture
+from tests.support.janus import JanusProcess
 from tests.support.signaling import joined
 from ultrasound_consult.media.encoder import PresetVp8Encoder
 from ultrasound_consult.media.phantom import SyntheticSource
@@ -87,7 +87,7 @@ async def until(parties, predicate, timeout: float) -> None:  # type: ignore[no-
 
 
 @pytest.fixture
-async def rooms(janus: JanusProcess):  # noqa: F811
+async def rooms(janus: JanusProcess):
     control = SfuRooms(janus.url, janus.secret)
     await control.start()
     yield control
@@ -103,7 +103,7 @@ async def raw_request(url: str, msg: dict) -> dict:
                 return reply
 
 
-def test_janus_starts_from_the_shipped_config_in_well_under_a_second(janus):  # noqa: F811
+def test_janus_starts_from_the_shipped_config_in_well_under_a_second(janus):
     assert janus.start_times[0] < 2.0, janus.start_times
     janus.restart()
     assert janus.start_times[1] < 2.0, janus.start_times
@@ -149,7 +149,7 @@ async def test_rooms_are_created_private_and_destroyed(rooms):
     assert await rooms.close_room("clinic-7") is False
 
 
-async def test_closing_the_control_destroys_every_room(janus):  # noqa: F811
+async def test_closing_the_control_destroys_every_room(janus):
     control = SfuRooms(janus.url, janus.secret)
     await control.start()
     ids = [(await control.open_room(code)).janus_id for code in ("a", "b")]
@@ -163,7 +163,7 @@ async def test_closing_the_control_destroys_every_room(janus):  # noqa: F811
         await check.close()
 
 
-async def test_no_token_no_forged_token_no_expired_token(janus, rooms):  # noqa: F811
+async def test_no_token_no_forged_token_no_expired_token(janus, rooms):
     good = rooms.grant((await rooms.open_room("r")).code)
     assert good.token
     for token in (
@@ -312,7 +312,7 @@ async def test_the_station_publishes_its_own_masked_pipeline_with_its_own_encode
         await media.stop()
 
 
-async def test_viewers_come_back_within_5_s_of_a_janus_restart(janus, rooms):  # noqa: F811
+async def test_viewers_come_back_within_5_s_of_a_janus_restart(janus, rooms):
     await rooms.open_room("lecture")
     grant = rooms.grant("lecture")
     publisher = SfuPublisher(grant, moving_bar)
@@ -369,7 +369,7 @@ async def test_viewers_follow_the_station_when_it_reconnects(rooms):
         await station.close()
 
 
-def test_the_server_takes_an_sfu_and_never_logs_its_secret(janus, tmp_path):  # noqa: F811
+def test_the_server_takes_an_sfu_and_never_logs_its_secret(janus, tmp_path):
     secret_file = tmp_path / "sfu.secret"
     secret_file.write_text(janus.secret + "\n")
     log = tmp_path / "server.log"
@@ -381,7 +381,7 @@ def test_the_server_takes_an_sfu_and_never_logs_its_secret(janus, tmp_path):  # 
     assert janus.secret not in text
 
 
-def test_the_server_refuses_a_wrong_sfu_secret_plainly(janus, tmp_path):  # noqa: F811
+def test_the_server_refuses_a_wrong_sfu_secret_plainly(janus, tmp_path):
     secret_file = tmp_path / "sfu.secret"
     secret_file.write_text("0123456789abcdef-wrong\n")
     log = tmp_path / "server.log"
@@ -394,7 +394,7 @@ def test_the_server_refuses_a_wrong_sfu_secret_plainly(janus, tmp_path):  # noqa
 
 
 @pytest.fixture
-def sfu_server(janus, tmp_path):  # noqa: F811
+def sfu_server(janus, tmp_path):
     secret_file = tmp_path / "sfu.secret"
     secret_file.write_text(janus.secret + "\n")
     args = ["--sfu", f"janus:{janus.url}", "--sfu-secret-file", str(secret_file)]
@@ -410,7 +410,7 @@ async def ask_for_access(ws) -> dict:  # type: ignore[no-untyped-def]
             return reply
 
 
-async def test_admitted_peers_get_the_lecture_and_it_ends_with_the_call(janus, sfu_server):  # noqa: F811
+async def test_admitted_peers_get_the_lecture_and_it_ends_with_the_call(janus, sfu_server):
     room = "lecture-hall"
     station, _ = await joined(sfu_server.url, room, "station", sfu_server.invite(room, "station"))
     trainee, _ = await joined(sfu_server.url, room, "observer", sfu_server.invite(room, "observer"))

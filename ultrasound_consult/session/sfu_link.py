@@ -7,8 +7,9 @@ signalling server (the room's pin and a signed token), and both keep going by
 themselves when Janus restarts: the WebSocket closing is the signal, and they join
 again (with backoff) until the room and the feed are back.
 
-Video is VP8, as in a consult (the station's :class:`PresetVp8Encoder` can be passed
-in); the room is created VP8-only, so nobody negotiates anything else.
+Video is VP8, as in a consult: the publisher takes the station's per-peer media
+(``LocalMedia.outgoing``: masked pipeline track, :class:`PresetVp8Encoder`, voice), and
+the room is created VP8/Opus-only, so nobody negotiates anything else.
 """
 
 from __future__ import annotations
