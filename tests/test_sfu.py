@@ -369,6 +369,36 @@ async def test_viewers_follow_the_station_when_it_reconnects(rooms):
         await station.close()
 
 
+@pytest.mark.parametrize("keepalive", [True, False])
+async def test_keepalives_hold_a_quiet_session(monkeypatch, keepalive):
+    """Janus drops a session that says nothing for session_timeout, media or not."""
+    monkeypatch.setattr(api, "KEEPALIVE_S", 0.3 if keepalive else 3600.0)
+    with JanusProcess(session_timeout=1) as sfu:
+        rooms = SfuRooms(sfu.url, sfu.secret)
+        await rooms.start()
+        await rooms.open_room("lecture")
+        grant = rooms.grant("lecture")
+        station = SfuPublisher(grant, moving_bar)
+        viewer = SfuSubscriber(grant, decode=False)
+        try:
+            await station.start()
+            await viewer.start()
+            timed_out = asyncio.ensure_future(viewer.link.lost.wait())
+            # Janus's watchdog looks every 2 s: five quiet seconds are past the timeout.
+            done, _ = await asyncio.wait({timed_out}, timeout=5 if keepalive else 15)
+            timed_out.cancel()
+            # Without keepalives Janus ends the session (the control: this can fail).
+            assert bool(done) is not keepalive
+            if keepalive:
+                frames = viewer.frames
+                await until([viewer], lambda: viewer.frames > frames + 10, 5)
+                assert viewer.rejoins == 0
+        finally:
+            await viewer.close()
+            await station.close()
+            await rooms.close()
+
+
 def test_the_server_takes_an_sfu_and_never_logs_its_secret(janus, tmp_path):
     secret_file = tmp_path / "sfu.secret"
     secret_file.write_text(janus.secret + "\n")

@@ -53,9 +53,16 @@ def _set(text: str, key: str, value: str) -> str:
 class JanusProcess:
     """Janus on 127.0.0.1 with a generated config; ``url`` is its Janus API WebSocket."""
 
-    def __init__(self, *, secret: str | None = None, package_folders: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        secret: str | None = None,
+        package_folders: bool = False,
+        session_timeout: int | None = None,
+    ) -> None:
         """``package_folders``: load from the package's plugin folders as deployed (the
-        config's ``disable`` lists then decide), instead of links to the two we use."""
+        config's ``disable`` lists then decide), instead of links to the two we use.
+        ``session_timeout``: seconds before Janus drops a silent session (config: 60)."""
         if shutil.which("janus") is None:
             raise JanusMissing("janus is not installed: apt-get install janus (./dev test does)")
         self.secret = secret or secrets.token_hex(24)
@@ -67,6 +74,7 @@ class JanusProcess:
         low = random.randrange(30000, 59000, 100)
         self.rtp_port_range = (low, low + 99)
         self.package_folders = package_folders
+        self.session_timeout = session_timeout
         self.process: subprocess.Popen[bytes] | None = None
         #: Seconds from spawn to the first answered ``info`` request, per start.
         self.start_times: list[float] = []
@@ -87,6 +95,8 @@ class JanusProcess:
         if not self.package_folders:
             core = _set(core, "plugins_folder", f'"{self.dir / "plugins"}"')
             core = _set(core, "transports_folder", f'"{self.dir / "transports"}"')
+        if self.session_timeout is not None:
+            core = _set(core, "session_timeout", str(self.session_timeout))
         low, high = self.rtp_port_range
         core = _set(core, "rtp_port_range", f'"{low}-{high}"')
         (self.dir / "janus.jcfg").write_text(core)

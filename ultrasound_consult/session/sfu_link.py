@@ -120,18 +120,20 @@ class JanusLink:
             self.on_event(msg)
 
     async def _keepalive(self) -> None:
+        # Janus answers a keepalive with a bare "ack": nothing to wait for.
         while not self.lost.is_set():
             await asyncio.sleep(janus.KEEPALIVE_S)
-            with contextlib.suppress(ConnectionError, TimeoutError, JanusError):
-                await self.call(janus.keepalive(janus.new_transaction(), self.session))
+            await self._send_quietly(janus.keepalive(janus.new_transaction(), self.session))
 
-    async def close(self) -> None:
+    async def _send_quietly(self, msg: dict[str, Any]) -> None:
         if self._ws is not None and not self.lost.is_set():
             with contextlib.suppress(ConnectionClosed):
-                msg = janus.destroy_session(janus.new_transaction(), self.session)
                 await self._ws.send(
                     json.dumps(janus.with_auth(msg, api_secret=None, token=self._token))
                 )
+
+    async def close(self) -> None:
+        await self._send_quietly(janus.destroy_session(janus.new_transaction(), self.session))
         if self._ws is not None:
             await self._ws.close()
         for task in self._tasks:
