@@ -249,6 +249,7 @@ async def light_phase(
         "station_cpu_pct": round(100 * (r1["cpu_s"] - r0["cpu_s"]) / dt, 1),
         "station_fps": round((r1["frames"] - r0["frames"]) / dt, 1),
         "janus_cpu_pct": round(100 * (j1 - j0) / dt, 1),
+        "janus_cpu_pct_per_viewer": round(100 * (j1 - j0) / dt / n, 2),
         "viewer_fps_min": round(min(fps), 1),
         "viewer_fps_mean": round(statistics.fmean(fps), 1),
     }
@@ -364,6 +365,7 @@ async def probe(args: argparse.Namespace) -> dict[str, Any]:
         finally:
             await station.stop()
             await rooms.close()
+    first, last = light[0], light[-1]
     return {
         "machine": f"{platform.node()} {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} cores",
@@ -371,6 +373,13 @@ async def probe(args: argparse.Namespace) -> dict[str, Any]:
         "source": f"phantom {args.size} @ {FPS} fps, preset {args.preset}, VP8",
         "window_s": args.window,
         "light": light,
+        # The goal: the station's uplink and CPU with many viewers <= 1.15x one.
+        "uplink_ratio_most_to_one": round(
+            last["station_uplink_mbps"] / max(first["station_uplink_mbps"], 1e-9), 2
+        ),
+        "cpu_ratio_most_to_one": round(
+            last["station_cpu_pct"] / max(first["station_cpu_pct"], 1e-9), 2
+        ),
         "decoding": decoding,
     }
 
