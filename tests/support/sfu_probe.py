@@ -3,7 +3,8 @@
     python -m tests.support.sfu_probe [--viewers 1,4,16] [--window 4] [--size 1024x768]
 
 The station (publisher) runs in a process of its own, so that its CPU time is its own:
-the phantom at 30 fps, the station's VP8 encoder (``--preset``), one upload to Janus.
+the phantom at 30 fps, the station's VP8 encoder (``--preset``, held at its target
+rate from the start), one upload to Janus.
 This process holds the viewers. It reports, per number of light viewers (they count
 frames, decode nothing): the station's uplink and CPU, Janus's CPU, the viewers' frame
 rate; then, with two decoding viewers through Janus and one direct aiortc viewer of the
@@ -103,8 +104,15 @@ class StampedPhantom(VideoStreamTrack):
         return frame
 
 
+class SteadyPolicy(BitratePolicy):
+    """The preset's target from the first frame: a call climbs to it over ~10 s, which
+    would make the first step of the probe look cheaper than the later ones."""
+
+    START_FRACTION = 1.0
+
+
 def _encoder(name: str, width: int, height: int) -> PresetVp8Encoder:
-    return PresetVp8Encoder(BitratePolicy(preset(name), width * height * FPS), FPS)
+    return PresetVp8Encoder(SteadyPolicy(preset(name), width * height * FPS), FPS)
 
 
 # --- the station's process ----------------------------------------------------------
