@@ -149,6 +149,10 @@ class SignalingServer:
             except OSError as exc:
                 raise BackplaneUnavailable(str(exc)) from None
             self.directory = directory
+            if self.sfu is not None:
+                from signaling_server.sfu import RedisLectureStore
+
+                self.sfu.store = RedisLectureStore(directory.redis)
         if self.sfu is not None:
             await self.sfu.start()
             logger.info("lecture rooms go to the SFU at %s", self.sfu.url)
@@ -268,9 +272,11 @@ class SignalingServer:
                 )
                 await self._perform(self.core.claimed(effect.conn, result, effect, time.time()))
             elif isinstance(effect, Release):
-                if await self.directory.release(effect.room, effect.peer_id, effect.seat):
-                    await self.directory.broadcast(effect.room, effect.notice, effect.peer_id)
+                released = await self.directory.release(effect.room, effect.peer_id, effect.seat)
+                # Before the notice: whoever hears "peer_left" may rely on the decision.
                 await self._end_lecture_if_empty(effect.room)
+                if released:
+                    await self.directory.broadcast(effect.room, effect.notice, effect.peer_id)
             elif isinstance(effect, GrantSfu):
                 await self._grant_sfu(effect)
             elif isinstance(effect, Route):
@@ -301,9 +307,8 @@ class SignalingServer:
 
     async def _end_lecture_if_empty(self, room: str) -> None:
         """The call is over when its room is empty: its SFU room goes with it."""
-        if self.sfu is None or room not in self.sfu.open_rooms:
-            return
-        if not await self.directory.is_empty(room):
+        # Whichever process sees the room empty closes it (the store says if it has one).
+        if self.sfu is None or not await self.directory.is_empty(room):
             return
         try:
             await self.sfu.close_room(room)

@@ -20,8 +20,8 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -188,6 +188,66 @@ class JanusControl:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
+class LectureStore(Protocol):
+    """Where a room code's lecture room is written down, for every server process."""
+
+    async def get(self, code: str) -> LectureRoom | None: ...
+
+    async def put_if_absent(self, room: LectureRoom) -> LectureRoom:
+        """Store ``room`` unless the code has one already; returns the one stored."""
+        ...
+
+    async def pop(self, code: str) -> LectureRoom | None: ...
+
+
+class MemoryLectureStore:
+    """One server process: a dict."""
+
+    def __init__(self) -> None:
+        self._rooms: dict[str, LectureRoom] = {}
+
+    async def get(self, code: str) -> LectureRoom | None:
+        return self._rooms.get(code)
+
+    async def put_if_absent(self, room: LectureRoom) -> LectureRoom:
+        return self._rooms.setdefault(room.code, room)
+
+    async def pop(self, code: str) -> LectureRoom | None:
+        return self._rooms.pop(code, None)
+
+
+class RedisLectureStore:
+    """Several processes (``--redis``): peers of one room on different processes must
+    get the same Janus room and pin. The room's secret and pin sit in Redis, which
+    the deployment already trusts with every seat; keys expire after two days."""
+
+    TTL_S = 2 * 86400
+
+    def __init__(self, redis: Any) -> None:
+        self._redis = redis
+
+    @staticmethod
+    def _key(code: str) -> str:
+        return f"uc:sfu:{code}"
+
+    @staticmethod
+    def _decode(raw: Any) -> LectureRoom | None:
+        return LectureRoom(**json.loads(raw)) if raw else None
+
+    async def get(self, code: str) -> LectureRoom | None:
+        return self._decode(await self._redis.get(self._key(code)))
+
+    async def put_if_absent(self, room: LectureRoom) -> LectureRoom:
+        text = json.dumps(asdict(room))
+        if await self._redis.set(self._key(room.code), text, nx=True, ex=self.TTL_S):
+            return room
+        stored = await self.get(room.code)
+        return stored if stored is not None else room
+
+    async def pop(self, code: str) -> LectureRoom | None:
+        return self._decode(await self._redis.getdel(self._key(code)))
+
+
 class SfuRooms:
     """Our room codes -> private VideoRooms on one Janus, with the grants to enter them."""
 
@@ -198,12 +258,17 @@ class SfuRooms:
         *,
         token_ttl_s: float = 12 * 3600,
         bitrate: int = DEFAULT_BITRATE,
+        store: LectureStore | None = None,
     ) -> None:
         self.url = url
         self._secret = secret
         self.token_ttl_s = token_ttl_s
         self.bitrate = bitrate
+        #: Set by the server to a Redis store when processes share rooms.
+        self.store: LectureStore = store or MemoryLectureStore()
         self.control = JanusControl(url, secret, on_reconnected=self._recreate)
+        #: The rooms this process has seen (to grant, and to create again after a
+        #: Janus restart); the store is the authority.
         self._rooms: dict[str, LectureRoom] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         #: Set each time the rooms stand again after Janus came back (tests wait on it).
@@ -213,9 +278,11 @@ class SfuRooms:
         await self.control.start()
 
     async def close(self) -> None:
-        for code in list(self._rooms):
-            with contextlib.suppress(Exception):
-                await self.close_room(code)
+        """Stop; with a shared store, rooms other processes serve stay open."""
+        if isinstance(self.store, MemoryLectureStore):
+            for code in list(self._rooms):
+                with contextlib.suppress(Exception):
+                    await self.close_room(code)
         await self.control.close()
 
     @property
@@ -225,26 +292,27 @@ class SfuRooms:
     async def open_room(self, code: str) -> LectureRoom:
         """The lecture room of our room ``code``, created on Janus if it is not yet."""
         async with self._locks.setdefault(code, asyncio.Lock()):
-            room = self._rooms.get(code)
-            if room is not None:
-                return room
-            for _ in range(3):  # a random id that is taken: draw another
-                room = LectureRoom(
-                    code,
-                    janus.new_room_id(),
-                    secret=secrets.token_urlsafe(24),
-                    pin=secrets.token_urlsafe(12),
+            room = await self.store.get(code)
+            if room is None:
+                room = await self.store.put_if_absent(
+                    LectureRoom(
+                        code,
+                        janus.new_room_id(),
+                        secret=secrets.token_urlsafe(24),
+                        pin=secrets.token_urlsafe(12),
+                    )
                 )
-                try:
-                    await self._create(room)
-                except JanusError as exc:
-                    if exc.code == janus.ROOM_EXISTS:
-                        continue
-                    raise
-                self._rooms[code] = room
-                logger.info("opened a lecture room on the SFU for room %s", code)
+            if self._rooms.get(code) == room:
                 return room
-            raise JanusError(janus.ROOM_EXISTS, "no free room id")
+            try:
+                await self._create(room)
+            except JanusError as exc:
+                # Another process made it (ids are random below 2**52: never a clash).
+                if exc.code != janus.ROOM_EXISTS:
+                    raise
+            self._rooms[code] = room
+            logger.info("opened a lecture room on the SFU for room %s", code)
+            return room
 
     async def _create(self, room: LectureRoom) -> None:
         await self.control.request(
@@ -267,8 +335,9 @@ class SfuRooms:
 
     async def close_room(self, code: str) -> bool:
         """Destroy the lecture room (everyone in it is dropped); False if there was none."""
-        room = self._rooms.pop(code, None)
+        known = self._rooms.pop(code, None)
         self._locks.pop(code, None)
+        room = await self.store.pop(code) or known
         if room is None:
             return False
         try:

@@ -440,10 +440,20 @@ async def ask_for_access(ws) -> dict:  # type: ignore[no-untyped-def]
             return reply
 
 
+async def left(ws, peer_id: str) -> None:  # type: ignore[no-untyped-def]
+    """Until this raw client hears that ``peer_id`` left."""
+    while True:
+        msg = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        if msg["type"] == "peer_left" and msg["peer_id"] == peer_id:
+            return
+
+
 async def test_admitted_peers_get_the_lecture_and_it_ends_with_the_call(janus, sfu_server):
     room = "lecture-hall"
     station, _ = await joined(sfu_server.url, room, "station", sfu_server.invite(room, "station"))
-    trainee, _ = await joined(sfu_server.url, room, "observer", sfu_server.invite(room, "observer"))
+    trainee, hello = await joined(
+        sfu_server.url, room, "observer", sfu_server.invite(room, "observer")
+    )
     try:
         first = await ask_for_access(station)
         second = await ask_for_access(trainee)
@@ -468,7 +478,9 @@ async def test_admitted_peers_get_the_lecture_and_it_ends_with_the_call(janus, s
             await publisher.close()
     finally:
         await trainee.close()
-    # One peer still in the call: the lecture room stays.
+    # One peer still in the call: the lecture room stays (the server decides that before
+    # it says the trainee left).
+    await left(station, hello["peer_id"])
     check = SfuRooms(janus.url, janus.secret)
     await check.start()
     try:
@@ -522,3 +534,44 @@ async def test_the_lecture_probe_measures_what_it_says():
     # Stamps read back: latencies of a loopback call, not garbage from misread bits.
     for path in ("latency_ms_sfu", "latency_ms_direct"):
         assert 0 < decoding[path]["p50"] < 1000, decoding
+
+
+async def test_processes_sharing_redis_share_the_lecture_room(janus, redis_url, tmp_path, room):
+    """Peers of one room on two server processes get one Janus room, closed by the last."""
+    secret_file = tmp_path / "sfu.secret"
+    secret_file.write_text(janus.secret + "\n")
+    args = ["--redis", redis_url, "--sfu", f"janus:{janus.url}", "--sfu-secret-file"]
+    a = SignalingServerProcess(log_file=tmp_path / "a.log", extra_args=[*args, str(secret_file)])
+    a.start()
+    b = SignalingServerProcess(
+        log_file=tmp_path / "b.log",
+        secret_file=a.secret_file,
+        extra_args=[*args, str(secret_file)],
+    )
+    b.start()
+    check = SfuRooms(janus.url, janus.secret)
+    await check.start()
+    try:
+        station, hello = await joined(a.url, room, "station", a.invite(room, "station"))
+        trainee, _ = await joined(b.url, room, "observer", b.invite(room, "observer"))
+        expert, _ = await joined(b.url, room, "expert", b.invite(room, "expert"))
+        on_a, on_b = await ask_for_access(station), await ask_for_access(trainee)
+        assert on_a["type"] == on_b["type"] == "sfu_access", (on_a, on_b)
+        assert (on_a["room"], on_a["pin"]) == (on_b["room"], on_b["pin"])
+
+        async def exists() -> bool:
+            return bool((await check.control.request(api.room_exists(on_a["room"])))["exists"])
+
+        await trainee.close()
+        await station.close()  # process A, which made the room, has nobody left in it
+        # A decides about the room before it tells the room the station left.
+        await left(expert, hello["peer_id"])
+        assert await exists()
+        await expert.close()  # the last one, on B (which never opened the room itself)
+        deadline = time.monotonic() + 5
+        while await exists():
+            assert time.monotonic() < deadline, "the lecture room outlived its call"
+    finally:
+        await check.close()
+        b.stop()
+        a.stop()
