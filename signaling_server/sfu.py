@@ -351,6 +351,10 @@ class SfuRooms:
     async def _recreate(self) -> None:
         for room in list(self._rooms.values()):
             try:
+                if await self.store.get(room.code) != room:
+                    # Closed (or replaced) by another process meanwhile: not ours to revive.
+                    self._rooms.pop(room.code, None)
+                    continue
                 await self._create(room)
             except JanusError as exc:
                 if exc.code != janus.ROOM_EXISTS:
@@ -358,4 +362,6 @@ class SfuRooms:
             except (ConnectionError, TimeoutError) as exc:
                 logger.warning("Janus went away again while rooms were recreated: %s", exc)
                 return
+            except Exception as exc:  # the store (Redis): try the next room
+                logger.error("could not check lecture room %s: %s", room.code, exc)
         self.recreated.set()

@@ -575,3 +575,25 @@ async def test_processes_sharing_redis_share_the_lecture_room(janus, redis_url, 
         await check.close()
         b.stop()
         a.stop()
+
+
+async def test_a_request_while_janus_is_down_is_answered_plainly(janus, sfu_server, room):
+    ws, _ = await joined(sfu_server.url, room, "observer", sfu_server.invite(room, "observer"))
+    try:
+        janus.kill()
+        await ws.send(json.dumps({"type": "sfu_request"}))
+        while True:  # within the server's request timeout (5 s) and a margin
+            reply = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            if reply["type"] in ("sfu_access", "error"):
+                break
+        assert reply["type"] == "error" and reply["code"] == "sfu_unavailable", reply
+        assert "try again" in reply["message"]
+        # Janus back: the same request now succeeds (the server reconnected by itself).
+        janus.start()
+        for _ in range(20):
+            reply = await ask_for_access(ws)
+            if reply["type"] == "sfu_access":
+                break
+        assert reply["type"] == "sfu_access", reply
+    finally:
+        await ws.close()
