@@ -121,6 +121,8 @@ def serve_parser() -> argparse.ArgumentParser:
         type=Path,
         help="a file (owner-only) holding the admin page's password, 12 characters or more",
     )
+    p.add_argument("--sfu", help="a Janus SFU for lectures: janus:ws://HOST:PORT")
+    p.add_argument("--sfu-secret-file", type=Path, help="the secret set in Janus's config")
     p.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return p
@@ -185,6 +187,7 @@ def _not_listening_notice(record: logging.LogRecord) -> bool:
 
 async def run(settings: ServerSettings, secret: bytes, notices: io.StringIO | None = None) -> None:
     from signaling_server.server import BackplaneUnavailable, SignalingServer
+    from signaling_server.sfu import SfuUnavailable
     from signaling_server.store import StoreError
 
     logging.getLogger("websockets.server").addFilter(_not_listening_notice)
@@ -203,6 +206,8 @@ async def run(settings: ServerSettings, secret: bytes, notices: io.StringIO | No
         raise SystemExit(2) from None
     except StoreError as exc:
         print(f"error: {exc}. Check --database.", file=sys.stderr)
+    except SfuUnavailable as exc:
+        print(f"error: {exc}. Check that Janus runs and --sfu-secret-file.", file=sys.stderr)
         raise SystemExit(2) from None
     except OSError as exc:
         print(
@@ -239,6 +244,7 @@ def serve(argv: list[str]) -> int:
         with contextlib.redirect_stderr(notices):
             secret = read_secret(settings.secret_file, create=True)
         settings.turn_config()
+        settings.sfu_config()
         settings.metrics_token()
         if settings.admin_password_file is not None:
             try:

@@ -102,6 +102,10 @@ class ServerSettings:
     #: the port), or "token" (anyone presenting metrics_token_file's token).
     metrics: str = "loopback"
     metrics_token_file: Path | None = None
+    #: A Janus SFU for lectures, ``janus:ws://host:port``, and the file holding its secret
+    #: (Janus's api_secret, token_auth_secret and VideoRoom admin_key; deploy/janus/).
+    sfu: str | None = None
+    sfu_secret_file: Path | None = None
     log_level: str = "INFO"
     #: The consult service's database: a SQLite file (default: consult.db beside the
     #: secret file, owner-only) or postgresql://user@host/db (several processes).
@@ -152,6 +156,29 @@ class ServerSettings:
         if len(token) < 16:
             raise ConfigError(f"{self.metrics_token_file}: the token must be 16 characters or more")
         return token
+
+    def sfu_config(self) -> tuple[str, str] | None:
+        """The SFU's WebSocket URL and secret, or None without ``--sfu``."""
+        if self.sfu is None:
+            return None
+        from signaling_server.sfu import parse_sfu_url
+
+        try:
+            url = parse_sfu_url(self.sfu)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        if self.sfu_secret_file is None:
+            raise ConfigError("--sfu needs --sfu-secret-file (the secret in Janus's config)")
+        try:
+            secret = self.sfu_secret_file.read_text().strip()
+        except OSError as exc:
+            raise ConfigError(f"cannot read the SFU secret: {exc.strerror or exc}") from None
+        if len(secret) < 16 or '"' in secret or "\\" in secret:
+            raise ConfigError(
+                f"{self.sfu_secret_file}: the SFU secret must be 16 characters or more, "
+                "without quotes or backslashes (openssl rand -hex 32 makes one)"
+            )
+        return url, secret
 
     def turn_config(self) -> TurnConfig | None:
         if not self.turn:

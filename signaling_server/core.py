@@ -6,7 +6,8 @@ each returns *effects* for the shell to carry out, in order:
 
 * :class:`Send` a text frame to a local connection, :class:`Close` one;
 * :class:`Claim` a seat in a room, :class:`Release` one, :class:`Route` a message to a
-  peer, :class:`Broadcast` to a room. These go to the room directory
+  peer, :class:`Broadcast` to a room, :class:`GrantSfu` (a lecture's way in). These
+  go to the room directory
   (:mod:`signaling_server.directory`): in memory for one process, Redis for several.
   A claim's outcome comes back through :meth:`claimed`, a failed route through
   :meth:`route_failed`, so one code path serves both deployments.
@@ -48,6 +49,7 @@ from ultrasound_consult.protocol.signaling import (
     Relay,
     Role,
     ServerMessage,
+    SfuRequest,
     Welcome,
     encode_server,
     parse_client_message,
@@ -122,7 +124,15 @@ class Broadcast:
     exclude_peer: str | None = None
 
 
-Effect = Send | Close | Claim | Release | Route | Broadcast
+@dataclass(frozen=True)
+class GrantSfu:
+    """Answer ``conn`` with the way into ``room``'s lecture on the SFU (or an error)."""
+
+    conn: ConnId
+    room: str
+
+
+Effect = Send | Close | Claim | Release | Route | Broadcast | GrantSfu
 
 
 class InviteSignerLike(Protocol):
@@ -370,6 +380,9 @@ class SignalingCore:
             raise ProtocolError(ErrorCode.NOT_JOINED, "send 'join' before anything else")
         if isinstance(msg, Offer | Answer | Candidate | App):
             return self._relay(conn, msg)
+        if isinstance(msg, SfuRequest):
+            # Only here, after the join: whoever has not been admitted gets nothing.
+            return [GrantSfu(conn.id, conn.room)]
         if isinstance(msg, Leave):
             effects = self._vacate(conn, LEFT)
             effects.append(self._close(conn, CLOSE_NORMAL, "left"))

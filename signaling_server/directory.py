@@ -9,7 +9,7 @@ tells the core to close a connection whose seat a resumed session took (``kick``
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -19,6 +19,7 @@ from signaling_server.core import (
     ClaimResult,
     Close,
     Effect,
+    GrantSfu,
     Limits,
     Release,
     Route,
@@ -45,6 +46,10 @@ class Directory(Protocol):
 
     def local_rooms(self) -> int: ...
 
+    async def is_empty(self, room: str) -> bool:
+        """Nobody holds a seat in ``room`` (on any process)."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -54,11 +59,16 @@ async def perform(
     directory: Directory,
     put: Callable[[Send | Close], None],
     now: Callable[[], float],
+    *,
+    room_released: Callable[[str], Awaitable[None]] | None = None,
+    grant_sfu: Callable[[GrantSfu], Awaitable[None]] | None = None,
 ) -> None:
     """Carry out the core's effects in order: frames and closes go to ``put`` (the
     connection's outbox), room operations to ``directory``, and what a claim or a failed
     route answers goes back through the core. The server and the core's tests both run
-    this, so what the tests drive is what a deployment does."""
+    this, so what the tests drive is what a deployment does. ``room_released(room)``
+    runs after a peer's seat is released and before the others hear of it (a lecture
+    room that is now empty ends first); ``grant_sfu`` answers an SFU request."""
     for effect in effects:
         if isinstance(effect, Send | Close):
             put(effect)
@@ -67,14 +77,30 @@ async def perform(
                 effect.room, effect.peer, effect.seat, resume=effect.resume
             )
             answer = core.claimed(effect.conn, result, effect, now())
-            await perform(answer, core, directory, put, now)
+            await perform(
+                answer, core, directory, put, now, room_released=room_released, grant_sfu=grant_sfu
+            )
         elif isinstance(effect, Release):
-            if await directory.release(effect.room, effect.peer_id, effect.seat):
+            released = await directory.release(effect.room, effect.peer_id, effect.seat)
+            if room_released is not None:
+                await room_released(effect.room)
+            if released:
                 await directory.broadcast(effect.room, effect.notice, effect.peer_id)
+        elif isinstance(effect, GrantSfu):
+            if grant_sfu is not None:
+                await grant_sfu(effect)
         elif isinstance(effect, Route):
             if not await directory.route(effect.room, effect.to_peer, effect.text):
                 answer = core.route_failed(effect.conn, effect.to_peer)
-                await perform(answer, core, directory, put, now)
+                await perform(
+                    answer,
+                    core,
+                    directory,
+                    put,
+                    now,
+                    room_released=room_released,
+                    grant_sfu=grant_sfu,
+                )
         elif isinstance(effect, Broadcast):
             await directory.broadcast(effect.room, effect.text, effect.exclude_peer)
 
@@ -159,6 +185,9 @@ class InMemoryDirectory:
 
     def local_rooms(self) -> int:
         return len(self._rooms)
+
+    async def is_empty(self, room: str) -> bool:
+        return not self._rooms.get(room)
 
     async def close(self) -> None:
         self._rooms.clear()

@@ -135,6 +135,13 @@ class RedisDirectory:
     def local_rooms(self) -> int:
         return sum(1 for peers in self._local.values() if peers)
 
+    async def is_empty(self, room: str) -> bool:
+        try:
+            return int(await self.redis.hlen(room_key(room))) == 0
+        except (RedisError, OSError):
+            logger.exception("Redis room count failed")
+            return False  # keep the lecture: closing one in use would cut every trainee
+
     # --- directory interface ---------------------------------------------------
 
     async def claim(self, room: str, peer: PeerInfo, seat: str, *, resume: bool) -> ClaimResult:

@@ -28,6 +28,7 @@ from signaling_server.core import (
     Close,
     ConnId,
     Effect,
+    GrantSfu,
     Send,
     SignalingCore,
 )
@@ -36,9 +37,17 @@ from signaling_server.guard import ConnectionGuard, guarded_connection
 from signaling_server.logfilter import flush_repeats
 from signaling_server.metrics import ServerGauges, render_metrics
 from signaling_server.presence_board import LocalBoard, PresenceBoard
+from signaling_server.sfu import SfuRooms
 from signaling_server.store import ConsultStore
 from signaling_server.tokens import InviteSigner, turn_credentials
-from ultrasound_consult.protocol.signaling import MAX_SIGNAL_BYTES, IceServer
+from ultrasound_consult.protocol.errors import ErrorCode
+from ultrasound_consult.protocol.signaling import (
+    MAX_SIGNAL_BYTES,
+    Error,
+    IceServer,
+    SfuAccess,
+    encode_server,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +104,9 @@ class SignalingServer:
         self.signer = InviteSigner(secret)
         self._turn = settings.turn_config()
         self._metrics_token = settings.metrics_token()
+        sfu = settings.sfu_config()
+        #: Lecture rooms on the Janus SFU (``--sfu``), or None.
+        self.sfu: SfuRooms | None = SfuRooms(*sfu) if sfu else None
         self.core = SignalingCore(
             self.signer, limits=settings.limits(), ice_servers=self._ice_servers
         )
@@ -142,6 +154,13 @@ class SignalingServer:
             except OSError as exc:
                 raise BackplaneUnavailable(str(exc)) from None
             self.directory = directory
+            if self.sfu is not None:
+                from signaling_server.sfu import RedisLectureStore
+
+                self.sfu.store = RedisLectureStore(directory.redis)
+        if self.sfu is not None:
+            await self.sfu.start()
+            logger.info("lecture rooms go to the SFU at %s", self.sfu.url)
         tls = None
         if self.settings.tls_cert and self.settings.tls_key:
             tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -206,6 +225,8 @@ class SignalingServer:
             self.admin.close()
         if self.consult is not None:
             self.consult.store.close()
+        if self.sfu is not None:
+            await self.sfu.close()
 
     # --- HTTP ----------------------------------------------------------------
 
@@ -298,7 +319,46 @@ class SignalingServer:
                     outbox.task.cancel()
 
     async def _perform(self, effects: list[Effect]) -> None:
-        await perform(effects, self.core, self.directory, self._put, time.time)
+        await perform(
+            effects,
+            self.core,
+            self.directory,
+            self._put,
+            time.time,
+            room_released=self._end_lecture_if_empty,
+            grant_sfu=self._grant_sfu,
+        )
+
+    async def _grant_sfu(self, effect: GrantSfu) -> None:
+        """Answer an admitted peer's ``sfu_request``: the room's lecture, opened if need be."""
+        if self.sfu is None:
+            error = Error(
+                ErrorCode.SFU_UNAVAILABLE,
+                "this server has no SFU: a lecture stays peer-to-peer, up to 4 viewers",
+            )
+            self._put(Send(effect.conn, encode_server(error)))
+            return
+        try:
+            await self.sfu.open_room(effect.room)
+            grant = self.sfu.grant(effect.room)
+        except Exception as exc:  # Janus, Redis or the network: the peer still gets an answer
+            logger.warning("the SFU could not open a lecture room: %s", exc)
+            error = Error(ErrorCode.SFU_UNAVAILABLE, "the SFU does not answer; try again shortly")
+            self._put(Send(effect.conn, encode_server(error)))
+            return
+        access = SfuAccess(grant.url, grant.room, grant.pin, grant.token, grant.feed)
+        self._put(Send(effect.conn, encode_server(access)))
+
+    async def _end_lecture_if_empty(self, room: str) -> None:
+        """The call is over when its room is empty: its SFU room goes with it."""
+        # Whichever process sees the room empty closes it (the store says if it has one).
+        if self.sfu is None or not await self.directory.is_empty(room):
+            return
+        try:
+            await self.sfu.close_room(room)
+        except Exception as exc:  # Janus or Redis; the leaving peer is gone either way
+            # Janus drops it when it restarts; the tokens handed out for it expire.
+            logger.warning("could not close the lecture room of %s: %s", room, exc)
 
     def _put(self, effect: Send | Close) -> None:
         outbox = self._outboxes.get(effect.conn)

@@ -1,7 +1,7 @@
 """Fixtures: a real signalling server process, real sample data, event-driven waits.
 
 Shared helpers live in tests/support/; test modules import from there, never from each
-other. The fixtures of tests/support/ui.py and tests/support/recorded.py are plugins.
+other. The fixtures of tests/support/ui.py, recorded.py and janus.py are plugins.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ from tests.support import samples
 from tests.support.postgres import PostgresCluster
 from ultrasound_consult.protocol.signaling import Role
 
-pytest_plugins = ("tests.support.ui", "tests.support.recorded")
+pytest_plugins = ("tests.support.ui", "tests.support.recorded", "tests.support.janus")
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"

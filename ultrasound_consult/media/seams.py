@@ -234,3 +234,19 @@ def observe_rtp(
     receiver._handle_rtp_packet = handle
     receiver._uc_unobserved_rtp = original  # recovered packets skip the observer
     return True
+
+
+def count_rtp_only(receiver: Any, observer: Callable[[Any], None]) -> bool:
+    """Hand every RTP packet to ``observer`` and drop it: no jitter buffer, no decoder.
+
+    For light viewers in load tests (a lecture's many trainees): they count frames at
+    the cost of a callback. False when the seam is missing."""
+    if not callable(getattr(receiver, "_handle_rtp_packet", None)):
+        _warn_once("receiver", ["_handle_rtp_packet"])
+        return False
+
+    async def handle(packet: Any, arrival_time_ms: int) -> None:
+        observer(packet)
+
+    receiver._handle_rtp_packet = handle
+    return True

@@ -31,6 +31,8 @@ class ErrorCode(StrEnum):
     #: A data-channel operation that is well formed but does not apply to the current
     #: state: an unknown annotation id, a full scene, a calibration for another frame.
     CONFLICT = "conflict"
+    #: Lectures through an SFU: this server has none, or it does not answer now.
+    SFU_UNAVAILABLE = "sfu_unavailable"
     INTERNAL = "internal"
 
 

@@ -12,6 +12,8 @@ Sequence (see docs/protocol.md)::
       | -- ping ------------------> |
       | <--------------------- pong |
       | -- leave -----------------> | -- peer_left --> everyone else
+      | -- sfu_request -----------> |   (lectures, with an SFU configured)
+      | <--------------- sfu_access |   the lecture room on the SFU: url, room, pin, token
 
 Every message carries ``type``. ``join`` carries the protocol major version ``v``;
 a server that does not speak it answers ``error`` with code ``unsupported_version``
@@ -334,6 +336,16 @@ class Ping:
         return {"type": self.TYPE}
 
 
+@dataclass(frozen=True)
+class SfuRequest:
+    """Ask for the way into this room's lecture on the SFU; only joined peers may."""
+
+    TYPE: ClassVar[str] = "sfu_request"
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"type": self.TYPE}
+
+
 # --- server -> client ------------------------------------------------------
 
 
@@ -465,8 +477,50 @@ class Error:
         return cls(code=exc.code, message=exc.reason, fatal=fatal, supported_versions=versions)
 
 
-ClientMessage = Join | Offer | Answer | Candidate | App | Leave | Ping
-ServerMessage = Welcome | PeerJoined | PeerLeft | Offer | Answer | Candidate | App | Pong | Error
+@dataclass(frozen=True)
+class SfuAccess:
+    """The answer to ``sfu_request``: this room's lecture on the Janus SFU.
+
+    ``url`` is Janus's WebSocket API, ``room`` the VideoRoom (a number), ``pin`` its pin,
+    ``token`` a signed Janus token that expires, ``feed`` the station's publisher id.
+    Whoever holds these may watch the lecture: they go to admitted peers only.
+    """
+
+    TYPE: ClassVar[str] = "sfu_access"
+    url: str
+    room: int
+    pin: str
+    token: str
+    feed: int
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "type": self.TYPE,
+            "url": self.url,
+            "room": self.room,
+            "pin": self.pin,
+            "token": self.token,
+            "feed": self.feed,
+        }
+
+    @classmethod
+    def from_wire(cls, obj: dict[str, Any]) -> SfuAccess:
+        url = req_str(obj, "url", max_len=512)
+        if not url.startswith(("ws://", "wss://")):
+            raise bad("'url' must be a ws:// or wss:// URL")
+        return cls(
+            url=url,
+            room=req_int(obj, "room", lo=1, hi=2**53),
+            pin=req_str(obj, "pin", max_len=256),
+            token=req_str(obj, "token", max_len=1024),
+            feed=req_int(obj, "feed", lo=1, hi=2**53),
+        )
+
+
+ClientMessage = Join | Offer | Answer | Candidate | App | Leave | Ping | SfuRequest
+ServerMessage = (
+    Welcome | PeerJoined | PeerLeft | Offer | Answer | Candidate | App | Pong | Error | SfuAccess
+)
 Relay = Offer | Answer | Candidate | App
 
 _RELAYS: dict[str, type[Offer | Answer | Candidate | App]] = {
@@ -489,6 +543,8 @@ def parse_client_message(data: str | bytes) -> ClientMessage:
         return Leave()
     if kind == Ping.TYPE:
         return Ping()
+    if kind == SfuRequest.TYPE:
+        return SfuRequest()
     raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {kind[:40]!r}")
 
 
@@ -504,6 +560,7 @@ def parse_server_message(data: str | bytes) -> ServerMessage:
         PeerLeft.TYPE: PeerLeft.from_wire,
         Pong.TYPE: lambda _obj: Pong(),
         Error.TYPE: Error.from_wire,
+        SfuAccess.TYPE: SfuAccess.from_wire,
     }
     parser = parsers.get(kind)
     if parser is None:

@@ -1,0 +1,480 @@
+"""Publishing to and watching from a Janus VideoRoom (a lecture through the SFU).
+
+The station publishes its ultrasound (and voice) once, over one PeerConnection to
+Janus, whatever the number of trainees; each trainee subscribes to the station's feed
+over its own PeerConnection from Janus. Both hold an :class:`SfuGrant` from the
+signalling server (the room's pin and a signed token), and both keep going by
+themselves when Janus restarts: the WebSocket closing is the signal, and they join
+again (with backoff) until the room and the feed are back.
+
+Video is VP8, as in a consult: the publisher takes the station's per-peer media
+(``LocalMedia.outgoing``: masked pipeline track, :class:`PresetVp8Encoder`, voice), and
+the room is created VP8/Opus-only, so nobody negotiates anything else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.sdp import SessionDescription
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
+
+from ultrasound_consult.media.encoder import install_encoder
+from ultrasound_consult.media.pipeline import OutgoingVideoTrack
+from ultrasound_consult.media.seams import count_rtp_only
+from ultrasound_consult.protocol import janus
+from ultrasound_consult.protocol.janus import JanusError, SfuGrant
+from ultrasound_consult.session.peer_link import OutgoingMedia, rtc_configuration
+
+logger = logging.getLogger(__name__)
+
+REQUEST_TIMEOUT_S = 10.0
+#: Backoff between attempts to join again: short first, a Janus restart takes ~0.1 s.
+RETRY_FIRST_S = 0.1
+RETRY_MAX_S = 0.5
+#: Join errors that mean "not yet" after a restart: the room or the feed is not back.
+NOT_YET = {janus.NO_SUCH_ROOM, janus.NO_SUCH_FEED, janus.ID_EXISTS}
+
+
+class JanusLink:
+    """One Janus API session over WebSocket, authenticated with a grant's token."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.url = url
+        self._token = token
+        self._ws: ClientConnection | None = None
+        self.session = 0
+        self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        #: Set when the connection to Janus is gone (closed by either side).
+        self.lost = asyncio.Event()
+        #: Called with each message that answers no request (events, hangups).
+        self.on_event: Callable[[dict[str, Any]], None] = lambda msg: None
+
+    async def open(self) -> None:
+        ws = await asyncio.wait_for(
+            connect(self.url, subprotocols=[Subprotocol(janus.SUBPROTOCOL)], max_size=2**22),
+            REQUEST_TIMEOUT_S,
+        )
+        self._ws = ws
+        loop = asyncio.get_running_loop()
+        self._tasks.append(loop.create_task(self._read(ws), name="janus-read"))
+        reply = await self.call(janus.create_session(janus.new_transaction()))
+        self.session = int(reply["data"]["id"])
+        self._tasks.append(loop.create_task(self._keepalive(), name="janus-keepalive"))
+
+    async def attach(self) -> int:
+        reply = await self.call(janus.attach(janus.new_transaction(), self.session))
+        return int(reply["data"]["id"])
+
+    async def send(
+        self, handle: int, body: dict[str, Any], jsep: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """A plugin request; returns Janus's answer (an event, maybe with a JSEP)."""
+        msg = janus.message(janus.new_transaction(), self.session, handle, body, jsep)
+        return await self.call(msg)
+
+    async def call(self, msg: dict[str, Any]) -> dict[str, Any]:
+        if self._ws is None or self.lost.is_set():
+            raise ConnectionError("not connected to Janus")
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._pending[msg["transaction"]] = future
+        try:
+            await self._ws.send(
+                json.dumps(janus.with_auth(msg, api_secret=None, token=self._token))
+            )
+            return janus.check(await asyncio.wait_for(future, REQUEST_TIMEOUT_S))
+        except ConnectionClosed:
+            raise ConnectionError("Janus closed the connection") from None
+        finally:
+            self._pending.pop(msg["transaction"], None)
+
+    async def _read(self, ws: ClientConnection) -> None:
+        try:
+            async for text in ws:
+                with contextlib.suppress(ValueError):
+                    self._dispatch(json.loads(text))
+        except ConnectionClosed:
+            pass
+        finally:
+            self.lost.set()
+            for future in self._pending.values():
+                if not future.done():
+                    future.set_exception(ConnectionError("Janus closed the connection"))
+
+    def _dispatch(self, msg: dict[str, Any]) -> None:
+        if msg.get("janus") == "ack":
+            return  # "received, the answer follows" for plugin requests
+        future = self._pending.get(str(msg.get("transaction", "")))
+        if future is not None and not future.done():
+            future.set_result(msg)
+        else:
+            self.on_event(msg)
+
+    async def _keepalive(self) -> None:
+        # Janus answers a keepalive with a bare "ack": nothing to wait for.
+        while not self.lost.is_set():
+            await asyncio.sleep(janus.KEEPALIVE_S)
+            await self._send_quietly(janus.keepalive(janus.new_transaction(), self.session))
+
+    async def _send_quietly(self, msg: dict[str, Any]) -> None:
+        if self._ws is not None and not self.lost.is_set():
+            with contextlib.suppress(ConnectionClosed):
+                await self._ws.send(
+                    json.dumps(janus.with_auth(msg, api_secret=None, token=self._token))
+                )
+
+    async def close(self) -> None:
+        await self._send_quietly(janus.destroy_session(janus.new_transaction(), self.session))
+        if self._ws is not None:
+            await self._ws.close()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def _jsep(pc: RTCPeerConnection) -> dict[str, Any]:
+    # aiortc gathers every candidate before it returns the description: no trickle.
+    return {"type": pc.localDescription.type, "sdp": pc.localDescription.sdp, "trickle": False}
+
+
+async def _connected(pc: RTCPeerConnection) -> None:
+    done = asyncio.Event()
+
+    def changed() -> None:
+        if pc.connectionState in ("connected", "failed", "closed"):
+            done.set()
+
+    pc.on("connectionstatechange", changed)
+    changed()
+    await done.wait()
+    if pc.connectionState != "connected":
+        raise ConnectionError(f"the connection to Janus {pc.connectionState}")
+
+
+def _prefer_vp8(transceiver: Any) -> None:
+    caps = RTCRtpSender.getCapabilities("video").codecs
+    vp8 = [c for c in caps if c.mimeType == "video/VP8"]
+    rtx = [c for c in caps if c.mimeType == "video/rtx"]
+    transceiver.setCodecPreferences(vp8 + rtx)
+
+
+class _Rejoining:
+    """The run-until-closed loop both sides share: join, wait for the loss, join again."""
+
+    def __init__(self, grant: SfuGrant, name: str) -> None:
+        self.grant = grant
+        self._name = name
+        self._task: asyncio.Task[None] | None = None
+        self._closed = False
+        self.link: JanusLink | None = None
+        self.pc: RTCPeerConnection | None = None
+        #: Set once joined (again); cleared while joining again.
+        self.joined = asyncio.Event()
+        #: Joins after the first one, and the last error that delayed a join.
+        self.rejoins = 0
+        self.last_error: Exception | None = None
+        #: Set when the session ends for good (a refusal that retrying cannot fix).
+        self.failed: JanusError | None = None
+        #: Set on every change (joined, lost, a frame): waiters clear it and re-check.
+        self.changed = asyncio.Event()
+        #: Set when Janus hangs up our PeerConnection (or the feed we watch ends) while
+        #: the WebSocket stays up.
+        self._gone = asyncio.Event()
+
+    async def start(self, *, timeout: float = REQUEST_TIMEOUT_S) -> None:
+        """Join (waiting while the room or feed is not there yet), then stay joined.
+
+        Raises the refusal (a wrong pin, a bad token) or TimeoutError; once joined, a
+        task keeps the session up until :meth:`close`.
+        """
+        self._task = asyncio.get_running_loop().create_task(self._keep_up(), name=self._name)
+        joined = asyncio.ensure_future(self.joined.wait())
+        try:
+            await asyncio.wait({joined, self._task}, timeout=timeout, return_when="FIRST_COMPLETED")
+        finally:
+            joined.cancel()
+        if self.joined.is_set():
+            return
+        await self.close()
+        if self.failed is not None:
+            raise self.failed
+        raise TimeoutError(f"{self._name}: not joined within {timeout} s ({self.last_error})")
+
+    async def _keep_up(self) -> None:
+        first = True
+        while not self._closed:
+            delay = RETRY_FIRST_S
+            while not self._closed:
+                try:
+                    await self._join()
+                    break
+                except JanusError as exc:
+                    self.last_error = exc
+                    if exc.code not in NOT_YET:
+                        self.failed = exc
+                        logger.error("%s: Janus refused: %s", self._name, exc)
+                        await self._teardown()
+                        self.changed.set()
+                        return
+                except (OSError, ConnectionError, ConnectionClosed, TimeoutError) as exc:
+                    self.last_error = exc
+                await self._teardown()
+                # Backoff, not a wait for an event: nothing tells us when Janus is back.
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_MAX_S)
+            if self._closed:
+                return
+            if not first:
+                self.rejoins += 1
+            first = False
+            self.joined.set()
+            self.changed.set()
+            await self._wait_lost()
+            self.joined.clear()
+            self.changed.set()
+            logger.info("%s: lost Janus or the feed; joining again", self._name)
+            await self._teardown()
+
+    async def _wait_lost(self) -> None:
+        assert self.link is not None
+        lost = asyncio.ensure_future(self.link.lost.wait())
+        gone = asyncio.ensure_future(self._gone.wait())
+        try:
+            await asyncio.wait({lost, gone}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            lost.cancel()
+            gone.cancel()
+
+    def _event(self, msg: dict[str, Any]) -> None:
+        """Janus's unrequested messages: a hangup ends this connection."""
+        if msg.get("janus") == "hangup":
+            self._gone.set()
+
+    def _watch(self, pc: RTCPeerConnection) -> None:
+        def changed() -> None:
+            if pc.connectionState in ("failed", "closed") and pc is self.pc:
+                self._gone.set()
+
+        pc.on("connectionstatechange", changed)
+
+    async def _open_link(self) -> JanusLink:
+        self._gone.clear()
+        link = self.link = JanusLink(self.grant.url, self.grant.token)
+        link.on_event = self._event
+        await link.open()
+        return link
+
+    async def _join(self) -> None:
+        raise NotImplementedError
+
+    async def _teardown(self) -> None:
+        pc, self.pc = self.pc, None
+        link, self.link = self.link, None
+        if pc is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(pc.close())
+        if link is not None:
+            await link.close()
+
+    async def close(self) -> None:
+        self._closed = True
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._teardown()
+
+
+class SfuPublisher(_Rejoining):
+    """The station's one upload to the lecture room: video (and voice) to Janus.
+
+    ``media`` makes the tracks (and the encoder) of one upload, as
+    :meth:`LocalMedia.outgoing` does for one peer; it is called again for each
+    publish after a loss, because aiortc stops a sender's tracks with its connection.
+    """
+
+    def __init__(
+        self, grant: SfuGrant, media: Callable[[], OutgoingMedia], *, display: str = "station"
+    ) -> None:
+        super().__init__(grant, "sfu-publisher")
+        self._media = media
+        self._display = display
+        self._previous_bytes = 0
+        self._previous_packets = 0
+        #: The tracks of the current upload.
+        self.outgoing: OutgoingMedia | None = None
+
+    async def _join(self) -> None:
+        link = await self._open_link()
+        handle = await link.attach()
+        g = self.grant
+        await link.send(
+            handle, janus.join_publisher(g.room, pin=g.pin, feed=g.feed, display=self._display)
+        )
+        pc = self.pc = RTCPeerConnection(rtc_configuration(()))
+        self._watch(pc)
+        out = self.outgoing = self._media()
+        transceiver = pc.addTransceiver(out.video, direction="sendonly")
+        _prefer_vp8(transceiver)
+        if out.encoder is not None:
+            install_encoder(transceiver.sender, out.encoder)
+        if isinstance(out.video, OutgoingVideoTrack):
+            out.video.sender = transceiver.sender  # frame identity (RTP origin), as in a call
+        if out.audio is not None:
+            pc.addTransceiver(out.audio, direction="sendonly")
+        await pc.setLocalDescription(await pc.createOffer())
+        reply = await link.send(handle, janus.publish(), _jsep(pc))
+        answer = reply.get("jsep")
+        if not answer:
+            raise JanusError(0, f"Janus answered publish without SDP: {janus.plugin_data(reply)}")
+        await pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], answer["type"]))
+        # Janus lists the feed once media flows; viewers asking before get "no such feed".
+        await asyncio.wait_for(_connected(pc), REQUEST_TIMEOUT_S)
+
+    async def _teardown(self) -> None:
+        # Keep the totals across connections: the uplink is what left the station.
+        bytes_now, packets_now = await self._current_counts()
+        self._previous_bytes += bytes_now
+        self._previous_packets += packets_now
+        out, self.outgoing = self.outgoing, None
+        await super()._teardown()
+        if out is not None:
+            for track in (out.video, out.audio, out.camera):
+                if track is not None:
+                    track.stop()
+
+    async def _current_counts(self) -> tuple[int, int]:
+        if self.pc is None:
+            return 0, 0
+        sent_bytes = sent_packets = 0
+        for sender in self.pc.getSenders():
+            if sender.track is None or sender.track.kind != "video":
+                continue
+            for stat in (await sender.getStats()).values():
+                if stat.type == "outbound-rtp":
+                    sent_bytes += stat.bytesSent
+                    sent_packets += stat.packetsSent
+        return sent_bytes, sent_packets
+
+    async def video_sent(self) -> tuple[int, int]:
+        """RTP payload bytes and packets of video sent to Janus, over every connection."""
+        bytes_now, packets_now = await self._current_counts()
+        return self._previous_bytes + bytes_now, self._previous_packets + packets_now
+
+
+class SfuSubscriber(_Rejoining):
+    """One trainee's view of the station's feed, through Janus.
+
+    ``decode=False`` makes a light viewer for load tests: it counts the frames that
+    arrive (the RTP marker bit ends each one) and decodes nothing.
+    """
+
+    def __init__(
+        self,
+        grant: SfuGrant,
+        *,
+        decode: bool = True,
+        on_frame: Callable[[Any], None] | None = None,
+        name: str = "sfu-subscriber",
+    ) -> None:
+        super().__init__(grant, name)
+        self.decode = decode
+        self._on_frame = on_frame
+        self._consumers: list[asyncio.Task[None]] = []
+        #: Frames received (decoded, or counted when light), over every connection.
+        self.frames = 0
+        self.bytes = 0
+        #: monotonic time of the latest frame; set on each frame.
+        self.last_frame_at: float | None = None
+        self.frame_arrived = asyncio.Event()
+
+    async def _join(self) -> None:
+        link = await self._open_link()
+        handle = await link.attach()
+        g = self.grant
+        reply = await link.send(handle, janus.join_subscriber(g.room, pin=g.pin, feed=g.feed))
+        offer = reply.get("jsep")
+        if not offer:
+            raise JanusError(0, f"Janus attached without an offer: {janus.plugin_data(reply)}")
+        pc = self.pc = RTCPeerConnection(rtc_configuration(()))
+        self._watch(pc)
+        vp8 = _payload_type(offer["sdp"], "VP8")
+        pc.on("track", lambda track: self._track(pc, track, vp8))
+        await pc.setRemoteDescription(RTCSessionDescription(offer["sdp"], offer["type"]))
+        await pc.setLocalDescription(await pc.createAnswer())
+        await link.send(handle, janus.start(), _jsep(pc))
+
+    def _event(self, msg: dict[str, Any]) -> None:
+        data = janus.plugin_data(msg) or {}
+        # The station left (its Janus session ended): Janus 1.x marks our streams
+        # inactive ("updated"); older ones say "unpublished" or "leaving".
+        streams = data.get("streams")
+        ended = (
+            data.get("videoroom") == "updated"
+            and isinstance(streams, list)
+            and not any(isinstance(s, dict) and s.get("active", True) for s in streams)
+        )
+        if ended or "unpublished" in data or "leaving" in data:
+            self._gone.set()
+        super()._event(msg)
+
+    def _track(self, pc: RTCPeerConnection, track: MediaStreamTrack, vp8: int | None) -> None:
+        if track.kind != "video":
+            return
+        if self.decode:
+            task = asyncio.get_running_loop().create_task(self._consume(track))
+            self._consumers.append(task)
+            return
+        receiver = next(t.receiver for t in pc.getTransceivers() if t.receiver.track is track)
+        count_rtp_only(receiver, lambda packet: self._count(packet, vp8))
+
+    def _count(self, packet: Any, vp8: int | None) -> None:
+        if packet.payload_type != vp8:
+            return  # retransmissions and padding
+        self.bytes += len(packet.payload)
+        if packet.marker:
+            self._frame()
+
+    def _frame(self) -> None:
+        self.frames += 1
+        self.last_frame_at = time.monotonic()
+        self.frame_arrived.set()
+        self.changed.set()
+
+    async def _consume(self, track: MediaStreamTrack) -> None:
+        with contextlib.suppress(MediaStreamError):
+            while True:
+                frame = await track.recv()
+                self._frame()
+                if self._on_frame is not None:
+                    try:
+                        self._on_frame(frame)
+                    except Exception:
+                        # One bad frame handler must not end the trainee's picture.
+                        logger.exception("%s: the frame handler failed", self._name)
+
+    async def _teardown(self) -> None:
+        for task in self._consumers:
+            task.cancel()
+        await asyncio.gather(*self._consumers, return_exceptions=True)
+        self._consumers.clear()
+        await super()._teardown()
+
+
+def _payload_type(sdp: str, codec: str) -> int | None:
+    for media in SessionDescription.parse(sdp).media:
+        for c in media.rtp.codecs:
+            if c.mimeType.split("/")[-1].upper() == codec and c.payloadType is not None:
+                return int(c.payloadType)
+    return None
