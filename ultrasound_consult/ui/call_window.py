@@ -164,7 +164,7 @@ class CallWindow(QMainWindow):
             tr("Record this session for teaching and review; everyone sees that you do (Ctrl+R)")
         )
         self.record_button.toggled.connect(self.set_recording)
-        self.statusBar().insertPermanentWidget(0, self.rec_label)
+        self.statusBar().addPermanentWidget(self.rec_label)  # just before Record
         self.statusBar().addPermanentWidget(self.record_button)
         self.quality_box = QComboBox()
         for name in PRESETS:
