@@ -47,6 +47,7 @@ from ultrasound_consult.protocol.consult import (
     ConsultPing,
     ConsultPong,
     Decline,
+    DeviceKind,
     Directory,
     Duty,
     DutyHours,
@@ -207,6 +208,11 @@ class ConsultService(CallHandling, RequestHandling, OpinionHandling):
         if old is not None:
             old.device = None
             self._push(old, (CLOSE_REPLACED, "signed in elsewhere"))
+        if msg.signing_key and device.kind in (DeviceKind.EXPERT, DeviceKind.TRAINER):
+            same = await self.store.run(self.shelf.register_key, device.id, msg.signing_key)
+            if not same:  # never the key itself in the log
+                logger.warning("device %s signed in with another signing key", device.id)
+            device = await self.store.run(self.store.device, device.id) or device
         session.device = device
         self._sessions[device.id] = session
         # A station back after losing its server mid-ring: those rings are over.

@@ -42,6 +42,12 @@ class OpinionHandling(ServiceBase):
         if call.station_id is None:
             raise ProtocolError(ErrorCode.CONFLICT, "that call has no station to send it to")
         opinion = msg.opinion
+        if not device.signing_key or opinion.key != device.signing_key:
+            raise ProtocolError(
+                ErrorCode.FORBIDDEN,
+                "not signed with the key this device registered when it signed in first; "
+                "if the device lost its key, ask IT to enroll it again",
+            )
         if opinion.author != device.name:
             raise ProtocolError(
                 ErrorCode.FORBIDDEN,

@@ -50,8 +50,13 @@ async def test_an_opinion_after_the_call_reaches_the_station_when_it_is_back(ser
     expert = await server.device(DeviceKind.EXPERT, "Dr. Wang", specialty="msk")
     other = await server.device(DeviceKind.EXPERT, "Dr. Li", specialty="msk")
     key = DeviceKey.load_or_create(tmp_path / "wang.pem")
+    stranger = DeviceKey.load_or_create(tmp_path / "stranger.pem")
     clinic = OpinionStore(tmp_path / "clinic")
-    async with signed_in(expert, Duty.ON) as ex, signed_in(other) as li:
+    async with (
+        # Each expert app registers its own key at its first sign-in.
+        signed_in(expert, Duty.ON, signing_key=key.public) as ex,
+        signed_in(other, signing_key=stranger.public) as li,
+    ):
         async with signed_in(station) as st:
             ringing = await st.call("specialty:msk")
             assert isinstance(ringing, Ringing)
@@ -65,8 +70,12 @@ async def test_an_opinion_after_the_call_reaches_the_station_when_it_is_back(ser
         await ex.submit_opinion(call_id, first)
         # Only an expert of that call, under the name they were enrolled with.
         with pytest.raises(ConsultRefused) as refused:
-            await li.submit_opinion(call_id, key.sign(opinion("Dr. Li")))
+            await li.submit_opinion(call_id, stranger.sign(opinion("Dr. Li")))
         assert refused.value.code == "forbidden"
+        # Signed with a key other than the one Dr. Wang's device registered: refused.
+        with pytest.raises(ConsultRefused) as refused:
+            await ex.submit_opinion(call_id, stranger.sign(opinion("Dr. Wang")))
+        assert refused.value.code == "forbidden" and "registered" in refused.value.message
         with pytest.raises(ConsultRefused) as refused:
             await ex.submit_opinion(call_id, key.sign(opinion("Dr. Somebody")))
         assert (

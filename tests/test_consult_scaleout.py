@@ -28,7 +28,7 @@ def test_postgres_store_migrates_once_and_settles_a_race_for_one_call(postgres):
     store = ConsultStore(url)
     store.migrate()
     store.migrate()  # at every start: a second run changes nothing
-    assert store.schema_version() == "0003"
+    assert store.schema_version() == "0004"
     enrollment = store.enroll(DeviceKind.EXPERT, "Dr. PG", specialties=["msk"], ttl_s=60)
     assert store.redeem(normalise_code(enrollment.code) or "") is not None
     store.start_call(

@@ -66,6 +66,7 @@ class Device:
     enrolled_at: float | None = None
     revoked_at: float | None = None
     created_at: float = 0.0
+    signing_key: str | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> Device:
@@ -80,6 +81,7 @@ class Device:
             enrolled_at=row.enrolled_at,
             revoked_at=row.revoked_at,
             created_at=row.created_at,
+            signing_key=row.signing_key,
         )
 
 

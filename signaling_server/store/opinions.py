@@ -1,6 +1,7 @@
-"""Opinions the server holds for a station: stored when an expert submits one after
-(or outside) the call, handed to the station when it is online, marked delivered when
-the station says it has kept it. Every version is a row; none is ever changed."""
+"""Opinions the server holds for a station: stored when an expert submits one after (or
+outside) the call, handed to the station when it is online, marked delivered when the
+station says it has kept it. Every version is a row; none is ever changed. And each
+expert device's signing key, registered at its first sign-in."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from signaling_server.store.schema import calls, opinions
+from signaling_server.store.schema import calls, devices, opinions
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,20 @@ class OpinionRow:
 class OpinionShelf:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
+
+    def register_key(self, device_id: str, key: str) -> bool:
+        """Register a device's signing key if it has none; whether ``key`` is now its
+        key (False: another one was registered first, and stays)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                devices.update()
+                .where(devices.c.id == device_id, devices.c.signing_key.is_(None))
+                .values(signing_key=key)
+            )
+            registered = conn.execute(
+                sa.select(devices.c.signing_key).where(devices.c.id == device_id)
+            ).scalar()
+        return bool(registered == key)
 
     def add(self, row: OpinionRow) -> str:
         """Keep one version: ``"added"``, ``"same"`` (that very version is here

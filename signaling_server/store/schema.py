@@ -34,6 +34,9 @@ devices = Table(
     Column("duty", String(8), nullable=False, server_default="off"),
     #: JSON list of {"day": 0-6 (Monday 0), "start": "HH:MM", "end": "HH:MM"}, UTC.
     Column("duty_hours", Text, nullable=False, server_default="[]"),
+    #: Base64 Ed25519 public key the device's opinions are signed with (registered at
+    #: its first sign-in; an expert's or trainer's only).
+    Column("signing_key", String(64), nullable=True),
 )
 
 #: One row per call attempt; an accepted call is a session of the consult log.

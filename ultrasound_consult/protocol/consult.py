@@ -280,6 +280,9 @@ class Hello(_Message):
     TYPE: ClassVar[str] = "hello"
     credential: str
     v: int = CONSULT_VERSION
+    #: An expert's or trainer's signing key (base64 Ed25519), registered at the first
+    #: sign-in: the key its opinions must carry.
+    signing_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -644,7 +647,11 @@ def _client_parsers() -> dict[str, Any]:
 
     return {
         Redeem.TYPE: lambda o: Redeem(req_str(o, "code", max_len=32), _version(o)),
-        Hello.TYPE: lambda o: Hello(req_str(o, "credential", max_len=128), _version(o)),
+        Hello.TYPE: lambda o: Hello(
+            req_str(o, "credential", max_len=128),
+            _version(o),
+            opt_str(o, "signing_key", max_len=64, default="") or "",
+        ),
         SetDuty.TYPE: duty,
         GetDirectory.TYPE: lambda o: GetDirectory(),
         PlaceCall.TYPE: call,

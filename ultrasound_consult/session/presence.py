@@ -71,6 +71,7 @@ from ultrasound_consult.protocol.consult import (
 from ultrasound_consult.protocol.errors import ProtocolError
 from ultrasound_consult.protocol.opinion import Opinion
 from ultrasound_consult.record.opinions import StoredOpinion
+from ultrasound_consult.session.signing import DeviceKey
 
 logger = logging.getLogger(__name__)
 
@@ -215,11 +216,15 @@ class PresenceClient:
         ssl_context: ssl.SSLContext | None = None,
         on_event: Callable[[Event], None] | None = None,
         keep_opinion: Callable[[OpinionArrived], StoredOpinion] | None = None,
+        signing_key: str | None = None,
     ) -> None:
         """``keep_opinion``: a station keeps each expert's opinion the server hands it
         (then confirms it; an opinion not kept comes again at the next sign-in)."""
         self.credential = credential
         self.keep_opinion = keep_opinion
+        #: An expert's or trainer's signing key, registered at the first sign-in (the
+        #: device's own unless given).
+        self.signing_key = signing_key
         self.ssl_context = ssl_context
         self.on_event = on_event
         self.events: asyncio.Queue[Event] = asyncio.Queue()
@@ -317,6 +322,11 @@ class PresenceClient:
             lambda m: isinstance(m, RequestStatus) and m.request.id == request_id,
         )
 
+    def _key(self) -> str:
+        if self.signing_key is None and self.credential.kind in ("expert", "trainer"):
+            self.signing_key = DeviceKey.load_or_create().public
+        return self.signing_key or ""
+
     async def submit_opinion(self, call_id: str, opinion: Opinion) -> None:
         """An expert's signed opinion for one of their calls, through the server (after
         the call, or while the station is offline): kept there until the station has it."""
@@ -372,7 +382,7 @@ class PresenceClient:
     async def _connect(self) -> Ready:
         ws = await _open(self.credential.server, self.ssl_context)
         try:
-            await ws.send(encode(Hello(self.credential.credential)))
+            await ws.send(encode(Hello(self.credential.credential, signing_key=self._key())))
             reply = parse_consult_server(await asyncio.wait_for(ws.recv(), REPLY_TIMEOUT_S))
         except (ConnectionClosed, TimeoutError, ProtocolError) as exc:
             await ws.close()
