@@ -72,6 +72,11 @@ def serve_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-experts", type=int, help="experts and trainers per room (default 4)")
     p.add_argument("--max-observers", type=int, help="observers per room (default 16)")
     p.add_argument(
+        "--max-trainees",
+        type=int,
+        help="observers per room when --sfu carries lectures (default 120)",
+    )
+    p.add_argument(
         "--max-connections",
         type=int,
         help="open connections per process (default 20000, less if the open-file limit "

@@ -93,6 +93,9 @@ class ServerSettings:
     max_peers_per_room: int = Limits.max_peers_per_room
     max_experts: int = Limits.max_experts
     max_observers: int = Limits.max_observers
+    #: Observers (trainees) per room when an SFU carries lectures: they cost the
+    #: station nothing then, so a county's trainees fit.
+    max_trainees: int = 120
     max_connections: int = 20_000
     #: Open sockets one client address may hold, and of those still in their opening
     #: handshake (slowloris); 0 for no limit. A clinic behind one NAT address needs a few.
@@ -139,11 +142,15 @@ class ServerSettings:
         return self.database or str(Path(self.secret_file).parent / "consult.db")
 
     def limits(self) -> Limits:
+        observers, peers = self.max_observers, self.max_peers_per_room
+        if self.sfu:
+            observers = max(observers, self.max_trainees)
+            peers = max(peers, observers + self.max_experts + 1)
         return Limits(
             max_rooms=self.max_rooms,
-            max_peers_per_room=self.max_peers_per_room,
+            max_peers_per_room=peers,
             max_experts=self.max_experts,
-            max_observers=self.max_observers,
+            max_observers=observers,
         )
 
     def metrics_token(self) -> str | None:

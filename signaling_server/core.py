@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ultrasound_consult.protocol.errors import ErrorCode, ProtocolError
+from ultrasound_consult.protocol.lecture import TRAINEE_TYPES
 from ultrasound_consult.protocol.signaling import (
     ANNOTATING_ROLES,
     DISCONNECTED,
@@ -37,6 +38,7 @@ from ultrasound_consult.protocol.signaling import (
     App,
     Candidate,
     Error,
+    Fanout,
     IceServer,
     Join,
     Leave,
@@ -122,6 +124,8 @@ class Broadcast:
     room: str
     text: str
     exclude_peer: str | None = None
+    #: Only to the peers of this role (a lecture's fan-out goes to trainees only).
+    role: Role | None = None
 
 
 @dataclass(frozen=True)
@@ -165,6 +169,9 @@ class Limits:
     #: Messages dropped by the rate limit within FLOOD_WINDOW_S before the
     #: connection is closed (a steady flood gets some through; it still goes).
     max_flood_drops: int = 300
+    #: The station speaks for the whole call (a trainee's scene sync, a lecture's
+    #: fan-out, answers to everyone): its bucket is this many times larger.
+    station_rate_factor: float = 4.0
 
     def role_cap(self, role: Role) -> int:
         if role is Role.STATION:
@@ -323,6 +330,11 @@ class SignalingCore:
             assert result.error is not None
             return self._reject(conn, result.error)
         conn.peer, conn.room, conn.seat = claim.peer, claim.room, claim.seat
+        if claim.peer.role is Role.STATION:
+            factor = self.limits.station_rate_factor
+            conn.bucket = TokenBucket(
+                self.limits.rate_per_s * factor, self.limits.burst * factor, now
+            )
         self._by_seat[claim.seat] = conn.id
         self._by_peer[claim.peer.id] = conn.id
         self.counters["joins"] += 1
@@ -380,6 +392,8 @@ class SignalingCore:
             raise ProtocolError(ErrorCode.NOT_JOINED, "send 'join' before anything else")
         if isinstance(msg, Offer | Answer | Candidate | App):
             return self._relay(conn, msg)
+        if isinstance(msg, Fanout):
+            return self._fanout(conn, msg)
         if isinstance(msg, SfuRequest):
             # Only here, after the join: whoever has not been admitted gets nothing.
             return [GrantSfu(conn.id, conn.room)]
@@ -416,7 +430,9 @@ class SignalingCore:
             )
         if isinstance(msg, Answer) and role is Role.STATION:
             raise ProtocolError(ErrorCode.FORBIDDEN, "the station sends offers, not answers")
-        if isinstance(msg, App) and role is Role.OBSERVER:
+        if isinstance(msg, App) and role is Role.OBSERVER and msg.data_type not in TRAINEE_TYPES:
+            # A trainee without a data channel (a lecture through the SFU) may raise a
+            # hand, ask, and say how well it watches; nothing else.
             raise ProtocolError(
                 ErrorCode.FORBIDDEN, f"observers may watch but not send {msg.data_type[:40]!r}"
             )
@@ -425,6 +441,14 @@ class SignalingCore:
         self.counters["relayed"] += 1
         relayed = type(msg)(**{**msg.__dict__, "peer": conn.peer.id})
         return [Route(conn.id, conn.room, msg.peer, encode_server(relayed))]
+
+    def _fanout(self, conn: _Conn, msg: Fanout) -> list[Effect]:
+        assert conn.peer is not None and conn.room is not None
+        if conn.peer.role is not Role.STATION:
+            raise ProtocolError(ErrorCode.FORBIDDEN, "only the station sends to every trainee")
+        self.counters["fanouts"] += 1
+        text = encode_server(App(peer=conn.peer.id, data=msg.data))
+        return [Broadcast(conn.room, text, exclude_peer=conn.peer.id, role=Role.OBSERVER)]
 
     def _vacate(self, conn: _Conn, reason: str) -> list[Effect]:
         if conn.peer is None or conn.room is None or conn.seat is None:

@@ -42,7 +42,9 @@ class Directory(Protocol):
     async def route(self, room: str, to_peer: str, text: str) -> bool:
         """Deliver to a peer of ``room``; False if there is no such peer there."""
 
-    async def broadcast(self, room: str, text: str, exclude_peer: str | None) -> None: ...
+    async def broadcast(
+        self, room: str, text: str, exclude_peer: str | None, role: Role | None = None
+    ) -> None: ...
 
     def local_rooms(self) -> int: ...
 
@@ -102,7 +104,7 @@ async def perform(
                     grant_sfu=grant_sfu,
                 )
         elif isinstance(effect, Broadcast):
-            await directory.broadcast(effect.room, effect.text, effect.exclude_peer)
+            await directory.broadcast(effect.room, effect.text, effect.exclude_peer, effect.role)
 
 
 def refuse_claim(
@@ -178,9 +180,11 @@ class InMemoryDirectory:
         self._deliver(to_peer, text)
         return True
 
-    async def broadcast(self, room: str, text: str, exclude_peer: str | None) -> None:
-        for peer_id in list(self._rooms.get(room, {})):
-            if peer_id != exclude_peer:
+    async def broadcast(
+        self, room: str, text: str, exclude_peer: str | None, role: Role | None = None
+    ) -> None:
+        for peer_id, seat in list(self._rooms.get(room, {}).items()):
+            if peer_id != exclude_peer and (role is None or seat.peer.role is role):
                 self._deliver(peer_id, text)
 
     def local_rooms(self) -> int:

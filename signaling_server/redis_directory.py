@@ -228,14 +228,17 @@ class RedisDirectory:
             logger.exception("Redis route failed")
             return False
 
-    async def broadcast(self, room: str, text: str, exclude_peer: str | None) -> None:
+    async def broadcast(
+        self, room: str, text: str, exclude_peer: str | None, role: Role | None = None
+    ) -> None:
         try:
             # The pool decodes replies (decode_responses=True): keys and values are str.
             members = cast(dict[str, str], await self.redis.hgetall(room_key(room)))
             by_proc: dict[str, list[str]] = defaultdict(list)
             for peer_id, raw in members.items():
-                if peer_id != exclude_peer:
-                    by_proc[json.loads(raw)["proc"]].append(peer_id)
+                entry = json.loads(raw)
+                if peer_id != exclude_peer and (role is None or entry["role"] == role.value):
+                    by_proc[entry["proc"]].append(peer_id)
             for proc, peers in by_proc.items():
                 if proc == self.proc:
                     for peer_id in peers:

@@ -25,11 +25,13 @@ from ultrasound_consult.media.encoder import PresetVp8Encoder
 from ultrasound_consult.media.phantom import SyntheticSource
 from ultrasound_consult.protocol import janus as api
 from ultrasound_consult.protocol.janus import JanusError, SfuGrant
+from ultrasound_consult.protocol.lecture import MAX_VOICES
 from ultrasound_consult.protocol.signaling import Role, SfuAccess, parse_server_message
 from ultrasound_consult.session.config import CallConfig
+from ultrasound_consult.session.janus_link import JanusLink
 from ultrasound_consult.session.local_media import LocalMedia, MediaEvents
 from ultrasound_consult.session.peer_link import OutgoingMedia
-from ultrasound_consult.session.sfu_link import JanusLink, SfuPublisher, SfuSubscriber
+from ultrasound_consult.session.sfu_link import SfuPublisher, SfuSubscriber
 
 W, H = 320, 240
 
@@ -221,7 +223,7 @@ async def test_a_token_holder_cannot_make_or_destroy_rooms(rooms):
     assert (await rooms.control.request(api.room_exists(room.janus_id)))["exists"] is True
 
 
-async def test_while_the_station_publishes_nobody_else_can(rooms):
+async def test_nobody_publishes_as_the_station_nor_past_the_voices(rooms):
     await rooms.open_room("lecture")
     grant = rooms.grant("lecture")
     station = SfuPublisher(grant, moving_bar)
@@ -233,14 +235,24 @@ async def test_while_the_station_publishes_nobody_else_can(rooms):
             await impostor.start(timeout=2)
         assert isinstance(impostor.last_error, JanusError)
         assert impostor.last_error.code == api.ID_EXISTS
-        # As a second publisher: the room takes one.
+        # Past the station and the lecture's voices, the room takes no more publishers.
+        voices = [
+            SfuPublisher(SfuGrant(grant.url, grant.room, grant.pin, grant.token, 2 + i), moving_bar)
+            for i in range(MAX_VOICES)
+        ]
+        for voice in voices:
+            await voice.start()
         second = SfuPublisher(
             SfuGrant(grant.url, grant.room, grant.pin, grant.token, 99), moving_bar
         )
-        with pytest.raises(JanusError) as refused:
-            await second.start(timeout=5)
-        assert refused.value.code == api.PUBLISHERS_FULL, refused.value
-        assert second.pc is None and second.link is None
+        try:
+            with pytest.raises(JanusError) as refused:
+                await second.start(timeout=5)
+            assert refused.value.code == api.PUBLISHERS_FULL, refused.value
+            assert second.pc is None and second.link is None
+        finally:
+            for voice in voices:
+                await voice.close()
     finally:
         await station.close()
 

@@ -38,6 +38,8 @@ class RecordingObserver(CallObserver):
         self.opinions: tuple[Any, ...] = ()
         self.recorders: tuple[str, ...] = ()
         self.quality_changes: list[tuple[str, str]] = []
+        self.lecture: Any = None
+        self.roster: Any = None
 
     def _notify(self) -> None:
         async def notify() -> None:
@@ -141,6 +143,14 @@ class RecordingObserver(CallObserver):
 
     def on_snapshot(self, snapshot: Any) -> None:
         self.snapshots.append(snapshot)
+        self._notify()
+
+    def on_lecture(self, status: Any) -> None:
+        self.lecture = status
+        self._notify()
+
+    def on_roster(self, roster: Any) -> None:
+        self.roster = roster
         self._notify()
 
     def on_error(self, code: str, message: str) -> None:

@@ -56,6 +56,12 @@ from ultrasound_consult.protocol.fields import (
     req_str,
 )
 from ultrasound_consult.protocol.guidance import CueCancel, CueSend, CueState
+from ultrasound_consult.protocol.lecture import (
+    LECTURE_MESSAGES,
+    LectureControl,
+    LectureMessage,
+    Question,
+)
 from ultrasound_consult.protocol.opinion import OpinionSend
 
 OPS_CHANNEL = "ops"
@@ -494,6 +500,7 @@ ChannelMessage = (
     | CueState
     | RecordingNotice
     | MediaRequest
+    | LectureMessage
 )
 #: The operations that change the annotation scene (the first five of VIEWER_OPS).
 ANNOTATION_OPS = (
@@ -528,11 +535,13 @@ _PARSERS = {
         CueState,
         RecordingNotice,
         MediaRequest,
+        *LECTURE_MESSAGES,
     )
 }
 
 
-_OP_TYPES = frozenset(cls.TYPE for cls in VIEWER_OPS)
+#: Messages with an ``op`` that are answered (an ``ack``), a broken one too.
+_OP_TYPES = frozenset(cls.TYPE for cls in (*VIEWER_OPS, LectureControl, Question))
 
 
 def annotation_ops(

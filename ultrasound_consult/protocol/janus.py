@@ -15,6 +15,8 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from ultrasound_consult.protocol.lecture import MAX_VOICES
+
 VIDEOROOM = "janus.plugin.videoroom"
 #: The WebSocket subprotocol the Janus API speaks.
 SUBPROTOCOL = "janus-protocol"
@@ -155,7 +157,7 @@ def create_room(
     secret: str,
     pin: str,
     bitrate: int,
-    publishers: int = 1,
+    publishers: int = 1 + MAX_VOICES,
     description: str = "lecture",
 ) -> dict[str, Any]:
     """A private, temporary room that only pin holders may join (as publisher or viewer)."""
@@ -168,8 +170,8 @@ def create_room(
         "description": description,
         "is_private": True,
         "permanent": False,
-        # One: once the station publishes, nobody else holding the pin can (a trainee's
-        # microphone for a question will need the server to raise it, with the secret).
+        # The station's picture and the lecture's voices (its trainers', one unmuted
+        # trainee's), each under the feed id the station gives it; no more.
         "publishers": publishers,
         # The station's encoder is VP8 (media/encoder.py); Opus is WebRTC's audio.
         "videocodec": "vp8",

@@ -321,6 +321,27 @@ class App:
 
 
 @dataclass(frozen=True)
+class Fanout:
+    """The station's channel message for every trainee (observer) in the room at once.
+
+    In a lecture the trainees watch through the SFU and have no data channel with the
+    station: the server hands ``data`` to each of them as an ``app`` from the station,
+    so the station sends each annotation once, whatever the number of trainees.
+    """
+
+    TYPE: ClassVar[str] = "fanout"
+    data: dict[str, Any]
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"type": self.TYPE, "data": self.data}
+
+    @classmethod
+    def from_wire(cls, obj: dict[str, Any]) -> Fanout:
+        App.from_wire({**obj, "to": "all"}, "to")  # the same checks as one relay
+        return cls(data=obj["data"])
+
+
+@dataclass(frozen=True)
 class Leave:
     TYPE: ClassVar[str] = "leave"
 
@@ -517,7 +538,7 @@ class SfuAccess:
         )
 
 
-ClientMessage = Join | Offer | Answer | Candidate | App | Leave | Ping | SfuRequest
+ClientMessage = Join | Offer | Answer | Candidate | App | Leave | Ping | SfuRequest | Fanout
 ServerMessage = (
     Welcome | PeerJoined | PeerLeft | Offer | Answer | Candidate | App | Pong | Error | SfuAccess
 )
@@ -545,6 +566,8 @@ def parse_client_message(data: str | bytes) -> ClientMessage:
         return Ping()
     if kind == SfuRequest.TYPE:
         return SfuRequest()
+    if kind == Fanout.TYPE:
+        return Fanout.from_wire(obj)
     raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {kind[:40]!r}")
 
 

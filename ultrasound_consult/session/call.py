@@ -38,6 +38,7 @@ from ultrasound_consult.session.collab import Collaboration
 from ultrasound_consult.session.config import CallConfig, CallError
 from ultrasound_consult.session.inbox import Inbox
 from ultrasound_consult.session.journal import Journal
+from ultrasound_consult.session.lecture import Lecture, LecturePorts
 from ultrasound_consult.session.link_monitor import LinkMonitor, LinkStats
 from ultrasound_consult.session.local_media import LocalMedia, MediaEvents
 from ultrasound_consult.session.messenger import Messenger
@@ -136,10 +137,15 @@ class ConsultCall:
                 on_rtp_origin=lambda link: self.stream.send_info(link),
                 on_connected=self.refresh_stats,
                 spawn=self._spawn,
+                no_link=lambda peer: self.lecture.on and peer.role is Role.OBSERVER,
             ),
         )
         self.links = self.peer_links.links
-        self.messenger = Messenger(lambda: self.links.values(), self.room.relay)
+        self.messenger = Messenger(
+            lambda: self.links.values(),
+            self.room.relay,
+            fanout=lambda data: self.lecture.fanout(data),
+        )
         self.collab = Collaboration(
             CollabPorts(
                 role=config.role,
@@ -158,6 +164,28 @@ class ConsultCall:
                 keep_opinion=clinic_keeper(config.room, self.journal)
                 if config.role is Role.STATION
                 else None,
+                pointer_out=lambda msg: self.lecture.pointer(msg),
+            )
+        )
+        self.lecture = Lecture(
+            LecturePorts(
+                config=config,
+                media=self.media,
+                messenger=self.messenger,
+                events=self.observer,
+                journal=self.journal,
+                peers=self.peers,
+                me=lambda: self.me,
+                station=self.station_peer,
+                request_sfu=self.room.request_sfu,
+                fanout=self.room.fanout,
+                has_link=self.peer_links.healthy,
+                drop_link=self.peer_links.drop,
+                offer_to=self.peer_links.offer_to,
+                on_remote_frame=self._remote_frame,
+                sync_viewer=self.collab.station.sync_viewer,
+                set_connected=lambda detail: self._set_state(CallState.CONNECTED, detail),
+                spawn=self._spawn,
             )
         )
         self.stream = StreamControl(
@@ -184,6 +212,7 @@ class ConsultCall:
             stream=self.stream,
             monitor=self.monitor,
             on_stream_info=self._on_stream_info,
+            lecture=self.lecture,
         )
         #: What the station last said of its stream (a viewer's).
         self.stream_info: StreamInfo | None = None
@@ -225,6 +254,14 @@ class ConsultCall:
         self._set_state(CallState.WAITING, self.peer_links.waiting_detail())
         self.peer_links.welcomed(welcome)
         self.monitor.start()
+        if self.config.lecture and self.role is Role.STATION:
+            self._spawn(self._lecture_from_start())
+
+    async def _lecture_from_start(self) -> None:
+        try:
+            await self.lecture.start(self.author)
+        except CallError as exc:
+            self._problem("lecture_unavailable", f"The call stays a consult: {exc}")
 
     @property
     def pipeline(self) -> StationPipeline | None:
@@ -261,6 +298,7 @@ class ConsultCall:
         await self.monitor.stop()
         for task in list(self._tasks):
             task.cancel()
+        await self.lecture.close()
         await self.peer_links.close_all()
         self.refresh_stats()
         await self.room.close()
@@ -340,7 +378,9 @@ class ConsultCall:
         self._log(PEER_JOINED, by=peer.name, role=peer.role.value)
         self.journal.people(self._people())
         viewers = sum(1 for _, _, role in self._people() if role != Role.STATION.value)
-        if viewers > MESH_VIEWERS and not self._told_mesh:
+        if self.lecture.takes(peer):
+            return  # a trainee of the lecture: it watches through the SFU
+        if viewers > MESH_VIEWERS and not self._told_mesh and not self.lecture.on:
             self._told_mesh = True  # once a call: the point is made
             self._problem("mesh_limit", mesh_notice(viewers))
         if self.role is Role.STATION:
@@ -363,6 +403,7 @@ class ConsultCall:
         self.peer_links.drop(msg.peer_id)
         if peer is not None:
             self.collab.forget(peer)
+            self.lecture.left(peer)
 
     def _nominal_fps(self) -> float:
         if self.media.pipeline is not None:

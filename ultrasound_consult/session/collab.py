@@ -360,7 +360,7 @@ class Collaboration:
         if label != OPS_CHANNEL:
             return
         if self.role is Role.STATION:
-            self.station.sync_viewer(link)
+            self.station.sync_viewer(lambda msg: self.ports.messenger.on_link(link, msg))
         else:
             # Whatever the station has not confirmed goes again, in order; it drops
             # what it already has (by op id) and acknowledges it anyway.
@@ -374,11 +374,16 @@ class Collaboration:
             if self.role is Role.STATION and peer.role not in ANNOTATING_ROLES:
                 self.ports.stats.rejected += 1  # observers watch; a pointer has no op to refuse
                 return
-            msg = replace(msg, author=name_of(peer))  # who sent it, never who it claims
+            if self.role is Role.STATION or peer.role is not Role.STATION:
+                msg = replace(msg, author=name_of(peer))  # who sent it, never who it claims
+            # else: the station passes an expert's pointer on, under the admitted name
             if self.overlay.apply(msg):
                 self.ports.stats.pointer_received += 1
                 self.ctx.record(msg, msg.author)
                 self.ports.events.on_pointers(self.pointers.visible())
+                if self.role is Role.STATION:
+                    self.ports.messenger.pointer_to_viewers(msg, but=peer.id)
+                    self.ports.pointer_out(msg)
         elif isinstance(msg, RecordingNotice):
             self.recorders.receive(peer, msg)
         elif isinstance(msg, Ack):

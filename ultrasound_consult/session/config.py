@@ -36,6 +36,8 @@ class CallConfig:
     #: Our latency and quality tuning (marker-bit frame release, the preset encoder).
     #: False reproduces stock aiortc, for the benchmark's comparison only.
     media_tuning: bool = True
+    #: Station: start the call as a lecture through the server's SFU.
+    lecture: bool = False
 
     @classmethod
     def from_invite(cls, server_url: str, code: str, name: str = "", **kwargs: Any) -> CallConfig:

@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 from ultrasound_consult.protocol.channel import (
     SNAPSHOT_CHANNEL,
+    Ack,
+    ChannelMessage,
     MediaRequest,
     Probe,
     StreamInfo,
@@ -20,10 +22,12 @@ from ultrasound_consult.protocol.channel import (
 )
 from ultrasound_consult.protocol.errors import ProtocolError
 from ultrasound_consult.protocol.fields import encode_object
+from ultrasound_consult.protocol.lecture import LECTURE_MESSAGES
 from ultrasound_consult.protocol.signaling import App, PeerInfo
 from ultrasound_consult.session.collab import Collaboration
+from ultrasound_consult.session.lecture import Lecture
 from ultrasound_consult.session.link_monitor import LinkMonitor
-from ultrasound_consult.session.messenger import Messenger
+from ultrasound_consult.session.messenger import Messenger, Reply
 from ultrasound_consult.session.peer_link import PeerLink
 from ultrasound_consult.session.stats import CallStats
 from ultrasound_consult.session.stream_control import StreamControl
@@ -42,7 +46,9 @@ class Inbox:
         stream: StreamControl,
         monitor: LinkMonitor,
         on_stream_info: Callable[[PeerLink, StreamInfo], None],
+        lecture: Lecture,
     ) -> None:
+        self.lecture = lecture
         self._peer = peer
         self.messenger = messenger
         self.stats = stats
@@ -72,7 +78,7 @@ class Inbox:
         elif isinstance(msg, MediaRequest):
             self.stream.on_request(link, msg)
         else:
-            self.collab.on_message(link.remote, msg, reply)
+            self._hand_on(link.remote, msg, reply)
 
     def on_app(self, msg: App) -> None:
         """A channel message that came through the server (the data channel was down)."""
@@ -92,4 +98,10 @@ class Inbox:
         if isinstance(inner, Probe | StreamInfo | MediaRequest):
             return  # about a link's media: meaningless once relayed
         self.stats.ops_via_server_received += 1
-        self.collab.on_message(peer, inner, reply)
+        self._hand_on(peer, inner, reply)
+
+    def _hand_on(self, peer: PeerInfo, msg: ChannelMessage, reply: Reply) -> None:
+        if isinstance(msg, LECTURE_MESSAGES):
+            self.lecture.on_message(peer, msg, reply)
+        elif not (isinstance(msg, Ack) and self.lecture.on_ack(msg)):
+            self.collab.on_message(peer, msg, reply)

@@ -36,9 +36,16 @@ class Road(StrEnum):
 
 
 class Messenger:
-    def __init__(self, links: Callable[[], Iterable[PeerLink]], relay: Relay) -> None:
+    def __init__(
+        self,
+        links: Callable[[], Iterable[PeerLink]],
+        relay: Relay,
+        fanout: Callable[[dict[str, Any]], bool] = lambda _data: False,
+    ) -> None:
         self._links = links
         self._relay = relay
+        #: A lecture's trainees, all at once through the server (False: not lecturing).
+        self._fanout = fanout
 
     # --- who ------------------------------------------------------------------
 
@@ -70,11 +77,13 @@ class Messenger:
         return Road.NONE
 
     def to_viewers(self, msg: ChannelMessage, *, but: str | None = None) -> None:
-        """To every viewer (but one); each by its own road."""
+        """To every viewer (but one); each by its own road. In a lecture, the trainees
+        (who have no link) get it once, through the server's fan-out."""
         text = encode_channel(msg)
         for link in self.viewer_links():
             if link.remote.id != but and not link.send(OPS_CHANNEL, text):
                 self._relay(link.remote.id, msg.to_wire())
+        self._fanout(msg.to_wire())
 
     def on_link(self, link: PeerLink, msg: ChannelMessage) -> bool:
         """On this link's data channel only (a resync, a resend when it opens)."""
@@ -105,6 +114,13 @@ class Messenger:
         """The live pointer to the station; how many links took it."""
         text = encode_channel(msg)
         return sum(1 for link in self.station_links() if link.send(POINTER_CHANNEL, text))
+
+    def pointer_to_viewers(self, msg: ChannelMessage, *, but: str) -> None:
+        """The station passes an expert's pointer on to the other viewers' links."""
+        text = encode_channel(msg)
+        for link in self.viewer_links():
+            if link.remote.id != but:
+                link.send(POINTER_CHANNEL, text)
 
     @staticmethod
     def snapshot_open(link: PeerLink) -> bool:

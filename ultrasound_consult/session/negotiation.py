@@ -57,6 +57,8 @@ class LinkHooks:
     on_rtp_origin: Callable[[PeerLink], None]
     on_connected: Callable[[], None]
     spawn: Callable[[Coroutine[Any, Any, None]], None]
+    #: A peer the station does not offer a link to (a trainee in a lecture).
+    no_link: Callable[[PeerInfo], bool] = lambda _peer: False
 
 
 class PeerLinks:
@@ -107,6 +109,8 @@ class PeerLinks:
 
     async def offer_to(self, peer: PeerInfo) -> None:
         if peer.role is Role.STATION or self.media.pipeline is None or peer.id in self.links:
+            return
+        if self.hooks.no_link(peer):
             return
         link = self._new_link(peer)
         out = self.media.outgoing()

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ultrasound_consult.protocol.annotation import Annotation
     from ultrasound_consult.protocol.channel import CalibrationSet, Pointer, StreamInfo
     from ultrasound_consult.protocol.chat import ChatSend
+    from ultrasound_consult.protocol.lecture import Roster
     from ultrasound_consult.protocol.opinion import Opinion
     from ultrasound_consult.protocol.signaling import PeerInfo
     from ultrasound_consult.protocol.snapshot import SnapshotHeader
@@ -58,6 +59,36 @@ class OpinionEntry:
     refused: str = ""
     #: Where the station keeps it (the clinic's copy), if here.
     path: str = ""
+
+
+@dataclass(frozen=True)
+class AskedQuestion:
+    """A question this trainee asked, and what became of it."""
+
+    op: str
+    text: str
+    #: None while the station has not answered; then whether it took it.
+    delivered: bool | None = None
+    refused: str = ""
+
+
+@dataclass(frozen=True)
+class LectureStatus:
+    """The lecture as this side sees it (every role)."""
+
+    on: bool = False
+    #: A trainee: the picture comes from the SFU (False while it is (re)joining).
+    #: The station: it publishes to the SFU.
+    relayed: bool = False
+    #: The trainee unmuted by the trainer (a name), or "".
+    speaker: str = ""
+    #: This side is the one unmuted.
+    speaking: bool = False
+    #: A trainee's own raised hand.
+    hand: bool = False
+    asked: tuple[AskedQuestion, ...] = ()
+    #: Voices heard through the SFU now.
+    listening: int = 0
 
 
 class CallState(StrEnum):
@@ -120,6 +151,12 @@ class CallObserver:
 
     def on_stats(self, stats: tuple[LinkStats, ...]) -> None:
         """Every second: one :class:`LinkStats` per connected peer."""
+
+    def on_lecture(self, status: LectureStatus) -> None:
+        """The lecture started or stopped, or something in it changed for this side."""
+
+    def on_roster(self, roster: Roster) -> None:
+        """Who watches the lecture, how well, and what they ask (station, trainers)."""
 
     def on_error(self, code: str, message: str) -> None:
         """Something the user must hear about: ``message`` says what happened and what to do."""

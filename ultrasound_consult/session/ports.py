@@ -19,6 +19,7 @@ from ultrasound_consult.protocol.channel import (
     AnnotationAdd,
     CalibrationSet,
     ChannelMessage,
+    Pointer,
 )
 from ultrasound_consult.protocol.opinion import Opinion
 from ultrasound_consult.protocol.signaling import PeerInfo, Role
@@ -55,6 +56,8 @@ class CollabPorts:
     #: The station keeps an opinion at the clinic: (opinion, signer) -> the file
     #: (raises OSError). None: not kept here (a viewer).
     keep_opinion: Callable[[Opinion, str], Path] | None = None
+    #: The station passes an expert's pointer on to a lecture's trainees.
+    pointer_out: Callable[[Pointer], None] = lambda _msg: None
 
 
 @dataclass

@@ -7,11 +7,14 @@ the call's to decide: the room hands those on through :class:`RoomHooks`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ultrasound_consult.protocol.errors import ErrorCode
+from ultrasound_consult.protocol.janus import SfuGrant
 from ultrasound_consult.protocol.signaling import (
     Answer,
     App,
@@ -24,6 +27,8 @@ from ultrasound_consult.protocol.signaling import (
     PeerLeft,
     Role,
     ServerMessage,
+    SfuAccess,
+    SfuRequest,
     Welcome,
 )
 from ultrasound_consult.session.config import CallConfig
@@ -58,6 +63,7 @@ class Room:
         self.peers: dict[str, PeerInfo] = {}
         self.me: PeerInfo | None = None
         self.client: SignalingClient | None = None
+        self._sfu_waiters: list[asyncio.Future[SfuGrant]] = []
 
     async def join(self) -> Welcome:
         """Join the room; raises :class:`SignalingError` (a CA file that cannot be
@@ -94,6 +100,41 @@ class Room:
         """A channel message through the server (the data channel is down); returns
         whether it could be handed to the server connection."""
         return self.client is not None and self.client.relay(peer_id, data)
+
+    def fanout(self, data: dict[str, Any]) -> bool:
+        """A channel message to every trainee at once, through the server (station)."""
+        return self.client is not None and self.client.fanout(data)
+
+    async def request_sfu(self, timeout: float = 10.0) -> SfuGrant:
+        """The way into this room's lecture on the SFU. Raises :class:`SignalingError`
+        (``sfu_unavailable``: the server has none, or it does not answer)."""
+        if self.client is None:
+            raise SignalingError("server_lost", "not connected to the signalling server")
+        waiter: asyncio.Future[SfuGrant] = asyncio.get_running_loop().create_future()
+        self._sfu_waiters.append(waiter)
+        try:
+            await self.client.send(SfuRequest())
+            return await asyncio.wait_for(asyncio.shield(waiter), timeout)
+        except TimeoutError:
+            raise SignalingError(
+                ErrorCode.SFU_UNAVAILABLE.value, "the server did not answer for the lecture relay"
+            ) from None
+        finally:
+            if waiter in self._sfu_waiters:
+                self._sfu_waiters.remove(waiter)
+
+    def _sfu_answer(self, grant: SfuGrant | None, error: SignalingError | None = None) -> None:
+        # The server answers requests in order: the oldest waiter gets this one.
+        while self._sfu_waiters:
+            waiter = self._sfu_waiters.pop(0)
+            if waiter.done():
+                continue
+            if grant is not None:
+                waiter.set_result(grant)
+            else:
+                assert error is not None
+                waiter.set_exception(error)
+            return
 
     def station(self) -> PeerInfo | None:
         """This room's station, if it is in the room."""
@@ -147,5 +188,10 @@ class Room:
             # aiortc gathers every candidate before the offer/answer is sent, so
             # trickled candidates only come from other implementations; not needed yet.
             logger.debug("ignoring trickled candidate from %s", msg.peer)
+        elif isinstance(msg, SfuAccess):
+            self._sfu_answer(SfuGrant(msg.url, msg.room, msg.pin, msg.token, msg.feed))
         elif isinstance(msg, Error):
+            if msg.code is ErrorCode.SFU_UNAVAILABLE and self._sfu_waiters:
+                self._sfu_answer(None, SignalingError(msg.code.value, msg.message))
+                return
             self.hooks.error(msg.code.value, msg.message)

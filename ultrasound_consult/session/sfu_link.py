@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -25,122 +24,23 @@ from typing import Any
 from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.sdp import SessionDescription
-from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
-from websockets.typing import Subprotocol
 
 from ultrasound_consult.media.encoder import install_encoder
 from ultrasound_consult.media.pipeline import OutgoingVideoTrack
 from ultrasound_consult.media.seams import count_rtp_only
 from ultrasound_consult.protocol import janus
 from ultrasound_consult.protocol.janus import JanusError, SfuGrant
+from ultrasound_consult.session.janus_link import REQUEST_TIMEOUT_S, JanusLink
 from ultrasound_consult.session.peer_link import OutgoingMedia, rtc_configuration
 
 logger = logging.getLogger(__name__)
 
-REQUEST_TIMEOUT_S = 10.0
 #: Backoff between attempts to join again: short first, a Janus restart takes ~0.1 s.
 RETRY_FIRST_S = 0.1
 RETRY_MAX_S = 0.5
 #: Join errors that mean "not yet" after a restart: the room or the feed is not back.
 NOT_YET = {janus.NO_SUCH_ROOM, janus.NO_SUCH_FEED, janus.ID_EXISTS}
-
-
-class JanusLink:
-    """One Janus API session over WebSocket, authenticated with a grant's token."""
-
-    def __init__(self, url: str, token: str) -> None:
-        self.url = url
-        self._token = token
-        self._ws: ClientConnection | None = None
-        self.session = 0
-        self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
-        self._tasks: list[asyncio.Task[None]] = []
-        #: Set when the connection to Janus is gone (closed by either side).
-        self.lost = asyncio.Event()
-        #: Called with each message that answers no request (events, hangups).
-        self.on_event: Callable[[dict[str, Any]], None] = lambda msg: None
-
-    async def open(self) -> None:
-        ws = await asyncio.wait_for(
-            connect(self.url, subprotocols=[Subprotocol(janus.SUBPROTOCOL)], max_size=2**22),
-            REQUEST_TIMEOUT_S,
-        )
-        self._ws = ws
-        loop = asyncio.get_running_loop()
-        self._tasks.append(loop.create_task(self._read(ws), name="janus-read"))
-        reply = await self.call(janus.create_session(janus.new_transaction()))
-        self.session = int(reply["data"]["id"])
-        self._tasks.append(loop.create_task(self._keepalive(), name="janus-keepalive"))
-
-    async def attach(self) -> int:
-        reply = await self.call(janus.attach(janus.new_transaction(), self.session))
-        return int(reply["data"]["id"])
-
-    async def send(
-        self, handle: int, body: dict[str, Any], jsep: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
-        """A plugin request; returns Janus's answer (an event, maybe with a JSEP)."""
-        msg = janus.message(janus.new_transaction(), self.session, handle, body, jsep)
-        return await self.call(msg)
-
-    async def call(self, msg: dict[str, Any]) -> dict[str, Any]:
-        if self._ws is None or self.lost.is_set():
-            raise ConnectionError("not connected to Janus")
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._pending[msg["transaction"]] = future
-        try:
-            await self._ws.send(
-                json.dumps(janus.with_auth(msg, api_secret=None, token=self._token))
-            )
-            return janus.check(await asyncio.wait_for(future, REQUEST_TIMEOUT_S))
-        except ConnectionClosed:
-            raise ConnectionError("Janus closed the connection") from None
-        finally:
-            self._pending.pop(msg["transaction"], None)
-
-    async def _read(self, ws: ClientConnection) -> None:
-        try:
-            async for text in ws:
-                with contextlib.suppress(ValueError):
-                    self._dispatch(json.loads(text))
-        except ConnectionClosed:
-            pass
-        finally:
-            self.lost.set()
-            for future in self._pending.values():
-                if not future.done():
-                    future.set_exception(ConnectionError("Janus closed the connection"))
-
-    def _dispatch(self, msg: dict[str, Any]) -> None:
-        if msg.get("janus") == "ack":
-            return  # "received, the answer follows" for plugin requests
-        future = self._pending.get(str(msg.get("transaction", "")))
-        if future is not None and not future.done():
-            future.set_result(msg)
-        else:
-            self.on_event(msg)
-
-    async def _keepalive(self) -> None:
-        # Janus answers a keepalive with a bare "ack": nothing to wait for.
-        while not self.lost.is_set():
-            await asyncio.sleep(janus.KEEPALIVE_S)
-            await self._send_quietly(janus.keepalive(janus.new_transaction(), self.session))
-
-    async def _send_quietly(self, msg: dict[str, Any]) -> None:
-        if self._ws is not None and not self.lost.is_set():
-            with contextlib.suppress(ConnectionClosed):
-                await self._ws.send(
-                    json.dumps(janus.with_auth(msg, api_secret=None, token=self._token))
-                )
-
-    async def close(self) -> None:
-        await self._send_quietly(janus.destroy_session(janus.new_transaction(), self.session))
-        if self._ws is not None:
-            await self._ws.close()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
 def _jsep(pc: RTCPeerConnection) -> dict[str, Any]:
@@ -305,15 +205,20 @@ class SfuPublisher(_Rejoining):
     """
 
     def __init__(
-        self, grant: SfuGrant, media: Callable[[], OutgoingMedia], *, display: str = "station"
+        self,
+        grant: SfuGrant,
+        media: Callable[[], OutgoingMedia | MediaStreamTrack],
+        *,
+        display: str = "station",
+        name: str = "sfu-publisher",
     ) -> None:
-        super().__init__(grant, "sfu-publisher")
+        super().__init__(grant, name)
         self._media = media
         self._display = display
         self._previous_bytes = 0
         self._previous_packets = 0
-        #: The tracks of the current upload.
-        self.outgoing: OutgoingMedia | None = None
+        #: The tracks of the current upload (a voice is one audio track).
+        self.outgoing: OutgoingMedia | MediaStreamTrack | None = None
 
     async def _join(self) -> None:
         link = await self._open_link()
@@ -325,14 +230,10 @@ class SfuPublisher(_Rejoining):
         pc = self.pc = RTCPeerConnection(rtc_configuration(()))
         self._watch(pc)
         out = self.outgoing = self._media()
-        transceiver = pc.addTransceiver(out.video, direction="sendonly")
-        _prefer_vp8(transceiver)
-        if out.encoder is not None:
-            install_encoder(transceiver.sender, out.encoder)
-        if isinstance(out.video, OutgoingVideoTrack):
-            out.video.sender = transceiver.sender  # frame identity (RTP origin), as in a call
-        if out.audio is not None:
-            pc.addTransceiver(out.audio, direction="sendonly")
+        if isinstance(out, MediaStreamTrack):  # a voice: one audio track
+            pc.addTransceiver(out, direction="sendonly")
+        else:
+            self._add_video(pc, out)
         await pc.setLocalDescription(await pc.createOffer())
         reply = await link.send(handle, janus.publish(), _jsep(pc))
         answer = reply.get("jsep")
@@ -342,6 +243,17 @@ class SfuPublisher(_Rejoining):
         # Janus lists the feed once media flows; viewers asking before get "no such feed".
         await asyncio.wait_for(_connected(pc), REQUEST_TIMEOUT_S)
 
+    @staticmethod
+    def _add_video(pc: RTCPeerConnection, out: OutgoingMedia) -> None:
+        transceiver = pc.addTransceiver(out.video, direction="sendonly")
+        _prefer_vp8(transceiver)
+        if out.encoder is not None:
+            install_encoder(transceiver.sender, out.encoder)
+        if isinstance(out.video, OutgoingVideoTrack):
+            out.video.sender = transceiver.sender  # frame identity (RTP origin), as in a call
+        if out.audio is not None:
+            pc.addTransceiver(out.audio, direction="sendonly")
+
     async def _teardown(self) -> None:
         # Keep the totals across connections: the uplink is what left the station.
         bytes_now, packets_now = await self._current_counts()
@@ -349,10 +261,11 @@ class SfuPublisher(_Rejoining):
         self._previous_packets += packets_now
         out, self.outgoing = self.outgoing, None
         await super()._teardown()
-        if out is not None:
-            for track in (out.video, out.audio, out.camera):
-                if track is not None:
-                    track.stop()
+        tracks = [out] if isinstance(out, MediaStreamTrack) else []
+        if isinstance(out, OutgoingMedia):
+            tracks = [t for t in (out.video, out.audio, out.camera) if t is not None]
+        for track in tracks:
+            track.stop()
 
     async def _current_counts(self) -> tuple[int, int]:
         if self.pc is None:
@@ -386,11 +299,15 @@ class SfuSubscriber(_Rejoining):
         *,
         decode: bool = True,
         on_frame: Callable[[Any], None] | None = None,
+        on_track: Callable[[RTCPeerConnection, MediaStreamTrack], None] | None = None,
         name: str = "sfu-subscriber",
     ) -> None:
         super().__init__(grant, name)
         self.decode = decode
         self._on_frame = on_frame
+        #: Takes every track (video and sound) instead of this class's own consumer:
+        #: the app's receiver sink and speaker, as for a peer-to-peer link.
+        self._on_track = on_track
         self._consumers: list[asyncio.Task[None]] = []
         #: Frames received (decoded, or counted when light), over every connection.
         self.frames = 0
@@ -430,6 +347,9 @@ class SfuSubscriber(_Rejoining):
         super()._event(msg)
 
     def _track(self, pc: RTCPeerConnection, track: MediaStreamTrack, vp8: int | None) -> None:
+        if self._on_track is not None:
+            self._on_track(pc, track)
+            return
         if track.kind != "video":
             return
         if self.decode:

@@ -34,6 +34,7 @@ from ultrasound_consult.protocol.signaling import (
     App,
     ClientMessage,
     Error,
+    Fanout,
     Join,
     Leave,
     Ping,
@@ -217,7 +218,17 @@ class SignalingClient:
         task.add_done_callback(self._relays.discard)
         return True
 
-    async def _relay(self, msg: App) -> None:
+    def fanout(self, data: dict[str, Any]) -> bool:
+        """A channel message to every trainee in the room at once (a lecture's); the
+        station's only. Returns whether it could be handed to the connection."""
+        if self._ws is None or len(encode_object(data)) > MAX_APP_BYTES:
+            return False
+        task = asyncio.ensure_future(self._relay(Fanout(data)))
+        self._relays.add(task)
+        task.add_done_callback(self._relays.discard)
+        return True
+
+    async def _relay(self, msg: App | Fanout) -> None:
         try:
             await self.send(msg)
         except SignalingError as exc:

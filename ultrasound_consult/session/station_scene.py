@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -43,7 +44,6 @@ from ultrasound_consult.session.chat import CHAT_RESENT, ChatLog
 from ultrasound_consult.session.config import CallError
 from ultrasound_consult.session.messenger import Reply
 from ultrasound_consult.session.opinions import OpinionDesk
-from ultrasound_consult.session.peer_link import PeerLink
 from ultrasound_consult.session.ports import CollabContext, name_of, now_ms
 
 logger = logging.getLogger(__name__)
@@ -269,12 +269,12 @@ class StationScene:
 
     # --- a viewer (re)connects ----------------------------------------------------------
 
-    def sync_viewer(self, link: PeerLink) -> None:
-        """The whole scene, calibration and recent cues to a viewer that (re)connected."""
+    def sync_viewer(self, send: Callable[[ChannelMessage], object]) -> None:
+        """The whole scene, calibration and recent cues to a viewer that (re)connected
+        (``send``: on its link, or through the server to a lecture's trainee)."""
         epoch = f"e-{self.ctx.serial()}"
         overlay = self.ctx.overlay
         items = overlay.scene.annotations()
-        send = lambda msg: self.ports.messenger.on_link(link, msg)  # noqa: E731
         send(SceneSync("begin", epoch, len(items)))
         station_op = lambda: (f"s-{epoch}-{self.ctx.serial()}", 0)  # noqa: E731
         for ann in items:

@@ -1,0 +1,173 @@
+"""A lecture through a real Janus: the station publishes once, trainees watch from the
+SFU, annotations reach them through the server's fan-out, they ask and are answered,
+one is unmuted and heard, and the expert's peer link never notices the SFU."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+import numpy as np
+import pytest
+
+from signaling_server.process import SignalingServerProcess
+from tests.support.observers import RecordingObserver
+from ultrasound_consult.media.audio import SAMPLE_RATE, RecordingOutput, SyntheticCapture
+from ultrasound_consult.media.privacy import PrivacyMask
+from ultrasound_consult.media.source_spec import open_source
+from ultrasound_consult.protocol.annotation import AnnotationKind
+from ultrasound_consult.protocol.lecture import LectureAction
+from ultrasound_consult.protocol.signaling import Role
+from ultrasound_consult.session.call import CallConfig, ConsultCall
+from ultrasound_consult.session.observer import CallState
+
+
+@pytest.fixture
+def sfu_server(janus, tmp_path):
+    secret_file = tmp_path / "sfu.secret"
+    secret_file.write_text(janus.secret + "\n")
+    args = ["--sfu", f"janus:{janus.url}", "--sfu-secret-file", str(secret_file)]
+    with SignalingServerProcess(log_file=tmp_path / "server.log", extra_args=args) as server:
+        yield server
+
+
+class Member:
+    def __init__(self, call: ConsultCall, obs: RecordingObserver, ear: RecordingOutput) -> None:
+        self.call, self.obs, self.ear = call, obs, ear
+
+
+@contextlib.asynccontextmanager
+async def member(
+    server: SignalingServerProcess,
+    room: str,
+    role: str,
+    name: str,
+    *,
+    tone: float | None = None,
+    lecture: bool = False,
+) -> AsyncIterator[Member]:
+    obs, ear = RecordingObserver(), RecordingOutput()
+    config = CallConfig.from_invite(server.url, server.invite(room, role), name, lecture=lecture)
+    call = ConsultCall(
+        config,
+        obs,
+        source=open_source("synthetic:320x240@30") if role == "station" else None,
+        mask=PrivacyMask(),
+        audio=SyntheticCapture.tone(tone) if tone else None,
+        speaker=ear,
+    )
+    await call.start()
+    try:
+        yield Member(call, obs, ear)
+    finally:
+        await call.stop()
+
+
+def has_tone(ear: RecordingOutput, hz: float) -> bool:
+    """The last half second holds ``hz`` among the loudest frequencies."""
+    heard = ear.recent(0.5).astype(np.float64)
+    if len(heard) < SAMPLE_RATE // 2 or not heard.any():
+        return False
+    spectrum = np.abs(np.fft.rfft(heard * np.hanning(len(heard))))
+    freqs = np.fft.rfftfreq(len(heard), 1 / SAMPLE_RATE)
+    near = spectrum[np.abs(freqs - hz) < 6].max()
+    return bool(near > 0.25 * spectrum[1:].max())
+
+
+async def frames(m: Member, count: int, what: str) -> None:
+    start = m.obs.remote_count
+    await m.obs.wait_for(lambda: m.obs.remote_count >= start + count, what=what, timeout=20)
+
+
+def annotation_ids(obs: RecordingObserver) -> set[str]:
+    return {a.id for a in obs.annotations}
+
+
+async def test_a_lecture_with_trainees_questions_and_a_voice(sfu_server, room):
+    async with contextlib.AsyncExitStack() as stack:
+        st = await stack.enter_async_context(
+            member(sfu_server, room, "station", "Clinic", tone=440)
+        )
+        ex = await stack.enter_async_context(member(sfu_server, room, "expert", "Dr Li"))
+        tr = await stack.enter_async_context(
+            member(sfu_server, room, "trainer", "Prof Wang", tone=660)
+        )
+        await ex.obs.wait_for(lambda: ex.obs.state is CallState.CONNECTED, what="expert on")
+        await tr.obs.wait_for(lambda: tr.obs.state is CallState.CONNECTED, what="trainer on")
+
+        # The trainer turns the call into a lecture; trainees join after and before.
+        early = await stack.enter_async_context(member(sfu_server, room, "observer", "早"))
+        await early.obs.wait_for(lambda: early.obs.state is CallState.CONNECTED, what="p2p")
+        tr.call.lecture.control(LectureAction.START)
+        await st.obs.wait_for(lambda: bool(st.obs.lecture and st.obs.lecture.relayed), what="pub")
+        trainees = [early]
+        for i, tone in enumerate((1320.0, None)):
+            trainees.append(
+                await stack.enter_async_context(
+                    member(sfu_server, room, "observer", f"学员{i}", tone=tone)
+                )
+            )
+        for t in trainees:
+            await t.obs.wait_for(
+                lambda t=t: bool(t.obs.lecture and t.obs.lecture.relayed), what="sfu"
+            )
+            await frames(t, 20, "frames through the SFU")
+        # The station holds no peer link to any trainee: one upload serves them all.
+        assert {link.remote.role for link in st.call.links.values()} == {
+            Role.EXPERT,
+            Role.TRAINER,
+        }
+        assert st.call.lecture.publisher is not None
+
+        # The expert draws; every trainee gets it (through the server's fan-out).
+        ann = ex.call.collab.add_annotation(AnnotationKind.ARROW, ((0.2, 0.2), (0.5, 0.5)))
+        for t in trainees:
+            await t.obs.wait_for(lambda t=t: ann in annotation_ids(t.obs), what="annotation")
+
+        # A question: it reaches the trainer's queue, the trainee sees it delivered.
+        asker = trainees[1]
+        op = asker.call.lecture.ask("这个是胆囊吗?")
+        await asker.obs.wait_for(
+            lambda: any(q.op == op and q.delivered for q in asker.obs.lecture.asked),
+            what="question delivered",
+        )
+        await tr.obs.wait_for(
+            lambda: tr.obs.roster is not None and len(tr.obs.roster.questions) == 1,
+            what="question in the trainer's queue",
+        )
+        question = tr.obs.roster.questions[0]
+        assert question.text == "这个是胆囊吗?" and question.name == "学员0"
+        # Every trainee reports how well it watches.
+        await tr.obs.wait_for(
+            lambda: (
+                len(tr.obs.roster.watchers) == 3
+                and all(w.report and w.report.fps > 5 for w in tr.obs.roster.watchers)
+            ),
+            what=f"reports from all three {tr.obs.roster}",
+        )
+
+        # Unmuted, the asker is heard by the trainer and the station.
+        tr.call.lecture.control(LectureAction.UNMUTE, peer=asker.call.me.id)
+        await asker.obs.wait_for(lambda: asker.obs.lecture.speaking, what="speaking")
+        await tr.obs.wait_for(lambda: has_tone(tr.ear, 1320), what="trainer hears", timeout=20)
+        await st.obs.wait_for(lambda: has_tone(st.ear, 1320), what="station hears", timeout=20)
+        tr.call.lecture.control(LectureAction.ANSWERED, question=question.id)
+        await tr.obs.wait_for(lambda: not tr.obs.roster.questions, what="queue empty")
+
+        # The expert's link stayed peer to peer all along.
+        expert_link = next(iter(ex.call.links.values()))
+        assert expert_link.connection_state == "connected"
+
+
+async def test_without_an_sfu_the_trainer_hears_why(signaling_server, room):
+    async with contextlib.AsyncExitStack() as stack:
+        st = await stack.enter_async_context(member(signaling_server, room, "station", "Clinic"))
+        tr = await stack.enter_async_context(member(signaling_server, room, "trainer", "Prof"))
+        await tr.obs.wait_for(lambda: tr.obs.state is CallState.CONNECTED, what="trainer on")
+        tr.call.lecture.control(LectureAction.START)
+        await tr.obs.wait_for(
+            lambda: any(code == "lecture_refused" for code, _ in tr.obs.errors), what="refusal"
+        )
+        message = next(m for code, m in tr.obs.errors if code == "lecture_refused")
+        assert "SFU" in message and "4" in message
+        assert not st.call.lecture.on

@@ -1,0 +1,590 @@
+"""A call as a lecture: the station's picture goes once to a Janus SFU, and the
+trainees watch from there.
+
+* **The station** publishes its masked ultrasound and voice once (``SfuPublisher``),
+  whatever the number of trainees; it stops offering peer links to trainees (those it
+  had are closed: they watch through the SFU now) and keeps its links with experts and
+  trainers, peer to peer, for the lowest latency (README: the SFU hop's cost). Every
+  scene change it sends to viewers goes to the trainees once, through the signalling
+  server's fan-out (:meth:`fanout`), the expert's pointer too (at most
+  :data:`POINTER_FANOUT_HZ` a second). It keeps the roster (``lecture_host.py``).
+* **A trainee** watches through the SFU (``SfuSubscriber``, into the same receiver and
+  window as a peer link), reports how well every :data:`REPORT_EVERY_S`, may raise a
+  hand or ask a question, and speaks only when the trainer unmutes it.
+* **A trainer** starts and stops the lecture, sees the roster, answers questions and
+  unmutes one trainee; its voice reaches the trainees through the SFU.
+
+Without an SFU on the server the call stays a consult (peer to peer, up to
+``MESH_VIEWERS`` viewers) and whoever asked hears why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, replace
+from typing import Any
+
+from aiortc import RTCPeerConnection
+from aiortc.mediastreams import MediaStreamTrack
+
+from ultrasound_consult.media.jitter import tune_receiver
+from ultrasound_consult.media.receiver import ReceivedFrame, RemoteVideoSink
+from ultrasound_consult.media.seams import observe_rtp
+from ultrasound_consult.protocol.channel import Ack, ChannelMessage, Pointer
+from ultrasound_consult.protocol.errors import ErrorCode, ProtocolError
+from ultrasound_consult.protocol.janus import JanusError, SfuGrant
+from ultrasound_consult.protocol.lecture import (
+    Hand,
+    LectureAction,
+    LectureControl,
+    LectureState,
+    Question,
+    Roster,
+    WatchReport,
+)
+from ultrasound_consult.protocol.signaling import ANNOTATING_ROLES, PeerInfo, Role
+from ultrasound_consult.session.config import CallConfig, CallError
+from ultrasound_consult.session.journal import Journal
+from ultrasound_consult.session.lecture_host import LectureHost
+from ultrasound_consult.session.lecture_voices import LectureVoices
+from ultrasound_consult.session.local_media import LocalMedia
+from ultrasound_consult.session.messenger import Messenger, Reply
+from ultrasound_consult.session.observer import AskedQuestion, CallObserver, LectureStatus
+from ultrasound_consult.session.peer_link import OutgoingMedia
+from ultrasound_consult.session.sfu_link import SfuPublisher, SfuSubscriber
+from ultrasound_consult.session.signaling_client import SignalingError
+
+logger = logging.getLogger(__name__)
+
+#: A trainee tells the station how well it watches this often.
+REPORT_EVERY_S = 2.0
+#: The expert's pointer reaches trainees at most this often (it is sent to the
+#: station at mouse rate; the server's fan-out is not the place for that).
+POINTER_FANOUT_HZ = 15.0
+#: How long the station waits for the SFU before it says the lecture cannot start.
+PUBLISH_TIMEOUT_S = 15.0
+#: Journal event kinds (the recording keeps the lecture's course).
+LECTURE_EVENT = "lecture"
+
+
+@dataclass(frozen=True)
+class LecturePorts:
+    """What the lecture uses of the call."""
+
+    config: CallConfig
+    media: LocalMedia
+    messenger: Messenger
+    events: CallObserver
+    journal: Journal
+    peers: dict[str, PeerInfo]
+    me: Callable[[], PeerInfo | None]
+    station: Callable[[], PeerInfo | None]
+    request_sfu: Callable[[], Awaitable[SfuGrant]]
+    fanout: Callable[[dict[str, Any]], bool]
+    #: Peer links: whether one is up with a peer, drop one, offer one (station).
+    has_link: Callable[[str], bool]
+    drop_link: Callable[[str], None]
+    offer_to: Callable[[PeerInfo], Coroutine[Any, Any, None]]
+    on_remote_frame: Callable[[ReceivedFrame], None]
+    #: The whole scene, as to a viewer that (re)connects, through ``send``.
+    sync_viewer: Callable[[Callable[[ChannelMessage], object]], None]
+    set_connected: Callable[[str], None]
+    spawn: Callable[[Coroutine[Any, Any, Any]], None]
+
+
+class Lecture:
+    def __init__(self, ports: LecturePorts) -> None:
+        self.ports = ports
+        self.role = ports.config.role
+        self.state = LectureState(False)
+        self.host = LectureHost(self._send_roster)
+        self.voices = LectureVoices(
+            ports.media,
+            self._grant,
+            me=lambda: me.id if (me := ports.me()) else None,
+            hears_directly=ports.has_link,
+            spawn=ports.spawn,
+            on_change=self._notify,
+            display=lambda: ports.config.name or self.role.value,
+        )
+        self._grant_cache: SfuGrant | None = None
+        #: Station: the one upload to the SFU, and its media (released on close).
+        self.publisher: SfuPublisher | None = None
+        self._uploads = _Uploads(ports.media)
+        #: Trainee: the picture from the SFU, its receiver sink and report loop.
+        self.view: SfuSubscriber | None = None
+        self.sink: RemoteVideoSink | None = None
+        self._reporter: asyncio.Task[None] | None = None
+        self._received_bytes = 0
+        self._hand = False
+        self._asked: dict[str, AskedQuestion] = {}
+        self._serial = 0
+        #: Trainer: my commands not answered yet (op -> action).
+        self._commands: dict[str, LectureAction] = {}
+        self._pointer_sent: dict[str, float] = {}
+        self._pointer_later: dict[str, asyncio.TimerHandle] = {}
+        self._starting: asyncio.Future[str | None] | None = None
+
+    @property
+    def on(self) -> bool:
+        return self.state.on
+
+    # --- the station ---------------------------------------------------------------------
+
+    async def start(self, by: str = "") -> None:
+        """Turn the call into a lecture (station). Raises :class:`CallError` with what
+        the people asking should hear (no SFU, the SFU does not answer)."""
+        refusal = await self._start(by)
+        if refusal:
+            raise CallError(refusal)
+
+    async def _start(self, by: str) -> str | None:
+        if self.role is not Role.STATION:
+            return "only the station publishes the lecture"
+        if self.on:
+            return None
+        if self._starting is not None:  # two trainers at once: one start
+            return await asyncio.shield(self._starting)
+        self._starting = asyncio.get_running_loop().create_future()
+        try:
+            refusal = await self._publish(by)
+            self._starting.set_result(refusal)
+            return refusal
+        finally:
+            self._starting = None
+
+    async def _publish(self, by: str) -> str | None:
+        try:
+            grant = await self._grant()
+        except SignalingError as exc:
+            return exc.message
+        publisher = SfuPublisher(grant, self._uploads.next, display=self.ports.config.name)
+        try:
+            await publisher.start(timeout=PUBLISH_TIMEOUT_S)
+        except (JanusError, TimeoutError, OSError) as exc:
+            self._uploads.release()
+            return f"the lecture relay (SFU) did not take the picture: {exc}"
+        self.publisher = publisher
+        trainees = [p for p in self.ports.peers.values() if p.role is Role.OBSERVER]
+        for peer in trainees:
+            self.ports.drop_link(peer.id)  # they watch through the SFU from now on
+            self.host.seat(peer)
+        self._set_state(LectureState(True, None, self._voices()))
+        for peer in trainees:
+            self._welcome_trainee(peer)
+        self.ports.journal.event(LECTURE_EVENT, on=True, by=by)
+        logger.info("the call is a lecture now (SFU room %s)", grant.room)
+        return None
+
+    async def stop(self, by: str = "") -> None:
+        """Back to a consult: trainees get peer links again (station)."""
+        if self.role is not Role.STATION or not self.on:
+            return
+        self._set_state(LectureState(False))
+        publisher, self.publisher = self.publisher, None
+        if publisher is not None:
+            await publisher.close()
+        self._uploads.release()
+        self.host.clear()
+        self.ports.journal.event(LECTURE_EVENT, on=False, by=by)
+        for peer in list(self.ports.peers.values()):
+            if peer.role is Role.OBSERVER:
+                self.ports.spawn(self.ports.offer_to(peer))
+
+    def takes(self, peer: PeerInfo) -> bool:
+        """A peer joined (station): True if the lecture takes it (no peer link)."""
+        if self.role is not Role.STATION or not self.on:
+            return False
+        if peer.role is Role.OBSERVER:
+            self.host.seat(peer)
+            self._welcome_trainee(peer)
+            return True
+        if peer.role is Role.TRAINER:
+            self._set_state(replace(self.state, voices=self._voices()))
+        return False
+
+    def left(self, peer: PeerInfo) -> None:
+        if self.role is not Role.STATION or not self.on:
+            return
+        self.host.unseat(peer.id)
+        self._set_state(replace(self.state, speaker=self.host.speaker, voices=self._voices()))
+
+    def _welcome_trainee(self, peer: PeerInfo) -> None:
+        send = lambda msg: self.ports.messenger.to_peer(peer.id, msg)  # noqa: E731
+        send(self.state)
+        self.ports.sync_viewer(send)
+
+    def _voices(self) -> tuple[Any, ...]:
+        trainers = [p for p in self.ports.peers.values() if p.role is Role.TRAINER]
+        return self.host.voices(trainers)
+
+    def _set_state(self, state: LectureState) -> None:
+        """The station's word: to every viewer (links) and every trainee (fan-out)."""
+        was_on = self.on
+        self.state = state
+        for link in self.ports.messenger.viewer_links():
+            self.ports.messenger.on_link(link, state) or self.ports.messenger.to_peer(
+                link.remote.id, state
+            )
+        for peer in self.ports.peers.values():
+            if peer.role in ANNOTATING_ROLES and not self.ports.has_link(peer.id):
+                self.ports.messenger.to_peer(peer.id, state)
+        if was_on or state.on:
+            self.ports.fanout(state.to_wire())
+        self.voices.follow(state)
+        self._notify()
+
+    def fanout(self, data: dict[str, Any]) -> bool:
+        """The messenger's hook: a message for every viewer goes to the trainees too,
+        once, through the server (only while this station lectures)."""
+        return self.role is Role.STATION and self.on and self.ports.fanout(data)
+
+    def pointer(self, msg: Pointer) -> None:
+        """An expert's pointer, for the trainees: at most POINTER_FANOUT_HZ per author,
+        the latest position last (a trailing send)."""
+        if not self.on or self.role is not Role.STATION:
+            return
+        author = msg.author
+        now = time.monotonic()
+        wait = 1.0 / POINTER_FANOUT_HZ - (now - self._pointer_sent.get(author, 0.0))
+        pending = self._pointer_later.pop(author, None)
+        if pending is not None:
+            pending.cancel()
+        if wait <= 0 or not msg.visible:
+            self._pointer_sent[author] = now
+            self.fanout(msg.to_wire())
+            return
+        self._pointer_later[author] = asyncio.get_running_loop().call_later(
+            wait, self._pointer_late, msg
+        )
+
+    def _pointer_late(self, msg: Pointer) -> None:
+        self._pointer_later.pop(msg.author, None)
+        self._pointer_sent[msg.author] = time.monotonic()
+        self.fanout(msg.to_wire())
+
+    def _send_roster(self, roster: Roster) -> None:
+        for peer in self.ports.peers.values():
+            if peer.role in ANNOTATING_ROLES:
+                self.ports.messenger.to_peer(peer.id, roster)
+        self.ports.events.on_roster(roster)
+
+    # --- messages, every role --------------------------------------------------------------
+
+    def on_message(self, peer: PeerInfo, msg: ChannelMessage, reply: Reply) -> None:
+        if self.role is Role.STATION:
+            self._station_receive(peer, msg, reply)
+        elif peer.role is Role.STATION:
+            if isinstance(msg, LectureState):
+                self._follow(msg)
+            elif isinstance(msg, Roster):
+                self.ports.events.on_roster(msg)
+
+    def on_ack(self, ack: Ack) -> bool:
+        """An answer to one of my lecture messages; False if it is not one."""
+        if ack.op in self._asked:
+            asked = self._asked[ack.op]
+            self._asked[ack.op] = replace(asked, delivered=ack.ok, refused=ack.reason)
+            if not ack.ok:
+                self.ports.events.on_error("question_refused", ack.reason)
+            self._notify()
+            return True
+        action = self._commands.pop(ack.op, None)
+        if action is None:
+            return False
+        if not ack.ok:
+            self.ports.events.on_error("lecture_refused", ack.reason)
+        return True
+
+    def _station_receive(self, peer: PeerInfo, msg: ChannelMessage, reply: Reply) -> None:
+        if isinstance(msg, LectureControl):
+            if peer.role not in ANNOTATING_ROLES:
+                reply(Ack.refusal(msg.op, ErrorCode.FORBIDDEN, "only a trainer leads a lecture"))
+                return
+            self.ports.spawn(self._control(peer, msg, reply))
+        elif isinstance(msg, Question):
+            if peer.role is not Role.OBSERVER or not self.on:
+                reply(
+                    Ack.refusal(
+                        msg.op, ErrorCode.FORBIDDEN, "questions are for a lecture's trainees"
+                    )
+                )
+                return
+            question = self.host.ask(peer, msg.text)
+            if question is None:
+                reply(
+                    Ack.refusal(
+                        msg.op, ErrorCode.RATE_LIMITED, "too many questions wait; ask again later"
+                    )
+                )
+                return
+            self.ports.journal.event(LECTURE_EVENT, question=question.text, by=peer.name)
+            reply(Ack(msg.op))
+        elif isinstance(msg, Hand) and peer.role is Role.OBSERVER:
+            self.host.hand(peer.id, msg.up)
+        elif isinstance(msg, WatchReport) and peer.role is Role.OBSERVER:
+            self.host.report(peer.id, msg)
+
+    async def _control(self, peer: PeerInfo, msg: LectureControl, reply: Reply) -> None:
+        refusal = await self.command(msg.action, msg.peer, msg.question, by=peer.name)
+        reply(Ack(msg.op) if refusal is None else Ack.refusal(msg.op, ErrorCode.CONFLICT, refusal))
+
+    async def command(
+        self,
+        action: LectureAction,
+        peer: str | None = None,
+        question: str | None = None,
+        *,
+        by: str = "",
+    ) -> str | None:
+        """Carry out a trainer's command at the station; the refusal's words, or None."""
+        if action is LectureAction.START:
+            return await self._start(by)
+        if action is LectureAction.STOP:
+            await self.stop(by)
+            return None
+        if not self.on:
+            return "the call is not a lecture"
+        if action is LectureAction.UNMUTE:
+            if peer is None or not self.host.unmute(peer):
+                return "that trainee is not watching the lecture"
+            self.ports.journal.event(LECTURE_EVENT, unmuted=self._name(peer), by=by)
+        elif action is LectureAction.MUTE:
+            self.host.mute()
+        elif action is LectureAction.ANSWERED:
+            if question is None or not self.host.answered(question):
+                return "no such question in the queue"
+            return None
+        elif action is LectureAction.LOWER_HAND:
+            if peer is not None:
+                self.host.hand(peer, False)
+            return None
+        self._set_state(replace(self.state, speaker=self.host.speaker, voices=self._voices()))
+        return None
+
+    def _name(self, peer_id: str) -> str:
+        peer = self.ports.peers.get(peer_id)
+        return peer.name if peer is not None else peer_id
+
+    # --- trainers -------------------------------------------------------------------------
+
+    def control(
+        self, action: LectureAction, peer: str | None = None, question: str | None = None
+    ) -> str:
+        """A trainer's command to the station; returns its op id (the answer comes as
+        an error if refused). Raises :class:`CallError` if the station cannot be reached."""
+        if self.role not in ANNOTATING_ROLES:
+            raise CallError("only a trainer leads a lecture")
+        op = self._new_op("l")
+        try:
+            msg = LectureControl(op, action, peer, question)
+        except ProtocolError as exc:
+            raise CallError(exc.reason) from None
+        station = self.ports.station()
+        if self.ports.messenger.to_station(msg, station.id if station else None).value == "none":
+            raise CallError("the station is not in the call")
+        self._commands[op] = action
+        return op
+
+    # --- trainees -------------------------------------------------------------------------
+
+    def _follow(self, state: LectureState) -> None:
+        was_on = self.on
+        self.state = state
+        if self.role is Role.OBSERVER:
+            if state.on and not was_on:
+                self.ports.spawn(self._watch())
+            elif was_on and not state.on:
+                self.ports.spawn(self._unwatch())
+                self._hand = False
+        self.voices.follow(state)
+        self._notify()
+
+    async def _watch(self) -> None:
+        station = self.ports.station()
+        if station is not None:
+            self.ports.drop_link(station.id)  # the picture comes from the SFU now
+        try:
+            grant = await self._grant()
+        except SignalingError as exc:
+            self.ports.events.on_error("lecture_unavailable", exc.message)
+            return
+        if not self.on:
+            return
+        view = self.view = SfuSubscriber(grant, on_track=self._track, name="lecture-view")
+        self._reporter = asyncio.ensure_future(self._report())
+        try:
+            await view.start(timeout=PUBLISH_TIMEOUT_S)
+        except (JanusError, TimeoutError) as exc:
+            self.ports.events.on_error(
+                "lecture_unavailable",
+                f"The lecture's picture could not be reached through the relay: {exc}. "
+                "Leave and join again; if it persists, tell the trainer.",
+            )
+            return
+        self.ports.set_connected("watching the lecture through the relay")
+        self._notify()
+
+    def _track(self, pc: RTCPeerConnection, track: MediaStreamTrack) -> None:
+        if track.kind == "audio":
+            if self.ports.media.player is not None:
+                self.ports.media.player.add(track)
+            return
+        receiver = next(
+            (t.receiver for t in pc.getTransceivers() if t.receiver.track is track), None
+        )
+        if receiver is not None:
+            if self.ports.config.media_tuning:
+                tune_receiver(receiver)
+            observe_rtp(receiver, self._count, time.monotonic)
+        if self.sink is not None:
+            self.ports.spawn(self.sink.stop())
+        self.sink = RemoteVideoSink(track, self.ports.on_remote_frame, receiver=receiver)
+        self.sink.start()
+
+    def _count(self, packet: Any, _at: float) -> None:
+        self._received_bytes += len(packet.payload)
+
+    async def _unwatch(self) -> None:
+        view, self.view = self.view, None
+        reporter, self._reporter = self._reporter, None
+        if reporter is not None:
+            reporter.cancel()
+        if view is not None:
+            await view.close()
+        if self.sink is not None:
+            await self.sink.stop()
+            self.sink = None
+        self._notify()
+
+    async def _report(self) -> None:
+        frames, received, at = 0, 0, time.monotonic()
+        while self.view is not None:
+            await asyncio.sleep(REPORT_EVERY_S)  # a period, not a wait for an event
+            view = self.view
+            if view is None:
+                return
+            try:
+                loss = await _loss(view.pc)
+            except Exception:  # the connection is being made again
+                loss = 0.0
+            now = time.monotonic()
+            span = max(now - at, 1e-3)
+            sink_frames = view.frames if self.sink is None else self.sink.frames
+            report = WatchReport(
+                fps=min(240.0, max(0.0, (sink_frames - frames) / span)),
+                kbps=max(0.0, (self._received_bytes - received) * 8 / span / 1000),
+                loss=loss,
+                watching=view.joined.is_set(),
+            )
+            frames, received, at = sink_frames, self._received_bytes, now
+            station = self.ports.station()
+            self.ports.messenger.to_station(report, station.id if station else None)
+
+    def raise_hand(self, up: bool = True) -> None:
+        if self.role is not Role.OBSERVER or not self.on:
+            raise CallError("hands are raised in a lecture")
+        self._hand = up
+        station = self.ports.station()
+        self.ports.messenger.to_station(Hand(up), station.id if station else None)
+        self._notify()
+
+    def ask(self, text: str) -> str:
+        """A question in text to the trainer's queue; returns its op id."""
+        if self.role is not Role.OBSERVER or not self.on:
+            raise CallError("questions are asked in a lecture")
+        op = self._new_op("q")
+        try:
+            msg = Question(op, text.strip())
+        except ProtocolError as exc:
+            raise CallError(exc.reason) from None
+        station = self.ports.station()
+        if self.ports.messenger.to_station(msg, station.id if station else None).value == "none":
+            raise CallError("the station is not in the call; ask again once it is back")
+        self._asked[op] = AskedQuestion(op, msg.text)
+        self._notify()
+        return op
+
+    # --- shared -----------------------------------------------------------------------------
+
+    async def _grant(self) -> SfuGrant:
+        if self._grant_cache is None:
+            self._grant_cache = await self.ports.request_sfu()
+        return self._grant_cache
+
+    def _new_op(self, prefix: str) -> str:
+        self._serial += 1
+        me = self.ports.me()
+        return f"{prefix}-{me.id if me else 'x'}-{self._serial}"
+
+    def status(self) -> LectureStatus:
+        me = self.ports.me()
+        speaker = self.state.speaker
+        relayed = (
+            self.publisher is not None and self.publisher.joined.is_set()
+            if self.role is Role.STATION
+            else self.view is not None and self.view.joined.is_set()
+        )
+        return LectureStatus(
+            on=self.on,
+            relayed=relayed,
+            speaker=self._name(speaker) if speaker else "",
+            speaking=bool(me and speaker == me.id),
+            hand=self._hand,
+            asked=tuple(self._asked.values()),
+            listening=self.voices.listening,
+        )
+
+    def _notify(self) -> None:
+        self.ports.events.on_lecture(self.status())
+
+    async def close(self) -> None:
+        for handle in self._pointer_later.values():
+            handle.cancel()
+        self._pointer_later.clear()
+        await self.voices.close()
+        await self._unwatch()
+        publisher, self.publisher = self.publisher, None
+        if publisher is not None:
+            await publisher.close()
+        self._uploads.release()
+        with contextlib.suppress(Exception):
+            self.host.clear()
+
+
+class _Uploads:
+    """The station's media for its one upload; a new set for each (re)publish, the
+    last one's frames unhooked from the pipeline."""
+
+    def __init__(self, media: LocalMedia) -> None:
+        self._media = media
+        self._out: OutgoingMedia | None = None
+
+    def next(self) -> OutgoingMedia:
+        self.release()
+        self._out = self._media.outgoing()
+        return self._out
+
+    def release(self) -> None:
+        out, self._out = self._out, None
+        if out is not None:
+            self._media.release(out)
+
+
+async def _loss(pc: RTCPeerConnection | None) -> float:
+    """The fraction of the picture's packets lost, from the receiver's stats."""
+    if pc is None:
+        return 0.0
+    lost = packets = 0
+    for transceiver in pc.getTransceivers():
+        if transceiver.kind != "video":
+            continue
+        for stat in (await transceiver.receiver.getStats()).values():
+            if stat.type == "inbound-rtp":
+                lost += max(0, stat.packetsLost)
+                packets += stat.packetsReceived
+    return lost / (lost + packets) if lost + packets else 0.0
