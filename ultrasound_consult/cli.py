@@ -100,6 +100,12 @@ def _common(p: argparse.ArgumentParser, *, station: bool) -> None:
         )
         p.add_argument("--source", default="synthetic", help=f"video source: {SPEC_HELP}")
         p.add_argument(
+            "--lecture",
+            action="store_true",
+            help="start the call as a lecture: the picture goes once to the server's SFU and "
+            "every trainee watches from there (needs a server started with --sfu)",
+        )
+        p.add_argument(
             "--quality",
             default=DEFAULT_PRESET,
             choices=list(PRESETS),
@@ -480,6 +486,7 @@ def _run_call(args: argparse.Namespace, role: Role) -> int:
             ca_file=args.ca_file,
             ice_transport_policy="relay" if args.relay_only else "all",
             quality=getattr(args, "quality", DEFAULT_PRESET),
+            lecture=getattr(args, "lecture", False),
         )
     except CallError as exc:
         print(f"error: {exc}", file=sys.stderr)
