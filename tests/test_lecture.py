@@ -5,6 +5,7 @@ one is unmuted and heard, and the expert's peer link never notices the SFU."""
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncIterator
 
 import numpy as np
@@ -171,3 +172,46 @@ async def test_without_an_sfu_the_trainer_hears_why(signaling_server, room):
         message = next(m for code, m in tr.obs.errors if code == "lecture_refused")
         assert "SFU" in message and "4" in message
         assert not st.call.lecture.on
+
+
+async def test_janus_restart_trainees_back_within_5_s_expert_never_interrupted(
+    janus, sfu_server, room
+):
+    async with contextlib.AsyncExitStack() as stack:
+        st = await stack.enter_async_context(
+            member(sfu_server, room, "station", "Clinic", lecture=True)
+        )
+        ex = await stack.enter_async_context(member(sfu_server, room, "expert", "Dr Li"))
+        ex.obs.keep_frames = 100_000  # every arrival time, to find the longest gap
+        trainees = [
+            await stack.enter_async_context(member(sfu_server, room, "observer", f"t{i}"))
+            for i in range(2)
+        ]
+        for t in trainees:
+            await frames(t, 10, "frames through the SFU")
+        await frames(ex, 10, "the expert's frames")
+        states_before = len(ex.obs.states)
+
+        janus.kill()
+        crashed = time.perf_counter()
+        for t in trainees:
+            await t.obs.wait_for(lambda t=t: not t.obs.lecture.relayed, what="trainee lost it")
+        janus.start()
+        counts = [t.obs.remote_count for t in trainees]
+        for t, count in zip(trainees, counts, strict=True):
+            await t.obs.wait_for(
+                lambda t=t, c=count: t.obs.remote_count >= c + 5, what="back", timeout=10
+            )
+        recovered = time.perf_counter() - crashed
+        await st.obs.wait_for(lambda: st.obs.lecture.relayed, what="the station publishes again")
+        await frames(ex, 30, "the expert's frames after")
+
+        print(f"trainees back {recovered:.2f} s after Janus was killed")
+        assert recovered < 5.0
+        # The expert's peer link never noticed: no state change, no gap in its picture.
+        assert len(ex.obs.states) == states_before
+        arrivals = [f.received_at for f in ex.obs.remote_frames if f.received_at >= crashed]
+        gaps = np.diff(arrivals)
+        assert arrivals[0] - crashed < 0.2 and arrivals[-1] - crashed > recovered
+        assert gaps.max() < 0.25, f"longest gap in the expert's picture {gaps.max():.3f} s"
+        assert st.call.lecture.publisher is not None and st.call.lecture.publisher.rejoins >= 1

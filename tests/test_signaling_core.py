@@ -21,6 +21,7 @@ from signaling_server.tokens import InviteSigner
 from ultrasound_consult.protocol.signaling import (
     IDLE_TIMEOUT_S,
     App,
+    Fanout,
     Join,
     Offer,
     Resume,
@@ -172,6 +173,12 @@ async def test_relays_never_cross_rooms():
         ("expert", Offer(peer="x", sdp="v"), False),
         ("observer", Offer(peer="x", sdp="v"), False),
         ("observer", App(peer="x", data={"type": "ann.add"}), False),
+        # A lecture's trainee has no data channel: a hand, a question, a report, a chat.
+        ("observer", App(peer="x", data={"type": "lecture.hand", "up": True}), True),
+        ("observer", App(peer="x", data={"type": "lecture.ask", "op": "q", "text": "?"}), True),
+        ("observer", App(peer="x", data={"type": "lecture.report"}), True),
+        ("observer", App(peer="x", data={"type": "lecture.ctl"}), False),
+        ("observer", App(peer="x", data={"type": "lecture"}), False),
         ("expert", App(peer="x", data={"type": "ann.add"}), True),
         ("trainer", App(peer="x", data={"type": "ann.add"}), True),
         ("station", App(peer="x", data={"type": "stream.info"}), True),
@@ -190,6 +197,51 @@ async def test_what_each_role_may_send(role, message, allowed):
         assert replies == [] and h.inbox(target)[0]["from"] == h.core._conns[sender].peer.id
     else:
         assert replies[0]["code"] == "forbidden" and h.inbox(target) == []
+
+
+async def test_the_station_fans_out_to_trainees_only_and_nobody_else_may():
+    h = Harness()
+    station, expert, t1, t2 = (h.connect() for _ in range(4))
+    await h.join(station, "r", "station")
+    await h.join(expert, "r", "expert")
+    await h.join(t1, "r", "observer")
+    await h.join(t2, "r", "observer")
+    other = h.connect()
+    await h.join(other, "elsewhere", "observer")
+    for conn in (station, expert, t1, t2, other):
+        h.inbox(conn)
+    data = {"type": "ann.add", "op": "s-1"}
+    assert await h.send(station, Fanout(data)) == []
+    station_id = h.core._conns[station].peer.id
+    for trainee in (t1, t2):
+        (got,) = h.inbox(trainee)
+        assert got == {"type": "app", "from": station_id, "data": data}
+    assert h.inbox(expert) == [] and h.inbox(station) == [] and h.inbox(other) == []
+    for sender in (expert, t1):
+        (reply,) = await h.send(sender, Fanout(data))
+        assert reply["code"] == "forbidden"
+    assert h.inbox(t2) == []
+
+
+async def test_the_station_gets_a_larger_message_budget():
+    h = Harness(Limits(rate_per_s=1.0, burst=5.0, station_rate_factor=4.0))
+    station, expert = h.connect(), h.connect()
+    await h.join(station, "r", "station")
+    await h.join(expert, "r", "expert")
+    expert_id = h.core._conns[expert].peer.id
+    station_id = h.core._conns[station].peer.id
+    h.inbox(expert)
+    h.inbox(station)
+    app = App(peer=expert_id, data={"type": "ack", "op": "x"})
+    limited = [await h.send(station, app) for _ in range(25)]
+    # A burst of 20 (4 x 5) goes through; the 21st is told to slow down.
+    assert sum(1 for r in limited if r and r[0]["code"] == "rate_limited") == 1
+    assert len(h.inbox(expert)) == 20
+    # Anyone else keeps the ordinary budget.
+    back = App(peer=station_id, data={"type": "ann.add", "op": "y"})
+    replies = [await h.send(expert, back) for _ in range(7)]
+    assert sum(1 for r in replies if r and r[0]["code"] == "rate_limited") == 1
+    assert len(h.inbox(station)) == 5
 
 
 async def test_capacities_by_role():

@@ -250,3 +250,28 @@ def count_rtp_only(receiver: Any, observer: Callable[[Any], None]) -> bool:
 
     receiver._handle_rtp_packet = handle
     return True
+
+
+#: The task aiortc starts to connect a PeerConnection (not kept anywhere we can reach).
+PC_CONNECT = "RTCPeerConnection.__connect"
+
+
+def quiet_connect_task(pc: Any) -> int:
+    """Look at the outcome of ``pc``'s connect task, so a connection closed while it
+    connects (Janus gone mid-join) does not leave an exception nobody retrieved.
+
+    aiortc starts that task in ``setLocalDescription``/``setRemoteDescription`` and
+    keeps no reference; it is found among the loop's tasks by its coroutine. Returns
+    how many were found (0 if aiortc renamed it: then only a log line is lost)."""
+    import asyncio
+
+    found = 0
+    for task in asyncio.all_tasks():
+        coro = task.get_coro()
+        frame = getattr(coro, "cr_frame", None)
+        if getattr(coro, "__qualname__", "") != PC_CONNECT or frame is None:
+            continue
+        if frame.f_locals.get("self") is pc:
+            task.add_done_callback(lambda t: t.cancelled() or t.exception())
+            found += 1
+    return found

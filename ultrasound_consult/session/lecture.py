@@ -128,6 +128,7 @@ class Lecture:
         self._pointer_sent: dict[str, float] = {}
         self._pointer_later: dict[str, asyncio.TimerHandle] = {}
         self._starting: asyncio.Future[str | None] | None = None
+        self._followers: list[asyncio.Task[None]] = []
 
     @property
     def on(self) -> bool:
@@ -169,6 +170,7 @@ class Lecture:
             self._uploads.release()
             return f"the lecture relay (SFU) did not take the picture: {exc}"
         self.publisher = publisher
+        self._follow_part(publisher)
         trainees = [p for p in self.ports.peers.values() if p.role is Role.OBSERVER]
         for peer in trainees:
             self.ports.drop_link(peer.id)  # they watch through the SFU from now on
@@ -416,6 +418,7 @@ class Lecture:
         if not self.on:
             return
         view = self.view = SfuSubscriber(grant, on_track=self._track, name="lecture-view")
+        self._follow_part(view)
         self._reporter = asyncio.ensure_future(self._report())
         try:
             await view.start(timeout=PUBLISH_TIMEOUT_S)
@@ -428,6 +431,24 @@ class Lecture:
             return
         self.ports.set_connected("watching the lecture through the relay")
         self._notify()
+
+    def _follow_part(self, part: SfuPublisher | SfuSubscriber) -> None:
+        """Tell the window when the SFU link is lost and back (Janus restarted)."""
+
+        async def follow() -> None:
+            relayed = False
+            while True:
+                await part.changed.wait()
+                part.changed.clear()
+                if part.joined.is_set() != relayed:
+                    relayed = part.joined.is_set()
+                    self._notify()
+
+        task = asyncio.ensure_future(follow())
+        self._followers.append(task)
+        task.add_done_callback(
+            lambda t: self._followers.remove(t) if t in self._followers else None
+        )
 
     def _track(self, pc: RTCPeerConnection, track: MediaStreamTrack) -> None:
         if track.kind == "audio":
@@ -543,6 +564,8 @@ class Lecture:
         self.ports.events.on_lecture(self.status())
 
     async def close(self) -> None:
+        for task in list(self._followers):
+            task.cancel()
         for handle in self._pointer_later.values():
             handle.cancel()
         self._pointer_later.clear()

@@ -35,7 +35,7 @@ from ultrasound_consult.media.feedback import REPORT_INTERVAL_S, ArrivalLog
 from ultrasound_consult.media.jitter import NackRetry, tune_receiver
 from ultrasound_consult.media.pipeline import OutgoingVideoTrack
 from ultrasound_consult.media.receiver import ReceivedFrame, RemoteVideoSink
-from ultrasound_consult.media.seams import observe_rtp
+from ultrasound_consult.media.seams import observe_rtp, quiet_connect_task
 from ultrasound_consult.media.sender_control import SendSideControl
 from ultrasound_consult.protocol.channel import (
     CC_CHANNEL,
@@ -192,6 +192,7 @@ class PeerLink:
                 encoder = out.encoder
                 self.rate_control = SendSideControl(self.sender, lambda: encoder.policy)
         await self.pc.setLocalDescription(await self.pc.createOffer())
+        quiet_connect_task(self.pc)  # closed while connecting: no stray error
         return self.pc.localDescription.sdp
 
     def _add_video(
@@ -210,6 +211,7 @@ class PeerLink:
 
     async def accept_answer(self, sdp: str) -> None:
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
+        quiet_connect_task(self.pc)  # closed while connecting: no stray error
         self.codec = negotiated_codec(sdp)
         if (
             isinstance(self.encoder, PresetVp8Encoder)
@@ -242,9 +244,11 @@ class PeerLink:
         self._on_frame = on_frame
         self._on_camera_frame = on_camera_frame
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
+        quiet_connect_task(self.pc)  # closed while connecting: no stray error
         if audio is not None:
             self.pc.addTrack(audio)  # takes the offered audio transceiver: sendrecv
         await self.pc.setLocalDescription(await self.pc.createAnswer())
+        quiet_connect_task(self.pc)  # closed while connecting: no stray error
         sdp = self.pc.localDescription.sdp
         self.codec = negotiated_codec(sdp)
         return sdp

@@ -28,7 +28,7 @@ from websockets.exceptions import ConnectionClosed
 
 from ultrasound_consult.media.encoder import install_encoder
 from ultrasound_consult.media.pipeline import OutgoingVideoTrack
-from ultrasound_consult.media.seams import count_rtp_only
+from ultrasound_consult.media.seams import count_rtp_only, quiet_connect_task
 from ultrasound_consult.protocol import janus
 from ultrasound_consult.protocol.janus import JanusError, SfuGrant
 from ultrasound_consult.session.janus_link import REQUEST_TIMEOUT_S, JanusLink
@@ -235,11 +235,13 @@ class SfuPublisher(_Rejoining):
         else:
             self._add_video(pc, out)
         await pc.setLocalDescription(await pc.createOffer())
+        quiet_connect_task(pc)
         reply = await link.send(handle, janus.publish(), _jsep(pc))
         answer = reply.get("jsep")
         if not answer:
             raise JanusError(0, f"Janus answered publish without SDP: {janus.plugin_data(reply)}")
         await pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], answer["type"]))
+        quiet_connect_task(pc)
         # Janus lists the feed once media flows; viewers asking before get "no such feed".
         await asyncio.wait_for(_connected(pc), REQUEST_TIMEOUT_S)
 
@@ -329,7 +331,9 @@ class SfuSubscriber(_Rejoining):
         vp8 = _payload_type(offer["sdp"], "VP8")
         pc.on("track", lambda track: self._track(pc, track, vp8))
         await pc.setRemoteDescription(RTCSessionDescription(offer["sdp"], offer["type"]))
+        quiet_connect_task(pc)
         await pc.setLocalDescription(await pc.createAnswer())
+        quiet_connect_task(pc)
         await link.send(handle, janus.start(), _jsep(pc))
 
     def _event(self, msg: dict[str, Any]) -> None:
