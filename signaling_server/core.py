@@ -134,6 +134,8 @@ class GrantSfu:
 
     conn: ConnId
     room: str
+    #: Publisher ids to free first (the station's request only).
+    reclaim: tuple[int, ...] = ()
 
 
 Effect = Send | Close | Claim | Release | Route | Broadcast | GrantSfu
@@ -396,7 +398,9 @@ class SignalingCore:
             return self._fanout(conn, msg)
         if isinstance(msg, SfuRequest):
             # Only here, after the join: whoever has not been admitted gets nothing.
-            return [GrantSfu(conn.id, conn.room)]
+            if msg.reclaim and conn.peer.role is not Role.STATION:
+                raise ProtocolError(ErrorCode.FORBIDDEN, "only the station reclaims SFU feeds")
+            return [GrantSfu(conn.id, conn.room, msg.reclaim)]
         if isinstance(msg, Leave):
             effects = self._vacate(conn, LEFT)
             effects.append(self._close(conn, CLOSE_NORMAL, "left"))

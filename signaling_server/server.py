@@ -340,6 +340,8 @@ class SignalingServer:
             return
         try:
             await self.sfu.open_room(effect.room)
+            for feed in effect.reclaim:
+                await self.sfu.reclaim(effect.room, feed)
             grant = self.sfu.grant(effect.room)
         except Exception as exc:  # Janus, Redis or the network: the peer still gets an answer
             logger.warning("the SFU could not open a lecture room: %s", exc)

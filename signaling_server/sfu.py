@@ -334,6 +334,19 @@ class SfuRooms:
         token = janus.sign_token(self._secret, expires_at=expires)
         return SfuGrant(url=self.url, room=room.janus_id, pin=room.pin, token=token)
 
+    async def reclaim(self, code: str, feed: int) -> bool:
+        """Free publisher id ``feed`` in ``code``'s room (whoever sits on it is kicked
+        out, with the room's secret); False if nobody did."""
+        room = self._rooms[code]
+        try:
+            await self.control.request(janus.kick(room.janus_id, secret=room.secret, feed=feed))
+        except JanusError as exc:
+            if exc.code == janus.NO_SUCH_FEED:
+                return False
+            raise
+        logger.info("freed feed %d in the lecture room of room %s", feed, code)
+        return True
+
     async def close_room(self, code: str) -> bool:
         """Destroy the lecture room (everyone in it is dropped); False if there was none."""
         known = self._rooms.pop(code, None)

@@ -7,9 +7,11 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import numpy as np
 import pytest
+from aiortc.mediastreams import AudioStreamTrack
 
 from signaling_server.process import SignalingServerProcess
 from tests.support.observers import RecordingObserver
@@ -17,10 +19,13 @@ from ultrasound_consult.media.audio import SAMPLE_RATE, RecordingOutput, Synthet
 from ultrasound_consult.media.privacy import PrivacyMask
 from ultrasound_consult.media.source_spec import open_source
 from ultrasound_consult.protocol.annotation import AnnotationKind
+from ultrasound_consult.protocol.janus import STATION_FEED, JanusError, SfuGrant
 from ultrasound_consult.protocol.lecture import LectureAction
 from ultrasound_consult.protocol.signaling import Role
 from ultrasound_consult.session.call import CallConfig, ConsultCall
+from ultrasound_consult.session.lecture_host import SPEAKER_FEED
 from ultrasound_consult.session.observer import CallState
+from ultrasound_consult.session.sfu_link import SfuPublisher, SfuSubscriber
 
 
 @pytest.fixture
@@ -215,3 +220,42 @@ async def test_janus_restart_trainees_back_within_5_s_expert_never_interrupted(
         assert arrivals[0] - crashed < 0.2 and arrivals[-1] - crashed > recovered
         assert gaps.max() < 0.25, f"longest gap in the expert's picture {gaps.max():.3f} s"
         assert st.call.lecture.publisher is not None and st.call.lecture.publisher.rejoins >= 1
+
+
+async def test_a_pin_holder_cannot_take_the_picture_or_a_voice_and_strangers_see_nothing(
+    sfu_server, room
+):
+    async with contextlib.AsyncExitStack() as stack:
+        st = await stack.enter_async_context(member(sfu_server, room, "station", "Clinic"))
+        tr = await stack.enter_async_context(member(sfu_server, room, "trainer", "Prof"))
+        honest = await stack.enter_async_context(
+            member(sfu_server, room, "observer", "学员", tone=1320)
+        )
+        rogue = await stack.enter_async_context(member(sfu_server, room, "observer", "Rogue"))
+        await tr.obs.wait_for(lambda: tr.obs.state is CallState.CONNECTED, what="trainer on")
+        # An admitted trainee gets the pin and a token, and sits on the station's feed
+        # and on the unmuted trainee's voice before the lecture starts.
+        grant = await rogue.call.room.request_sfu(())
+        squatters = [
+            SfuPublisher(replace(grant, feed=feed), AudioStreamTrack, name=f"rogue-{feed}")
+            for feed in (STATION_FEED, SPEAKER_FEED)
+        ]
+        for squatter in squatters:
+            await squatter.start()
+            stack.push_async_callback(squatter.close)
+
+        tr.call.lecture.control(LectureAction.START)
+        await st.obs.wait_for(lambda: bool(st.obs.lecture and st.obs.lecture.relayed), what="pub")
+        await frames(honest, 20, "the station's picture, not the squatter's")
+        tr.call.lecture.control(LectureAction.UNMUTE, peer=honest.call.me.id)
+        await tr.obs.wait_for(
+            lambda: has_tone(tr.ear, 1320), what="the trainee's voice", timeout=20
+        )
+
+        # Someone with the Janus address and room number but no grant: refused.
+        for stranger in (
+            SfuGrant(grant.url, grant.room, pin="", token=""),
+            SfuGrant(grant.url, grant.room, pin="guess", token=grant.token),
+        ):
+            with pytest.raises(JanusError):
+                await SfuSubscriber(stranger).start(timeout=5)

@@ -14,6 +14,7 @@ from signaling_server.core import Limits
 from signaling_server.process import SignalingServerProcess
 from signaling_server.redis_directory import RedisDirectory
 from tests.support.calls import connected_with_frames, party
+from tests.support.signaling import joined
 from ultrasound_consult.media.source_spec import open_source
 from ultrasound_consult.protocol.annotation import AnnotationKind
 from ultrasound_consult.protocol.signaling import PeerInfo, Role
@@ -205,3 +206,34 @@ def test_redis_unreachable_is_a_clear_startup_error(tmp_path):
         "cannot reach Redis at redis://127.0.0.1:9/0" in proc.stderr
         and "Traceback" not in proc.stderr
     )
+
+
+async def test_a_lecture_fan_out_reaches_trainees_on_every_process(two_servers, room):
+    a, b = two_servers
+    station, hello = await joined(a.url, room, "station", a.invite(room, "station"))
+    here, _ = await joined(a.url, room, "observer", a.invite(room, "observer"))
+    there, _ = await joined(b.url, room, "observer", b.invite(room, "observer"))
+    expert, _ = await joined(b.url, room, "expert", b.invite(room, "expert"))
+    try:
+        data = {"type": "ann.clear", "op": "s-9", "author": "", "seq": 0}
+        await station.send(json.dumps({"type": "fanout", "data": data}))
+
+        async def next_app(ws) -> dict:  # type: ignore[no-untyped-def]
+            while True:
+                msg = json.loads(await asyncio.wait_for(ws.recv(), 5))
+                if msg["type"] == "app":
+                    return msg
+
+        for trainee in (here, there):
+            assert await next_app(trainee) == {
+                "type": "app",
+                "from": hello["peer_id"],
+                "data": data,
+            }
+        # The expert (not a trainee) gets nothing of it: a ping's pong comes first.
+        await expert.send(json.dumps({"type": "ping"}))
+        while (msg := json.loads(await asyncio.wait_for(expert.recv(), 5)))["type"] != "pong":
+            assert msg["type"] != "app", msg
+    finally:
+        for ws in (station, here, there, expert):
+            await ws.close()

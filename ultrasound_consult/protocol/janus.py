@@ -189,6 +189,10 @@ def destroy_room(room: int, *, secret: str) -> dict[str, Any]:
     return {"request": "destroy", "room": room, "secret": secret, "permanent": False}
 
 
+def kick(room: int, *, secret: str, feed: int) -> dict[str, Any]:
+    return {"request": "kick", "room": room, "secret": secret, "id": feed}
+
+
 def room_exists(room: int) -> dict[str, Any]:
     return {"request": "exists", "room": room}
 

@@ -100,6 +100,8 @@ REPLACED = "replaced"
 HEARTBEAT_S = 15.0
 IDLE_TIMEOUT_S = 60.0
 MAX_APP_BYTES = 16 * 1024
+#: Feeds one ``sfu_request`` may reclaim (the station's and the lecture's voices).
+MAX_RECLAIM = 8
 
 
 @dataclass(frozen=True)
@@ -359,12 +361,31 @@ class Ping:
 
 @dataclass(frozen=True)
 class SfuRequest:
-    """Ask for the way into this room's lecture on the SFU; only joined peers may."""
+    """Ask for the way into this room's lecture on the SFU; only joined peers may.
+
+    ``reclaim`` (the station's only): publisher ids the server frees first, with the
+    room's secret, so that nobody holding the pin can sit on the station's feed or a
+    voice's before the one it belongs to publishes (a stale session of its own, too).
+    """
 
     TYPE: ClassVar[str] = "sfu_request"
+    reclaim: tuple[int, ...] = ()
 
     def to_wire(self) -> dict[str, Any]:
-        return {"type": self.TYPE}
+        out: dict[str, Any] = {"type": self.TYPE}
+        if self.reclaim:
+            out["reclaim"] = list(self.reclaim)
+        return out
+
+    @classmethod
+    def from_wire(cls, obj: dict[str, Any]) -> SfuRequest:
+        raw = obj.get("reclaim")
+        if raw is None:
+            return cls()
+        if not isinstance(raw, list) or len(raw) > MAX_RECLAIM:
+            raise bad(f"'reclaim' must be a list of at most {MAX_RECLAIM} feed ids")
+        feeds = tuple(req_int({"feed": f}, "feed", lo=1, hi=2**53) for f in raw)
+        return cls(reclaim=feeds)
 
 
 # --- server -> client ------------------------------------------------------
@@ -565,7 +586,7 @@ def parse_client_message(data: str | bytes) -> ClientMessage:
     if kind == Ping.TYPE:
         return Ping()
     if kind == SfuRequest.TYPE:
-        return SfuRequest()
+        return SfuRequest.from_wire(obj)
     if kind == Fanout.TYPE:
         return Fanout.from_wire(obj)
     raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {kind[:40]!r}")

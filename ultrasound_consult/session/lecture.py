@@ -36,7 +36,7 @@ from ultrasound_consult.media.receiver import ReceivedFrame, RemoteVideoSink
 from ultrasound_consult.media.seams import observe_rtp
 from ultrasound_consult.protocol.channel import Ack, ChannelMessage, Pointer
 from ultrasound_consult.protocol.errors import ErrorCode, ProtocolError
-from ultrasound_consult.protocol.janus import JanusError, SfuGrant
+from ultrasound_consult.protocol.janus import STATION_FEED, JanusError, SfuGrant
 from ultrasound_consult.protocol.lecture import (
     Hand,
     LectureAction,
@@ -49,7 +49,7 @@ from ultrasound_consult.protocol.lecture import (
 from ultrasound_consult.protocol.signaling import ANNOTATING_ROLES, PeerInfo, Role
 from ultrasound_consult.session.config import CallConfig, CallError
 from ultrasound_consult.session.journal import Journal
-from ultrasound_consult.session.lecture_host import LectureHost
+from ultrasound_consult.session.lecture_host import SPEAKER_FEED, LectureHost
 from ultrasound_consult.session.lecture_voices import LectureVoices
 from ultrasound_consult.session.local_media import LocalMedia
 from ultrasound_consult.session.messenger import Messenger, Reply
@@ -83,7 +83,8 @@ class LecturePorts:
     peers: dict[str, PeerInfo]
     me: Callable[[], PeerInfo | None]
     station: Callable[[], PeerInfo | None]
-    request_sfu: Callable[[], Awaitable[SfuGrant]]
+    #: The grant; the station may have the server free publisher ids first.
+    request_sfu: Callable[[tuple[int, ...]], Awaitable[SfuGrant]]
     fanout: Callable[[dict[str, Any]], bool]
     #: Peer links: whether one is up with a peer, drop one, offer one (station).
     has_link: Callable[[str], bool]
@@ -159,8 +160,12 @@ class Lecture:
             self._starting = None
 
     async def _publish(self, by: str) -> str | None:
+        trainers = [p for p in self.ports.peers.values() if p.role is Role.TRAINER]
+        feeds = (STATION_FEED, SPEAKER_FEED, *(v.feed for v in self.host.voices(trainers)))
         try:
-            grant = await self._grant()
+            # Whoever sits on the station's feed or a voice's (a stale session, a
+            # trainee holding the pin) is put out first.
+            grant = self._grant_cache = await self.ports.request_sfu(feeds)
         except SignalingError as exc:
             return exc.message
         publisher = SfuPublisher(grant, self._uploads.next, display=self.ports.config.name)
@@ -206,19 +211,32 @@ class Lecture:
             self._welcome_trainee(peer)
             return True
         if peer.role is Role.TRAINER:
-            self._set_state(replace(self.state, voices=self._voices()))
+            self.ports.spawn(self._revoice())
         return False
 
     def left(self, peer: PeerInfo) -> None:
         if self.role is not Role.STATION or not self.on:
             return
         self.host.unseat(peer.id)
-        self._set_state(replace(self.state, speaker=self.host.speaker, voices=self._voices()))
+        self.ports.spawn(self._revoice())
 
     def _welcome_trainee(self, peer: PeerInfo) -> None:
         send = lambda msg: self.ports.messenger.to_peer(peer.id, msg)  # noqa: E731
         send(self.state)
         self.ports.sync_viewer(send)
+
+    async def _revoice(self) -> None:
+        """Voices changed (a speaker, a trainer came or went): free the feeds that
+        change hands, then tell everyone."""
+        voices = self._voices()
+        new = tuple(v.feed for v in voices if v not in self.state.voices)
+        if new:
+            try:
+                await self.ports.request_sfu(new)
+            except SignalingError as exc:
+                logger.warning("could not free the voices' feeds: %s", exc.message)
+        if self.on:
+            self._set_state(replace(self.state, speaker=self.host.speaker, voices=voices))
 
     def _voices(self) -> tuple[Any, ...]:
         trainers = [p for p in self.ports.peers.values() if p.role is Role.TRAINER]
@@ -365,7 +383,7 @@ class Lecture:
             if peer is not None:
                 self.host.hand(peer, False)
             return None
-        self._set_state(replace(self.state, speaker=self.host.speaker, voices=self._voices()))
+        await self._revoice()
         return None
 
     def _name(self, peer_id: str) -> str:
@@ -534,7 +552,7 @@ class Lecture:
 
     async def _grant(self) -> SfuGrant:
         if self._grant_cache is None:
-            self._grant_cache = await self.ports.request_sfu()
+            self._grant_cache = await self.ports.request_sfu(())
         return self._grant_cache
 
     def _new_op(self, prefix: str) -> str:

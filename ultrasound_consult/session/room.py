@@ -105,15 +105,16 @@ class Room:
         """A channel message to every trainee at once, through the server (station)."""
         return self.client is not None and self.client.fanout(data)
 
-    async def request_sfu(self, timeout: float = 10.0) -> SfuGrant:
-        """The way into this room's lecture on the SFU. Raises :class:`SignalingError`
+    async def request_sfu(self, reclaim: tuple[int, ...] = (), timeout: float = 10.0) -> SfuGrant:
+        """The way into this room's lecture on the SFU (the station may have the server
+        free publisher ids first: ``reclaim``). Raises :class:`SignalingError`
         (``sfu_unavailable``: the server has none, or it does not answer)."""
         if self.client is None:
             raise SignalingError("server_lost", "not connected to the signalling server")
         waiter: asyncio.Future[SfuGrant] = asyncio.get_running_loop().create_future()
         self._sfu_waiters.append(waiter)
         try:
-            await self.client.send(SfuRequest())
+            await self.client.send(SfuRequest(reclaim))
             return await asyncio.wait_for(asyncio.shield(waiter), timeout)
         except TimeoutError:
             raise SignalingError(
