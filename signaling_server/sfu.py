@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, WebSocketException
 from websockets.typing import Subprotocol
 
 from ultrasound_consult.protocol import janus
@@ -80,7 +80,7 @@ class JanusControl:
     async def start(self) -> None:
         try:
             await self._connect()
-        except (OSError, ConnectionClosed, TimeoutError) as exc:
+        except (OSError, WebSocketException, TimeoutError) as exc:
             raise SfuUnavailable(f"cannot reach Janus at {self.url}: {exc}") from None
         except JanusError as exc:
             raise SfuUnavailable(f"Janus at {self.url} refused the SFU secret: {exc}") from None
@@ -157,7 +157,7 @@ class JanusControl:
         while not self._closed:
             try:
                 await self._connect()
-            except (OSError, ConnectionError, ConnectionClosed, TimeoutError, JanusError) as exc:
+            except (OSError, ConnectionError, WebSocketException, TimeoutError, JanusError) as exc:
                 logger.debug("Janus not back yet: %s", exc)
                 # A backoff between attempts, not a wait for an event: nothing tells us
                 # when Janus is listening again.

@@ -24,7 +24,7 @@ from typing import Any
 from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.sdp import SessionDescription
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import WebSocketException
 
 from ultrasound_consult.media.encoder import install_encoder
 from ultrasound_consult.media.pipeline import OutgoingVideoTrack
@@ -127,9 +127,10 @@ class _Rejoining:
                         await self._teardown()
                         self.changed.set()
                         return
-                except (OSError, ConnectionError, ConnectionClosed, TimeoutError) as exc:
+                except (OSError, ConnectionError, WebSocketException, TimeoutError) as exc:
                     self.last_error = exc
                 await self._teardown()
+                # (A Janus that is starting may accept and drop a handshake: InvalidMessage.)
                 # Backoff, not a wait for an event: nothing tells us when Janus is back.
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX_S)
