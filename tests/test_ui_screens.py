@@ -316,6 +316,8 @@ def test_lecture_windows(qtbot, engine, tmp_path, artifacts, signaling_url, invi
             elif name == "trainee":
                 panel = lecture.panel
                 extra = [panel.hand_button, panel.send_button, lecture.speak_banner]
+                # The station's reason, in the user's language.
+                assert tr("too many questions are waiting; ask again later") in panel.asked.text()
             else:
                 extra = [lecture.button, lecture.tabs]
                 for row in lecture.panel.question_rows.values():

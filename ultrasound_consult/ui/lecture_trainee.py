@@ -22,13 +22,23 @@ from ultrasound_consult.ui.theme import FAIR, GOOD, POOR
 SHOWN_QUESTIONS = 6
 
 
+def refusal_text(reason: str) -> str:
+    """The station's reason (English from the engine) in the user's language, where known."""
+    return {
+        "too many questions wait; ask again later": tr(
+            "too many questions are waiting; ask again later"
+        ),
+        "questions are for a lecture's trainees": tr("the lecture has ended"),
+    }.get(reason, reason or "?")
+
+
 def asked_state(asked: AskedQuestion) -> tuple[str, str]:
     """What became of a question, and its colour."""
     if asked.delivered is None:
         return tr("sent…"), "#9aa0a6"
     if asked.delivered:
         return tr("received by the trainer"), GOOD
-    return tr("refused: {reason}").format(reason=asked.refused or "?"), POOR
+    return tr("refused: {reason}").format(reason=refusal_text(asked.refused)), POOR
 
 
 def status_text(status: LectureStatus) -> tuple[str, str]:

@@ -166,6 +166,9 @@ def error_advice(code: str) -> str:
             "again."
         ),
         "disk_full": tr("Free some space, or record to another disk."),
+        "question_refused": tr(
+            "The question panel says why. Ask again a little later, or raise your hand."
+        ),
         "lecture_unavailable": tr(
             "Leave the call and join again. If it keeps failing, tell the trainer: the "
             "server's lecture relay (SFU) may be down."

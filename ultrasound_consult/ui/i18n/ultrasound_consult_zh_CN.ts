@@ -1210,6 +1210,10 @@
         <translation>您的提问未送达讲师。</translation>
     </message>
     <message>
+        <source>The question panel says why. Ask again a little later, or raise your hand.</source>
+        <translation>提问栏中写明了原因。请稍后再问，或举手。</translation>
+    </message>
+    <message>
         <source>The lecture relay cannot be reached.</source>
         <translation>无法连接讲课转发服务器。</translation>
     </message>
@@ -2581,8 +2585,16 @@
         <translation>讲课</translation>
     </message>
     <message>
-        <source>sent…</source>
+        <source>too many questions are waiting; ask again later</source>
         <extracomment>Questions listed (the newest); older ones have been seen already.</extracomment>
+        <translation>等待回答的问题太多，请稍后再问</translation>
+    </message>
+    <message>
+        <source>the lecture has ended</source>
+        <translation>讲课已结束</translation>
+    </message>
+    <message>
+        <source>sent…</source>
         <translation>已发送…</translation>
     </message>
     <message>
