@@ -17,10 +17,15 @@ from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QPushButton, QWid
 
 from tests.support.ui import join, make_app
 from ultrasound_consult import APP_ID, __version__
-from ultrasound_consult.protocol.annotation import AnnotationKind
+from ultrasound_consult.media.source_spec import open_source
+from ultrasound_consult.protocol.annotation import Annotation, AnnotationKind
 from ultrasound_consult.protocol.guidance import Action, Direction
-from ultrasound_consult.ui.app import application
-from ultrasound_consult.ui.i18n import install_translator
+from ultrasound_consult.protocol.lecture import QueuedQuestion, Roster, Watcher, WatchReport
+from ultrasound_consult.protocol.signaling import PeerInfo, Role
+from ultrasound_consult.session.call import CallConfig
+from ultrasound_consult.session.observer import AskedQuestion, LectureStatus
+from ultrasound_consult.ui.app import application, open_call
+from ultrasound_consult.ui.i18n import install_translator, tr
 from ultrasound_consult.ui.screen_fit import DEFAULT_FRAME, place
 from ultrasound_consult.ui.settings_dialog import AboutDialog, SettingsDialog
 
@@ -218,3 +223,110 @@ def test_call_windows(qtbot, engine, tmp_path, artifacts, signaling_url, invite,
     grab(ex.window, artifacts / f"screen_expert_zoomed_{lang}.png")
     st.window.close()
     ex.window.close()
+
+
+def lecture_roster():
+    """A lecture in full swing: hands up, a poor link, questions waiting (some long)."""
+    good = WatchReport(fps=29.0, kbps=820.0, loss=0.001)
+    names = ["李医生", "Dr. Zhao", "王护士", "Trainee Wu", "陈医生", "Dr. Ma"]
+    watchers = [
+        Watcher(f"p{i}", name, good, hand=i in (0, 2), speaking=i == 3)
+        for i, name in enumerate(names)
+    ]
+    watchers[1] = Watcher("p1", "Dr. Zhao", WatchReport(fps=7.0, kbps=140.0, loss=0.09))
+    watchers[4] = Watcher("p4", "陈医生", WatchReport(0.0, 0.0, 0.0, watching=False))
+    at = 1_764_600_000_000
+    questions = (
+        QueuedQuestion("q1", "p0", "李医生", "这个是胆囊吗？边缘看起来有点厚。", at),
+        QueuedQuestion(
+            "q2", "p1", "Dr. Zhao", "Which probe and which depth for this view?", at + 60_000
+        ),
+        QueuedQuestion("q3", "p2", "王护士", "要不要让病人深吸气再看一次？", at + 120_000),
+    )
+    return Roster(tuple(watchers), questions)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_lecture_windows(qtbot, engine, tmp_path, artifacts, signaling_url, invite, lang):
+    """The trainee watching a lecture (unmuted, a hand up, questions asked) and the
+    trainer with its lecture panel, fed through the bridge as the engine would."""
+    app = application(lang)
+    install_translator(app, lang)
+    picture = open_source("synthetic:1024x768@30").render(40)
+    station = PeerInfo("st", Role.STATION, "Clinic 12")
+    mark = ((0.45, 0.4), (0.55, 0.5))
+    windows = {}
+    for role, name in (
+        ("observer", "学员 Li"),
+        ("trainer", "Prof. Wang"),
+        ("station", "Clinic 12"),
+    ):
+        source = open_source("synthetic:1024x768@30") if role == "station" else None
+        opened = open_call(
+            engine,
+            CallConfig.from_invite(signaling_url, invite(role), name),
+            source=source,
+            start=False,
+        )
+        qtbot.addWidget(opened.window)
+        bridge = opened.bridge
+        bridge.state_changed.emit("connected", "")
+        others = (PeerInfo("tr", Role.TRAINER, "Prof. Wang"),) if role == "station" else ()
+        bridge.peers_changed.emit(others or (station,))
+        opened.window.view.set_frame(picture)
+        opened.window.show()
+        windows[role] = opened
+    trainee, trainer, station_ = windows["observer"], windows["trainer"], windows["station"]
+    trainee.bridge.lecture_changed.emit(
+        LectureStatus(
+            on=True,
+            relayed=True,
+            speaker="学员 Li",
+            speaking=True,
+            hand=True,
+            asked=(
+                AskedQuestion("o1", "这个是胆囊吗？边缘看起来有点厚。", True),
+                AskedQuestion("o2", "Which depth?", None),
+                AskedQuestion(
+                    "o3",
+                    "探头要不要换成高频的线阵探头来看这个结构？",
+                    False,
+                    "too many questions wait; ask again later",
+                ),
+            ),
+        )
+    )
+    trainer.bridge.lecture_changed.emit(LectureStatus(on=True, relayed=True))
+    trainer.bridge.roster_changed.emit(lecture_roster())
+    station_.bridge.lecture_changed.emit(LectureStatus(on=True, relayed=True))
+    station_.bridge.roster_changed.emit(lecture_roster())
+    ann = Annotation("a1", AnnotationKind.ELLIPSE, mark, author="Prof. Wang")
+    for opened in windows.values():
+        opened.bridge.annotations_changed.emit(((ann,), frozenset()))
+    for w, h in SIZES:
+        available = available_on(w, h)
+        for name, opened in (("trainee", trainee), ("trainer", trainer), ("station", station_)):
+            window = opened.window
+            place(window, available=available, frame=DEFAULT_FRAME)
+            grab(window, artifacts / f"screen_lecture_{name}_{lang}_{w}x{h}.png")
+            lecture = window.lecture
+            if name == "station":
+                extra = [lecture.label]
+                assert lecture.label.text() == tr("Lecture: {n} watching").format(n=6)
+            elif name == "trainee":
+                panel = lecture.panel
+                extra = [panel.hand_button, panel.send_button, lecture.speak_banner]
+                # The station's reason, in the user's language.
+                assert tr("too many questions are waiting; ask again later") in panel.asked.text()
+            else:
+                extra = [lecture.button, lecture.tabs]
+                for row in lecture.panel.question_rows.values():
+                    extra += [row.answered_button, row.unmute_button]
+                for row in lecture.panel.watcher_rows.values():
+                    extra += [row.button]
+            problems = cut_or_off_screen(window, essential_controls(window) + extra, available)
+            assert problems == [], f"{name} {lang} {w}x{h}: {problems}"
+            view = window.view
+            assert view.width() * view.height() > 0.4 * window.width() * window.height()
+    for opened in windows.values():
+        opened.window.close()

@@ -73,6 +73,8 @@ class EngineBridge(QObject, CallObserver):
     error_raised = Signal(str, str)
     recording_changed = Signal(object, bool)
     quality_changed = Signal(str, str)
+    lecture_changed = Signal(object)
+    roster_changed = Signal(object)
 
     def __init__(self, engine: EngineThread, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -136,6 +138,12 @@ class EngineBridge(QObject, CallObserver):
 
     def on_recording(self, recorders: Any, mine: bool) -> None:
         self.recording_changed.emit(recorders, mine)
+
+    def on_lecture(self, status: Any) -> None:
+        self.lecture_changed.emit(status)
+
+    def on_roster(self, roster: Any) -> None:
+        self.roster_changed.emit(roster)
 
     def on_error(self, code: str, message: str) -> None:
         self.error_raised.emit(code, message)

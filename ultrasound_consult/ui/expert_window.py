@@ -36,6 +36,7 @@ from ultrasound_consult.ui.cue_panel import STATUS_COLOR, CuePanel
 from ultrasound_consult.ui.cue_text import cue_text, status_text
 from ultrasound_consult.ui.guidance_view import is_live
 from ultrasound_consult.ui.i18n import tr
+from ultrasound_consult.ui.lecture_view import attach as attach_lecture
 from ultrasound_consult.ui.messages import window_title
 from ultrasound_consult.ui.opinion_dialog import OpinionForm
 from ultrasound_consult.ui.tools import ToolPalette
@@ -161,6 +162,8 @@ class ExpertWindow(CallWindow):
         self.view.stroke_points.connect(self._stroke_points)
         self.view.pointer_moved.connect(self.move_pointer)
         self._tool_changed("point")
+        #: The lecture's controls for a trainer or a trainee (ui/lecture_view.py).
+        self.lecture = attach_lecture(self)
 
     def _show_remote_frame(self) -> None:
         frame = self.bridge.remote_frames.take()

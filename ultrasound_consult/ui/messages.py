@@ -84,6 +84,9 @@ def error_headline(code: str) -> str:
         "server_gone": tr("Cannot rejoin the server. End the call and join again."),
         "disk_full": tr("Recording stopped: the disk is full. The call goes on."),
         "recording_failed": tr("Recording stopped. The call goes on."),
+        "lecture_refused": tr("The station did not do what you asked for the lecture."),
+        "question_refused": tr("Your question did not reach the trainer."),
+        "lecture_unavailable": tr("The lecture relay cannot be reached."),
     }
     return headlines.get(
         code, tr("Something went wrong. The details are in the log file (see About).")
@@ -163,6 +166,13 @@ def error_advice(code: str) -> str:
             "again."
         ),
         "disk_full": tr("Free some space, or record to another disk."),
+        "question_refused": tr(
+            "The question panel says why. Ask again a little later, or raise your hand."
+        ),
+        "lecture_unavailable": tr(
+            "Leave the call and join again. If it keeps failing, tell the trainer: the "
+            "server's lecture relay (SFU) may be down."
+        ),
         "recording_failed": tr("The details are in the log file (see About)."),
         "internal": tr("The details are in the log file (see About)."),
     }.get(code, "")

@@ -24,6 +24,7 @@ from ultrasound_consult.ui.call_window import AnnotationsShown, CallWindow
 from ultrasound_consult.ui.devices import remembered_mask
 from ultrasound_consult.ui.guidance_view import is_live
 from ultrasound_consult.ui.i18n import tr
+from ultrasound_consult.ui.lecture_view import StationLecture
 from ultrasound_consult.ui.messages import window_title
 from ultrasound_consult.ui.source_dialog import SwitchSourceDialog
 from ultrasound_consult.ui.theme import restyle
@@ -84,6 +85,8 @@ class StationWindow(CallWindow):
         self.active_cue: CueEntry | None = None
         #: The "Switch source" dialog while it is open (tests drive it).
         self.source_dialog: SwitchSourceDialog | None = None
+        #: "Lecture: N watching" while the call is a lecture.
+        self.lecture = StationLecture(self)
 
     def _on_cues(self, entries: tuple[CueEntry, ...], active: CueEntry | None) -> None:
         self.active_cue = active if is_live(active) else None

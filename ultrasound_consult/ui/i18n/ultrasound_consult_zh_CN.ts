@@ -104,6 +104,7 @@
     </message>
     <message>
         <source>Good</source>
+        <extracomment>A link this bad is &quot;poor&quot; (red): the trainee misses what is shown.</extracomment>
         <translation>良好</translation>
     </message>
     <message>
@@ -274,7 +275,7 @@
     </message>
     <message>
         <source>The expert asks — answer when you have done it</source>
-        <extracomment>The &quot;Switch source&quot; dialog while it is open (tests drive it).</extracomment>
+        <extracomment>The &quot;Switch source&quot; dialog while it is open (tests drive it). &quot;Lecture: N watching&quot; while the call is a lecture.</extracomment>
         <translation>专家的指示 — 完成后请回应</translation>
     </message>
     <message>
@@ -312,6 +313,7 @@
     </message>
     <message>
         <source>Click to mark · drag to draw an arrow</source>
+        <extracomment>The lecture&apos;s controls for a trainer or a trainee (ui/lecture_view.py).</extracomment>
         <translation>单击标记 · 拖动画箭头</translation>
     </message>
     <message>
@@ -1200,6 +1202,22 @@
         <translation>无法重新连接服务器。请结束会诊后重新加入。</translation>
     </message>
     <message>
+        <source>The station did not do what you asked for the lecture.</source>
+        <translation>工作站未能执行您对讲课的操作。</translation>
+    </message>
+    <message>
+        <source>Your question did not reach the trainer.</source>
+        <translation>您的提问未送达讲师。</translation>
+    </message>
+    <message>
+        <source>The question panel says why. Ask again a little later, or raise your hand.</source>
+        <translation>提问栏中写明了原因。请稍后再问，或举手。</translation>
+    </message>
+    <message>
+        <source>The lecture relay cannot be reached.</source>
+        <translation>无法连接讲课转发服务器。</translation>
+    </message>
+    <message>
         <source>Something went wrong. The details are in the log file (see About).</source>
         <translation>出现错误。详细信息在日志文件中（见“关于”）。</translation>
     </message>
@@ -1254,6 +1272,10 @@
     <message>
         <source>Free some space, or record to another disk.</source>
         <translation>请释放磁盘空间，或录制到其他磁盘。</translation>
+    </message>
+    <message>
+        <source>Leave the call and join again. If it keeps failing, tell the trainer: the server&apos;s lecture relay (SFU) may be down.</source>
+        <translation>请退出通话后重新加入。如仍然失败，请告知讲师：服务器的讲课转发（SFU）可能已停止。</translation>
     </message>
     <message>
         <source>The details are in the log file (see About).</source>
@@ -2488,6 +2510,174 @@
     <message>
         <source>Send</source>
         <translation>发送</translation>
+    </message>
+    <message>
+        <source>no report yet</source>
+        <translation>尚无报告</translation>
+    </message>
+    <message>
+        <source>reconnecting</source>
+        <translation>正在重新连接</translation>
+    </message>
+    <message>
+        <source>Hand up</source>
+        <translation>已举手</translation>
+    </message>
+    <message>
+        <source>Speaking</source>
+        <translation>正在发言</translation>
+    </message>
+    <message>
+        <source>{fps:.0f} fps · {kbps:.0f} kbps · loss {loss:.1f}%</source>
+        <translation>{fps:.0f} 帧/秒 · {kbps:.0f} kbps · 丢包 {loss:.1f}%</translation>
+    </message>
+    <message>
+        <source>Mute</source>
+        <translation>静音</translation>
+    </message>
+    <message>
+        <source>Unmute</source>
+        <translation>允许发言</translation>
+    </message>
+    <message>
+        <source>Answered</source>
+        <translation>已回答</translation>
+    </message>
+    <message>
+        <source>Take the question off the queue</source>
+        <translation>将此问题移出队列</translation>
+    </message>
+    <message>
+        <source>Let this trainee speak to everyone</source>
+        <translation>让这位学员向所有人发言</translation>
+    </message>
+    <message>
+        <source>Watching: {n}</source>
+        <extracomment>(action, trainee peer id or &quot;&quot;, question id or &quot;&quot;)</extracomment>
+        <translation>观看：{n}</translation>
+    </message>
+    <message>
+        <source>hands up: {n}</source>
+        <translation>举手：{n}</translation>
+    </message>
+    <message>
+        <source>Questions: {n}</source>
+        <translation>提问：{n}</translation>
+    </message>
+    <message>
+        <source>No lecture. Start one to let trainees watch through the relay.</source>
+        <translation>未在讲课。开始讲课后，学员可通过转发服务器观看。</translation>
+    </message>
+    <message>
+        <source>Lecture on: {n} watching</source>
+        <translation>正在讲课：{n} 人观看</translation>
+    </message>
+    <message>
+        <source>{n} with a poor link</source>
+        <translation>{n} 人网络较差</translation>
+    </message>
+    <message>
+        <source>Lecture ({n})</source>
+        <translation>讲课（{n}）</translation>
+    </message>
+    <message>
+        <source>Lecture</source>
+        <translation>讲课</translation>
+    </message>
+    <message>
+        <source>too many questions are waiting; ask again later</source>
+        <extracomment>Questions listed (the newest); older ones have been seen already.</extracomment>
+        <translation>等待回答的问题太多，请稍后再问</translation>
+    </message>
+    <message>
+        <source>the lecture has ended</source>
+        <translation>讲课已结束</translation>
+    </message>
+    <message>
+        <source>sent…</source>
+        <translation>已发送…</translation>
+    </message>
+    <message>
+        <source>received by the trainer</source>
+        <translation>讲师已收到</translation>
+    </message>
+    <message>
+        <source>refused: {reason}</source>
+        <translation>被拒绝：{reason}</translation>
+    </message>
+    <message>
+        <source>Lecture — watching through the relay</source>
+        <translation>讲课中 — 通过转发服务器观看</translation>
+    </message>
+    <message>
+        <source>Reconnecting to the lecture…</source>
+        <translation>正在重新连接讲课…</translation>
+    </message>
+    <message>
+        <source>Raise hand</source>
+        <extracomment>The trainee raised (True) or lowered its hand. A question to send.</extracomment>
+        <translation>举手</translation>
+    </message>
+    <message>
+        <source>The trainer sees your raised hand and may unmute you</source>
+        <translation>讲师会看到您举手，并可能允许您发言</translation>
+    </message>
+    <message>
+        <source>Ask a question</source>
+        <translation>提问</translation>
+    </message>
+    <message>
+        <source>Your question to the trainer</source>
+        <translation>向讲师提问</translation>
+    </message>
+    <message>
+        <source>You are unmuted: everyone hears you.</source>
+        <translation>您已可以发言：所有人都能听到您。</translation>
+    </message>
+    <message>
+        <source>{name} is speaking.</source>
+        <translation>{name} 正在发言。</translation>
+    </message>
+    <message>
+        <source>Only the trainer speaks; raise your hand to be heard.</source>
+        <translation>目前只有讲师发言；如需发言请举手。</translation>
+    </message>
+    <message>
+        <source>Lower hand</source>
+        <translation>放下手</translation>
+    </message>
+    <message>
+        <source>Start lecture</source>
+        <extracomment>The call window (not imported: the windows import this module).</extracomment>
+        <translation>开始讲课</translation>
+    </message>
+    <message>
+        <source>Let many trainees watch through the lecture relay; they can raise hands and ask</source>
+        <translation>让多名学员通过讲课转发服务器观看；他们可以举手和提问</translation>
+    </message>
+    <message>
+        <source>Guidance</source>
+        <translation>引导</translation>
+    </message>
+    <message>
+        <source>Stopping the lecture…</source>
+        <translation>正在结束讲课…</translation>
+    </message>
+    <message>
+        <source>Starting the lecture…</source>
+        <translation>正在开始讲课…</translation>
+    </message>
+    <message>
+        <source>Stop lecture</source>
+        <translation>结束讲课</translation>
+    </message>
+    <message>
+        <source>The trainer has unmuted you — speak now</source>
+        <translation>讲师已允许您发言 — 请讲话</translation>
+    </message>
+    <message>
+        <source>Lecture: {n} watching</source>
+        <translation>讲课：{n} 人观看</translation>
     </message>
 </context>
 </TS>
