@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 import time
 
 import av
@@ -526,26 +528,59 @@ async def test_nobody_unadmitted_gets_the_pin_and_every_request_is_answered(
         await ws.close()
 
 
-async def test_the_lecture_probe_measures_what_it_says():
-    """A tiny run of tests/support/sfu_probe.py (the figures come from a long one)."""
-    import argparse
-
-    from tests.support.sfu_probe import probe
-
-    args = argparse.Namespace(
-        viewers=[1, 2], window=1.0, warmup=0.5, size="320x240", preset="balanced"
+def test_the_lecture_bench_measures_what_it_says():
+    """A tiny run of ``ultrasound-consult bench --lecture`` (the figures come from a long
+    one): real Janus, real server, the station's own process, trainees joined by invite."""
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ultrasound_consult",
+            "bench",
+            "--lecture",
+            "1,3",
+            "--lecture-window",
+            "1",
+            "--lecture-warmup",
+            "0.5",
+            "--lecture-messages",
+            "20",
+            "--resolution",
+            "320x240",
+            "--quality",
+            "balanced",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
     )
-    report = await probe(args)
-    assert [step["viewers"] for step in report["light"]] == [1, 2]
-    for step in report["light"]:
+    assert out.returncode == 0, out.stderr[-2000:]
+    report = json.loads(out.stdout)  # one JSON object, nothing else on stdout
+    assert report["machine"]["cores"] >= 1 and "aiortc" in report["machine"]["packages"]
+    lecture = report["lecture"]
+    steps = lecture["steps"]
+    assert [step["trainees"] for step in steps] == [1, 3]
+    for step in steps:
         assert step["station_uplink_mbps"] > 0.05
-        assert step["viewer_fps_min"] > 10
         assert 0 < step["station_cpu_pct"] < 200
-    decoding = report["decoding"]
-    assert min(decoding["decoding_viewer_fps"]) > 10 and decoding["direct_viewer_fps"] > 10
+        assert step["trainee_fps_min"] > 10
+        assert step["janus_cpu_pct_per_trainee"] >= 0
+        # Every mark reached every trainee, both ways, in loopback times.
+        for via in ("fanout", "datachannel"):
+            figures = step["annotation_ms"][via]
+            assert figures["received"] == figures["expected"] == 20 * step["trainees"], figures
+            assert 0 <= figures["p50"] <= figures["p95"] < 500, figures
+    # One upload whatever the number of trainees: 3 cost the station's uplink no more.
+    assert 0.7 < steps[1]["uplink_ratio_to_first"] < 1.3, steps
+    assert lecture["goals"]["uplink_ratio_last_to_first"] == steps[1]["uplink_ratio_to_first"]
+    assert lecture["annotation"]["lower_p95"] in ("fanout", "datachannel")
+    decoding = lecture["decoding"]
+    assert min(decoding["decoding_trainee_fps"]) > 10 and decoding["direct_fps"] > 10
     # Stamps read back: latencies of a loopback call, not garbage from misread bits.
     for path in ("latency_ms_sfu", "latency_ms_direct"):
         assert 0 < decoding[path]["p50"] < 1000, decoding
+    assert abs(decoding["sfu_added_p50_ms"]) < 200, decoding
 
 
 async def test_processes_sharing_redis_share_the_lecture_room(janus, redis_url, tmp_path, room):

@@ -309,6 +309,27 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PNG",
         help="also draw the per-second series (rate, latency, frame rate) to this PNG",
     )
+    bench.add_argument(
+        "--lecture",
+        default=None,
+        metavar="N[,N...]",
+        help="instead of a call: a lecture through a real Janus and signalling server with N "
+        "trainees per step (e.g. 1,4,16,30): the station's uplink and CPU, Janus's CPU, "
+        "trainees' frame rate, SFU vs direct latency, annotation latency (fan-out vs Janus "
+        "data channel); --resolution and --quality set the picture",
+    )
+    bench.add_argument(
+        "--lecture-window", type=float, default=4.0, help="with --lecture: seconds per step"
+    )
+    bench.add_argument(
+        "--lecture-warmup", type=float, default=2.0, help="with --lecture: seconds before each"
+    )
+    bench.add_argument(
+        "--lecture-messages",
+        type=int,
+        default=100,
+        help="with --lecture: annotation messages per way and step (one per 20 ms)",
+    )
     bench.add_argument("--json", action="store_true", help="print JSON (the only output format)")
     from ultrasound_consult.benchmark.signaling_load import add_arguments as signaling_arguments
 
@@ -661,6 +682,26 @@ def _bench(args: argparse.Namespace) -> int:
         if source == "synthetic":
             source = f"synthetic:{args.resolution}@{args.fps:g}"
         print(json.dumps({**run_ladder_bench(source), "machine": machine()}))
+        return 0
+    if args.lecture:
+        from ultrasound_consult.benchmark.lecture import LectureOptions, run_lecture_bench
+
+        try:
+            counts = [int(n) for n in args.lecture.split(",")]
+        except ValueError:
+            counts = []
+        if not counts or min(counts) < 1:
+            print("error: --lecture takes trainee counts, e.g. 1,4,16,30", file=sys.stderr)
+            return 2
+        lecture = LectureOptions(
+            trainees=counts,
+            size=args.resolution,
+            preset=args.quality,
+            window=args.lecture_window,
+            warmup=args.lecture_warmup,
+            messages=args.lecture_messages,
+        )
+        print(json.dumps(run_lecture_bench(lecture)))
         return 0
     if args.replay:
         from ultrasound_consult.benchmark.replay import run_replay_bench
