@@ -10,6 +10,8 @@ import sys
 import numpy as np
 from PySide6.QtGui import QImage
 
+PYTHON_M = (sys.executable, "-m", "ultrasound_consult")
+
 
 def test_demo_without_a_display_runs_offscreen_and_says_so(tmp_path):
     env = {
@@ -56,3 +58,29 @@ def test_demo_without_a_display_runs_offscreen_and_says_so(tmp_path):
         )
         yellow = (np.abs(rgb - [255, 212, 0]).sum(axis=2) < 80).sum()
         assert yellow > 10, f"the {name} screenshot shows the expert's marks"
+
+
+def test_the_lecture_demo_runs_a_lecture_through_janus(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    out = tmp_path / "shots"
+    proc = subprocess.run(
+        [*PYTHON_M, "demo", "--lecture", "--duration", "8", "--output", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr
+    summary = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert summary["lecture_demo"]["trainees"] == 4
+    station, trainee = summary["station"]["lecture"], summary["trainee"]["lecture"]
+    assert station["on"] and station["watching"] == 4
+    assert station["questions_waiting"] == 1, "the scripted trainee asked"
+    # The trainee watched through Janus, not a peer link; the station uploaded once.
+    assert trainee["frames_received"] > 60 and summary["trainee"]["peers_connected_max"] == 0
+    assert summary["station"]["peers_connected_max"] == 1  # the trainer, peer to peer
+    for name in ("station", "trainer", "trainee"):
+        image = QImage(str(out / f"lecture-{name}.png"))
+        assert image.width() == 1366 and image.height() == 768

@@ -160,6 +160,13 @@ async def test_a_lecture_with_trainees_questions_and_a_voice(sfu_server, room):
         tr.call.lecture.control(LectureAction.ANSWERED, question=question.id)
         await tr.obs.wait_for(lambda: not tr.obs.roster.questions, what="queue empty")
 
+        # The upload to the SFU follows Janus's REMB (no arrival reports come from it),
+        # and a quality change reaches it as it reaches each peer's stream.
+        upload = st.call.lecture.publisher.outgoing
+        st.call.stream.set_quality("balanced")
+        assert upload.encoder.policy.preset.name == "balanced"
+        assert upload.video.preset.name == "balanced"
+
         # The expert's link stayed peer to peer all along.
         expert_link = next(iter(ex.call.links.values()))
         assert expert_link.connection_state == "connected"

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QPushButton, QWid
 
 from tests.support.ui import join, make_app
 from ultrasound_consult import APP_ID, __version__
+from ultrasound_consult.media.privacy import PrivacyMask
 from ultrasound_consult.media.source_spec import open_source
 from ultrasound_consult.protocol.annotation import Annotation, AnnotationKind
 from ultrasound_consult.protocol.guidance import Action, Direction
@@ -253,6 +254,9 @@ def test_lecture_windows(qtbot, engine, tmp_path, artifacts, signaling_url, invi
     app = application(lang)
     install_translator(app, lang)
     picture = open_source("synthetic:1024x768@30").render(40)
+    # What leaves the station is masked: the viewers' windows show it so.
+    masked = picture.copy()
+    PrivacyMask().plan(1024, 768).apply(masked)
     station = PeerInfo("st", Role.STATION, "Clinic 12")
     mark = ((0.45, 0.4), (0.55, 0.5))
     windows = {}
@@ -273,7 +277,7 @@ def test_lecture_windows(qtbot, engine, tmp_path, artifacts, signaling_url, invi
         bridge.state_changed.emit("connected", "")
         others = (PeerInfo("tr", Role.TRAINER, "Prof. Wang"),) if role == "station" else ()
         bridge.peers_changed.emit(others or (station,))
-        opened.window.view.set_frame(picture)
+        opened.window.view.set_frame(picture if role == "station" else masked)
         opened.window.show()
         windows[role] = opened
     trainee, trainer, station_ = windows["observer"], windows["trainer"], windows["station"]

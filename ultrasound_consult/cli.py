@@ -210,6 +210,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--lang", default=None, choices=["auto", "en", "zh_CN"])
     demo.add_argument("--autopilot", action="store_true", help="let a scripted expert draw")
+    demo.add_argument(
+        "--lecture",
+        action="store_true",
+        help="a local lecture instead: Janus (the SFU), server, station, trainer, trainees",
+    )
     enroll = sub.add_parser(
         "enroll",
         help="enroll this computer with the one-time code IT gave you",
@@ -624,6 +629,16 @@ def _run_gui_command(run: Callable[[], int], *, needs_display: bool = True) -> i
 
 
 def _demo(args: argparse.Namespace) -> int:
+    if args.lecture:
+        from ultrasound_consult.ui.lecture_demo import run_lecture_demo
+
+        return run_lecture_demo(
+            duration=args.duration,
+            output=args.output,
+            source_spec=args.source,
+            language=args.lang,
+            autopilot=args.autopilot,
+        )
     from ultrasound_consult.ui.demo import run_demo
 
     return run_demo(

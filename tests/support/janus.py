@@ -1,4 +1,4 @@
-"""The ``janus`` fixture: a real Janus per test (ultrasound_consult/benchmark/janus_process.py)."""
+"""The ``janus`` fixture: a real Janus per test (signaling_server/janus_process.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ultrasound_consult.benchmark.janus_process import JanusMissing, JanusProcess
+from signaling_server.janus_process import JanusMissing, JanusProcess
 
 __all__ = ["JanusMissing", "JanusProcess", "janus"]
 

@@ -34,8 +34,8 @@ from aiortc import RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 from websockets.asyncio.client import ClientConnection, connect
 
+from signaling_server.janus_process import JanusProcess
 from signaling_server.process import SignalingServerProcess
-from ultrasound_consult.benchmark.janus_process import JanusProcess
 from ultrasound_consult.benchmark.lecture_station import MARK, latency_ms, mark_latency_ms
 from ultrasound_consult.benchmark.machine import machine
 from ultrasound_consult.benchmark.percentiles import summary

@@ -38,7 +38,8 @@ from ultrasound_consult.session.collab import Collaboration
 from ultrasound_consult.session.config import CallConfig, CallError
 from ultrasound_consult.session.inbox import Inbox
 from ultrasound_consult.session.journal import Journal
-from ultrasound_consult.session.lecture import Lecture, LecturePorts
+from ultrasound_consult.session.lecture import Lecture
+from ultrasound_consult.session.lecture_ports import LecturePorts
 from ultrasound_consult.session.link_monitor import LinkMonitor, LinkStats
 from ultrasound_consult.session.local_media import LocalMedia, MediaEvents
 from ultrasound_consult.session.messenger import Messenger
@@ -461,6 +462,7 @@ class ConsultCall:
     def refresh_stats(self) -> None:
         """Bring :attr:`stats` up to date (the monitor does it every second)."""
         self.stats.refresh(list(self.links.values()), self.media, self.monitor.latest)
+        self.stats.lecture = self.lecture.summary()
 
     def _set_state(self, state: CallState, detail: str) -> None:
         if state is CallState.CONNECTED and self.stats.connected_after_s is None:

@@ -8,14 +8,13 @@ trainees watch from there.
   scene change it sends to viewers goes to the trainees once, through the signalling
   server's fan-out (:meth:`fanout`), the expert's pointer too (at most
   :data:`POINTER_FANOUT_HZ` a second). It keeps the roster (``lecture_host.py``).
-* **A trainee** watches through the SFU (``SfuSubscriber``, into the same receiver and
-  window as a peer link), reports how well every :data:`REPORT_EVERY_S`, may raise a
-  hand or ask a question, and speaks only when the trainer unmutes it.
+* **A trainee** watches through the SFU, reports how well, may raise a hand or ask a
+  question, and speaks only when the trainer unmutes it (``lecture_seat.py``).
 * **A trainer** starts and stops the lecture, sees the roster, answers questions and
   unmutes one trainee; its voice reaches the trainees through the SFU.
 
 Without an SFU on the server the call stays a consult (peer to peer, up to
-``MESH_VIEWERS`` viewers) and whoever asked hears why.
+``MESH_VIEWERS`` viewers), and whoever asked hears why.
 """
 
 from __future__ import annotations
@@ -24,16 +23,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
-from aiortc import RTCPeerConnection
-from aiortc.mediastreams import MediaStreamTrack
-
-from ultrasound_consult.media.jitter import tune_receiver
-from ultrasound_consult.media.receiver import ReceivedFrame, RemoteVideoSink
-from ultrasound_consult.media.seams import observe_rtp
 from ultrasound_consult.protocol.channel import Ack, ChannelMessage, Pointer
 from ultrasound_consult.protocol.errors import ErrorCode, ProtocolError
 from ultrasound_consult.protocol.janus import STATION_FEED, JanusError, SfuGrant
@@ -47,21 +39,20 @@ from ultrasound_consult.protocol.lecture import (
     WatchReport,
 )
 from ultrasound_consult.protocol.signaling import ANNOTATING_ROLES, PeerInfo, Role
-from ultrasound_consult.session.config import CallConfig, CallError
-from ultrasound_consult.session.journal import Journal
+from ultrasound_consult.session.config import CallError
 from ultrasound_consult.session.lecture_host import SPEAKER_FEED, LectureHost
+from ultrasound_consult.session.lecture_ports import LecturePorts
+from ultrasound_consult.session.lecture_seat import LectureSeat
 from ultrasound_consult.session.lecture_voices import LectureVoices
 from ultrasound_consult.session.local_media import LocalMedia
-from ultrasound_consult.session.messenger import Messenger, Reply
-from ultrasound_consult.session.observer import AskedQuestion, CallObserver, LectureStatus
+from ultrasound_consult.session.messenger import Reply
+from ultrasound_consult.session.observer import LectureStatus
 from ultrasound_consult.session.peer_link import OutgoingMedia
 from ultrasound_consult.session.sfu_link import SfuPublisher, SfuSubscriber
 from ultrasound_consult.session.signaling_client import SignalingError
 
 logger = logging.getLogger(__name__)
 
-#: A trainee tells the station how well it watches this often.
-REPORT_EVERY_S = 2.0
 #: The expert's pointer reaches trainees at most this often (it is sent to the
 #: station at mouse rate; the server's fan-out is not the place for that).
 POINTER_FANOUT_HZ = 15.0
@@ -69,32 +60,6 @@ POINTER_FANOUT_HZ = 15.0
 PUBLISH_TIMEOUT_S = 15.0
 #: Journal event kinds (the recording keeps the lecture's course).
 LECTURE_EVENT = "lecture"
-
-
-@dataclass(frozen=True)
-class LecturePorts:
-    """What the lecture uses of the call."""
-
-    config: CallConfig
-    media: LocalMedia
-    messenger: Messenger
-    events: CallObserver
-    journal: Journal
-    peers: dict[str, PeerInfo]
-    me: Callable[[], PeerInfo | None]
-    station: Callable[[], PeerInfo | None]
-    #: The grant; the station may have the server free publisher ids first.
-    request_sfu: Callable[[tuple[int, ...]], Awaitable[SfuGrant]]
-    fanout: Callable[[dict[str, Any]], bool]
-    #: Peer links: whether one is up with a peer, drop one, offer one (station).
-    has_link: Callable[[str], bool]
-    drop_link: Callable[[str], None]
-    offer_to: Callable[[PeerInfo], Coroutine[Any, Any, None]]
-    on_remote_frame: Callable[[ReceivedFrame], None]
-    #: The whole scene, as to a viewer that (re)connects, through ``send``.
-    sync_viewer: Callable[[Callable[[ChannelMessage], object]], None]
-    set_connected: Callable[[str], None]
-    spawn: Callable[[Coroutine[Any, Any, Any]], None]
 
 
 class Lecture:
@@ -116,13 +81,15 @@ class Lecture:
         #: Station: the one upload to the SFU, and its media (released on close).
         self.publisher: SfuPublisher | None = None
         self._uploads = _Uploads(ports.media)
-        #: Trainee: the picture from the SFU, its receiver sink and report loop.
-        self.view: SfuSubscriber | None = None
-        self.sink: RemoteVideoSink | None = None
-        self._reporter: asyncio.Task[None] | None = None
-        self._received_bytes = 0
-        self._hand = False
-        self._asked: dict[str, AskedQuestion] = {}
+        #: Trainee: the picture from the SFU, the hand, the questions.
+        self.seat = LectureSeat(
+            ports,
+            on=lambda: self.on,
+            grant=self._grant,
+            new_op=self._new_op,
+            follow_part=self._follow_part,
+            notify=self._notify,
+        )
         self._serial = 0
         #: Trainer: my commands not answered yet (op -> action).
         self._commands: dict[str, LectureAction] = {}
@@ -130,6 +97,7 @@ class Lecture:
         self._pointer_later: dict[str, asyncio.TimerHandle] = {}
         self._starting: asyncio.Future[str | None] | None = None
         self._followers: list[asyncio.Task[None]] = []
+        self._final: dict[str, Any] | None = None
 
     @property
     def on(self) -> bool:
@@ -306,12 +274,7 @@ class Lecture:
 
     def on_ack(self, ack: Ack) -> bool:
         """An answer to one of my lecture messages; False if it is not one."""
-        if ack.op in self._asked:
-            asked = self._asked[ack.op]
-            self._asked[ack.op] = replace(asked, delivered=ack.ok, refused=ack.reason)
-            if not ack.ok:
-                self.ports.events.on_error("question_refused", ack.reason)
-            self._notify()
+        if self.seat.on_ack(ack):
             return True
         action = self._commands.pop(ack.op, None)
         if action is None:
@@ -417,37 +380,11 @@ class Lecture:
         self.state = state
         if self.role is Role.OBSERVER:
             if state.on and not was_on:
-                self.ports.spawn(self._watch())
+                self.ports.spawn(self.seat.watch())
             elif was_on and not state.on:
-                self.ports.spawn(self._unwatch())
-                self._hand = False
+                self.ports.spawn(self.seat.unwatch())
+                self.seat.hand = False
         self.voices.follow(state)
-        self._notify()
-
-    async def _watch(self) -> None:
-        station = self.ports.station()
-        if station is not None:
-            self.ports.drop_link(station.id)  # the picture comes from the SFU now
-        try:
-            grant = await self._grant()
-        except SignalingError as exc:
-            self.ports.events.on_error("lecture_unavailable", exc.message)
-            return
-        if not self.on:
-            return
-        view = self.view = SfuSubscriber(grant, on_track=self._track, name="lecture-view")
-        self._follow_part(view)
-        self._reporter = asyncio.ensure_future(self._report())
-        try:
-            await view.start(timeout=PUBLISH_TIMEOUT_S)
-        except (JanusError, TimeoutError) as exc:
-            self.ports.events.on_error(
-                "lecture_unavailable",
-                f"The lecture's picture could not be reached through the relay: {exc}. "
-                "Leave and join again; if it persists, tell the trainer.",
-            )
-            return
-        self.ports.set_connected("watching the lecture through the relay")
         self._notify()
 
     def _follow_part(self, part: SfuPublisher | SfuSubscriber) -> None:
@@ -468,85 +405,13 @@ class Lecture:
             lambda t: self._followers.remove(t) if t in self._followers else None
         )
 
-    def _track(self, pc: RTCPeerConnection, track: MediaStreamTrack) -> None:
-        if track.kind == "audio":
-            if self.ports.media.player is not None:
-                self.ports.media.player.add(track)
-            return
-        receiver = next(
-            (t.receiver for t in pc.getTransceivers() if t.receiver.track is track), None
-        )
-        if receiver is not None:
-            if self.ports.config.media_tuning:
-                tune_receiver(receiver)
-            observe_rtp(receiver, self._count, time.monotonic)
-        if self.sink is not None:
-            self.ports.spawn(self.sink.stop())
-        self.sink = RemoteVideoSink(track, self.ports.on_remote_frame, receiver=receiver)
-        self.sink.start()
-
-    def _count(self, packet: Any, _at: float) -> None:
-        self._received_bytes += len(packet.payload)
-
-    async def _unwatch(self) -> None:
-        view, self.view = self.view, None
-        reporter, self._reporter = self._reporter, None
-        if reporter is not None:
-            reporter.cancel()
-        if view is not None:
-            await view.close()
-        if self.sink is not None:
-            await self.sink.stop()
-            self.sink = None
-        self._notify()
-
-    async def _report(self) -> None:
-        frames, received, at = 0, 0, time.monotonic()
-        while self.view is not None:
-            await asyncio.sleep(REPORT_EVERY_S)  # a period, not a wait for an event
-            view = self.view
-            if view is None:
-                return
-            try:
-                loss = await _loss(view.pc)
-            except Exception:  # the connection is being made again
-                loss = 0.0
-            now = time.monotonic()
-            span = max(now - at, 1e-3)
-            sink_frames = view.frames if self.sink is None else self.sink.frames
-            report = WatchReport(
-                fps=min(240.0, max(0.0, (sink_frames - frames) / span)),
-                kbps=max(0.0, (self._received_bytes - received) * 8 / span / 1000),
-                loss=loss,
-                watching=view.joined.is_set(),
-            )
-            frames, received, at = sink_frames, self._received_bytes, now
-            station = self.ports.station()
-            self.ports.messenger.to_station(report, station.id if station else None)
-
     def raise_hand(self, up: bool = True) -> None:
-        if self.role is not Role.OBSERVER or not self.on:
-            raise CallError("hands are raised in a lecture")
-        self._hand = up
-        station = self.ports.station()
-        self.ports.messenger.to_station(Hand(up), station.id if station else None)
-        self._notify()
+        """Raise (or lower) my hand (trainee)."""
+        self.seat.raise_hand(up)
 
     def ask(self, text: str) -> str:
-        """A question in text to the trainer's queue; returns its op id."""
-        if self.role is not Role.OBSERVER or not self.on:
-            raise CallError("questions are asked in a lecture")
-        op = self._new_op("q")
-        try:
-            msg = Question(op, text.strip())
-        except ProtocolError as exc:
-            raise CallError(exc.reason) from None
-        station = self.ports.station()
-        if self.ports.messenger.to_station(msg, station.id if station else None).value == "none":
-            raise CallError("the station is not in the call; ask again once it is back")
-        self._asked[op] = AskedQuestion(op, msg.text)
-        self._notify()
-        return op
+        """A question in text to the trainer's queue (trainee); returns its op id."""
+        return self.seat.ask(text)
 
     # --- shared -----------------------------------------------------------------------------
 
@@ -566,29 +431,48 @@ class Lecture:
         relayed = (
             self.publisher is not None and self.publisher.joined.is_set()
             if self.role is Role.STATION
-            else self.view is not None and self.view.joined.is_set()
+            else self.seat.relayed
         )
         return LectureStatus(
             on=self.on,
             relayed=relayed,
             speaker=self._name(speaker) if speaker else "",
             speaking=bool(me and speaker == me.id),
-            hand=self._hand,
-            asked=tuple(self._asked.values()),
+            hand=self.seat.hand,
+            asked=tuple(self.seat.asked.values()),
             listening=self.voices.listening,
         )
+
+    def summary(self) -> dict[str, Any] | None:
+        """The lecture's part of the call's summary (None: never a lecture); after
+        :meth:`close`, what it was when the call ended."""
+        if self._final is not None:
+            return self._final
+        if self.publisher is None and self.seat.view is None and not self.on:
+            return None
+        out: dict[str, Any] = {"on": self.on, "relayed": self.status().relayed}
+        if self.role is Role.STATION:
+            out["watching"] = self.host.watchers()
+            out["questions_waiting"] = len(self.host.roster().questions)
+            if self.publisher is not None:
+                out["rejoins"] = self.publisher.rejoins
+        else:
+            out.update(self.seat.summary())
+        out["voices_heard"] = self.voices.listening
+        return out
 
     def _notify(self) -> None:
         self.ports.events.on_lecture(self.status())
 
     async def close(self) -> None:
+        self._final = self.summary()
         for task in list(self._followers):
             task.cancel()
         for handle in self._pointer_later.values():
             handle.cancel()
         self._pointer_later.clear()
         await self.voices.close()
-        await self._unwatch()
+        await self.seat.unwatch()
         publisher, self.publisher = self.publisher, None
         if publisher is not None:
             await publisher.close()
@@ -607,25 +491,11 @@ class _Uploads:
 
     def next(self) -> OutgoingMedia:
         self.release()
-        self._out = self._media.outgoing()
+        # Janus sends no arrival reports: the rate follows its REMB (the room's cap).
+        self._out = self._media.outgoing(arrival_reports=False)
         return self._out
 
     def release(self) -> None:
         out, self._out = self._out, None
         if out is not None:
             self._media.release(out)
-
-
-async def _loss(pc: RTCPeerConnection | None) -> float:
-    """The fraction of the picture's packets lost, from the receiver's stats."""
-    if pc is None:
-        return 0.0
-    lost = packets = 0
-    for transceiver in pc.getTransceivers():
-        if transceiver.kind != "video":
-            continue
-        for stat in (await transceiver.receiver.getStats()).values():
-            if stat.type == "inbound-rtp":
-                lost += max(0, stat.packetsLost)
-                packets += stat.packetsReceived
-    return lost / (lost + packets) if lost + packets else 0.0

@@ -11,7 +11,7 @@ optional: if it fails, the user hears why and the call goes on without it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from ultrasound_consult.media.audio import (
@@ -85,6 +85,9 @@ class LocalMedia:
         self._mic_blocks = self._mic_quiet_s = 0
         self._mic_reported = False
         self.player = AudioPlayer(speaker) if speaker is not None else None
+        #: Every upload handed out and not released, with whether its receiver sends
+        #: arrival reports (a peer) or not (the SFU): a quality change reaches them all.
+        self._outs: dict[int, tuple[OutgoingMedia, bool]] = {}
         self._preview_ts: float | None = None
 
     # --- lifecycle ---------------------------------------------------------------
@@ -166,17 +169,21 @@ class LocalMedia:
 
     # --- per peer ----------------------------------------------------------------
 
-    def outgoing(self) -> OutgoingMedia:
-        """Tracks and encoders for one more peer (station), already fed with frames."""
+    def outgoing(self, *, arrival_reports: bool = True) -> OutgoingMedia:
+        """Tracks and encoders for one more peer (station), already fed with frames.
+
+        ``arrival_reports=False``: the receiver (Janus, for a lecture) sends no arrival
+        reports for the delay-based controller; the rate follows its REMB instead."""
         assert self.pipeline is not None, "only a station sends video"
         tuned = self.config.media_tuning
         video = OutgoingVideoTrack(self.quality if tuned else None)
         encoder = (
-            PresetVp8Encoder(self.bitrate_policy(), self.send_fps())
+            PresetVp8Encoder(self.bitrate_policy(arrival_reports), self.send_fps())
             if tuned and self.config.video_codec == "VP8"
             else None
         )
         out = OutgoingMedia(video=video, encoder=encoder)
+        self._outs[id(out)] = (out, arrival_reports)
         if isinstance(encoder, PresetVp8Encoder):
             # The ladder's rung (lines, frame rate) follows the encoder's current policy.
             video.rate_policy = lambda: encoder.policy
@@ -199,19 +206,21 @@ class LocalMedia:
 
     def release(self, out: OutgoingMedia) -> None:
         """Stop feeding a peer that has gone."""
+        self._outs.pop(id(out), None)
         if self.pipeline is not None:
             self.pipeline.remove_sink(out.video.push)
         if self.camera is not None and out.camera is not None:
             self.camera.remove_sink(out.camera.push)
 
-    def set_quality(self, name: str, outs: Iterable[OutgoingMedia]) -> None:
-        """Switch every outgoing ultrasound stream to another preset (raises ValueError)."""
+    def set_quality(self, name: str) -> None:
+        """Switch every outgoing ultrasound stream (each peer's, the lecture's upload)
+        to another preset (raises ValueError)."""
         self.config.quality = name
         self.quality = quality_for(self.config)
-        for out in outs:
+        for out, arrival_reports in self._outs.values():
             out.video.preset = self.quality
             if isinstance(out.encoder, PresetVp8Encoder):
-                out.encoder.policy = self.bitrate_policy()
+                out.encoder.policy = self.bitrate_policy(arrival_reports)
                 out.encoder.fps = self.send_fps()
 
     # --- rates -------------------------------------------------------------------
@@ -226,7 +235,7 @@ class LocalMedia:
         fps = self.camera.info.fps or 15.0
         return min(fps, CAMERA_PRESET.max_fps or fps)
 
-    def bitrate_policy(self) -> BitratePolicy:
+    def bitrate_policy(self, arrival_reports: bool = True) -> BitratePolicy:
         assert self.pipeline is not None
         info = self.pipeline.info
         width, height = self.quality.output_size(info.width or 1024, info.height or 768)
@@ -234,7 +243,7 @@ class LocalMedia:
             self.quality,
             width * height * self.send_fps(),
             source_fps=info.fps or 30.0,
-            delay_controlled=self.config.media_tuning,
+            delay_controlled=self.config.media_tuning and arrival_reports,
         )
 
     def _camera_preview(self, frame: SourceFrame) -> None:

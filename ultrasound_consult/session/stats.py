@@ -26,6 +26,8 @@ def percentile(values: list[float], q: float) -> float | None:
 @dataclass
 class CallStats:
     role: str
+    #: A lecture's figures (the station's upload, a trainee's view), when there is one.
+    lecture: dict[str, Any] | None = None
     frames_captured: int = 0
     frames_sent: int = 0
     frames_received: int = 0
@@ -238,4 +240,5 @@ class CallStats:
             "rejected_messages": self.rejected,
             "server_reconnects": self.server_reconnects,
             "errors": self.errors,
+            **({"lecture": self.lecture} if self.lecture is not None else {}),
         }

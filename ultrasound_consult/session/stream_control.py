@@ -64,7 +64,7 @@ class StreamControl:
         """Switch every outgoing stream to another preset (raises ValueError); everyone
         hears of it through ``stream.info``."""
         links = list(self._links())
-        self.media.set_quality(name, [link.outgoing for link in links if link.outgoing])
+        self.media.set_quality(name)
         by = by or self._author()
         self.journal.event(QUALITY, preset=name, by=by)
         self.events.on_quality(name, by)

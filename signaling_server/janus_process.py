@@ -26,7 +26,7 @@ from pathlib import Path
 from websockets.sync.client import connect
 from websockets.typing import Subprotocol
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 DEPLOY = REPO / "deploy" / "janus"
 JANUS_LIB = Path("/usr/lib/x86_64-linux-gnu/janus")
 STARTUP_TIMEOUT_S = 10.0
