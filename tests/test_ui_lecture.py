@@ -98,6 +98,13 @@ def test_a_trainee_window_watches_raises_a_hand_asks_and_is_unmuted(
             lambda: tr("watching through the relay") in panel.status.text(), timeout=20_000
         )
         qtbot.waitUntil(lambda: window.view.frames_shown > 20, timeout=20_000)
+        # No peer link: the status button shows the relay's figures, as the trainer sees them.
+        qtbot.waitUntil(
+            lambda: tr("relay") in window.status_button.text()
+            and tr("Good") in window.status_button.text()
+            and "fps" in window.status_button.text(),
+            timeout=15_000,
+        )
         assert window.view.frame_size == (320, 240)
         assert not window.palette_.isVisible()  # watch-only: no drawing tools
 

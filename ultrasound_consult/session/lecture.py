@@ -441,6 +441,7 @@ class Lecture:
             hand=self.seat.hand,
             asked=tuple(self.seat.asked.values()),
             listening=self.voices.listening,
+            report=self.seat.report,
         )
 
     def summary(self) -> dict[str, Any] | None:

@@ -59,6 +59,8 @@ class LectureSeat:
         self._received_bytes = 0
         self.hand = False
         self.asked: dict[str, AskedQuestion] = {}
+        #: The latest report sent (the trainee's window shows it too).
+        self.report: WatchReport | None = None
 
     @property
     def relayed(self) -> bool:
@@ -143,6 +145,8 @@ class LectureSeat:
                 watching=view.joined.is_set(),
             )
             frames, received, at = sink_frames, self._received_bytes, now
+            self.report = report
+            self._notify()
             station = self.ports.station()
             self.ports.messenger.to_station(report, station.id if station else None)
 

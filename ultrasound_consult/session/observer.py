@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ultrasound_consult.protocol.annotation import Annotation
     from ultrasound_consult.protocol.channel import CalibrationSet, Pointer, StreamInfo
     from ultrasound_consult.protocol.chat import ChatSend
-    from ultrasound_consult.protocol.lecture import Roster
+    from ultrasound_consult.protocol.lecture import Roster, WatchReport
     from ultrasound_consult.protocol.opinion import Opinion
     from ultrasound_consult.protocol.signaling import PeerInfo
     from ultrasound_consult.protocol.snapshot import SnapshotHeader
@@ -89,6 +89,8 @@ class LectureStatus:
     asked: tuple[AskedQuestion, ...] = ()
     #: Voices heard through the SFU now.
     listening: int = 0
+    #: A trainee's own latest figures on the picture from the SFU (what the trainer sees).
+    report: WatchReport | None = None
 
 
 class CallState(StrEnum):

@@ -21,7 +21,7 @@ from ultrasound_consult.protocol.lecture import LectureAction, Roster
 from ultrasound_consult.protocol.signaling import Role
 from ultrasound_consult.session.observer import LectureStatus
 from ultrasound_consult.ui.i18n import tr
-from ultrasound_consult.ui.lecture_panel import LecturePanel
+from ultrasound_consult.ui.lecture_panel import LecturePanel, link_quality, quality_word
 from ultrasound_consult.ui.lecture_trainee import TraineePanel
 
 #: The call window (not imported: the windows import this module).
@@ -114,8 +114,26 @@ class TraineeLecture:
         self.speak_banner.hide()
         window.layout_.insertWidget(0, self.speak_banner)
         window.bridge.lecture_changed.connect(self.show_status)
+        # After the window's own handler: with no peer link, the relay's figures
+        # replace its "No connection yet".
+        window.bridge.stats_changed.connect(lambda _stats: self._show_relay())
+        self.status: LectureStatus | None = None
+
+    def _show_relay(self) -> None:
+        status = self.status
+        if status is None or not status.on or self.window.latest_stats:
+            return
+        quality = link_quality(status.report) if status.relayed else "reconnecting"
+        parts = [quality_word(quality), tr("relay")]
+        if status.report is not None and status.relayed:
+            parts.append(tr("{fps:.0f} fps").format(fps=status.report.fps))
+            if status.report.loss:
+                parts.append(tr("loss {pct:.1f}%").format(pct=status.report.loss * 100))
+        self.window.status_button.setText("● " + " · ".join(parts))
 
     def show_status(self, status: LectureStatus) -> None:
+        self.status = status
+        self._show_relay()
         self.panel.setVisible(status.on)
         if status.on:
             self.panel.show_status(status)

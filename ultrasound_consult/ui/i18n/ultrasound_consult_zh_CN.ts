@@ -2672,6 +2672,10 @@
         <translation>结束讲课</translation>
     </message>
     <message>
+        <source>relay</source>
+        <translation>经转发服务器</translation>
+    </message>
+    <message>
         <source>The trainer has unmuted you — speak now</source>
         <translation>讲师已允许您发言 — 请讲话</translation>
     </message>
