@@ -46,6 +46,18 @@ from ultrasound_consult.protocol.guidance import (
     CueStatus,
     Direction,
 )
+from ultrasound_consult.protocol.lecture import (
+    Hand,
+    LectureAction,
+    LectureControl,
+    LectureState,
+    Question,
+    QueuedQuestion,
+    Roster,
+    Voice,
+    Watcher,
+    WatchReport,
+)
 from ultrasound_consult.protocol.opinion import (
     Opinion,
     OpinionSend,
@@ -57,6 +69,7 @@ from ultrasound_consult.protocol.signaling import (
     App,
     Candidate,
     Error,
+    Fanout,
     IceServer,
     Join,
     Leave,
@@ -68,6 +81,7 @@ from ultrasound_consult.protocol.signaling import (
     Pong,
     Resume,
     Role,
+    SfuRequest,
     Welcome,
     encode_client,
     encode_server,
@@ -131,6 +145,15 @@ CHANNEL = [
     SceneSync("begin", "e-1", 2),
     RecordingNotice("Dr", True),
     MediaRequest(True, "balanced", "Dr"),
+    LectureState(True, "p-2", (Voice("p-1", 10), Voice("p-2", 2))),
+    LectureControl("o-11", LectureAction.UNMUTE, peer="p-2"),
+    Hand(True),
+    Question("o-12", "这是胆囊吗?"),
+    WatchReport(29.5, 3400.0, 0.01, 12.0),
+    Roster(
+        (Watcher("p-2", "学员 Li", WatchReport(30.0, 5000.0, 0.0), hand=True),),
+        (QueuedQuestion("q1", "p-2", "学员 Li", "深度多少?", 1_700_000_000_000),),
+    ),
 ]
 CLIENT = [
     Join("r1", Role.OBSERVER, "trainee", token="tok", resume=Resume("p1", "key")),
@@ -140,6 +163,8 @@ CLIENT = [
     App("p1", {"type": "ann.add", "note": "x"}),
     Leave(),
     Ping(),
+    SfuRequest((1, 2)),
+    Fanout({"type": "ann.clear", "op": "s-1", "author": "Dr 王", "seq": 0}),
 ]
 SERVER = [
     Welcome(

@@ -186,8 +186,11 @@ class WatchReport:
     watching: bool = True  # False while the SFU link is being made again
 
     def to_wire(self) -> dict[str, Any]:
+        return {"type": self.TYPE, **self.fields()}
+
+    def fields(self) -> dict[str, Any]:
+        """The figures alone (inside a roster's watcher)."""
         return {
-            "type": self.TYPE,
             "fps": round(self.fps, 1),
             "kbps": round(self.kbps, 1),
             "loss": round(self.loss, 4),
@@ -221,7 +224,7 @@ class Watcher:
         return {
             "peer": self.peer,
             "name": self.name,
-            "report": None if self.report is None else self.report.to_wire(),
+            "report": None if self.report is None else self.report.fields(),
             "hand": self.hand,
             "speaking": self.speaking,
         }
