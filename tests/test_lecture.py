@@ -28,15 +28,6 @@ from ultrasound_consult.session.observer import CallState
 from ultrasound_consult.session.sfu_link import SfuPublisher, SfuSubscriber
 
 
-@pytest.fixture
-def sfu_server(janus, tmp_path):
-    secret_file = tmp_path / "sfu.secret"
-    secret_file.write_text(janus.secret + "\n")
-    args = ["--sfu", f"janus:{janus.url}", "--sfu-secret-file", str(secret_file)]
-    with SignalingServerProcess(log_file=tmp_path / "server.log", extra_args=args) as server:
-        yield server
-
-
 class Member:
     def __init__(self, call: ConsultCall, obs: RecordingObserver, ear: RecordingOutput) -> None:
         self.call, self.obs, self.ear = call, obs, ear

@@ -437,15 +437,6 @@ def test_the_server_refuses_a_wrong_sfu_secret_plainly(janus, tmp_path):
     assert "0123456789abcdef-wrong" not in text
 
 
-@pytest.fixture
-def sfu_server(janus, tmp_path):
-    secret_file = tmp_path / "sfu.secret"
-    secret_file.write_text(janus.secret + "\n")
-    args = ["--sfu", f"janus:{janus.url}", "--sfu-secret-file", str(secret_file)]
-    with SignalingServerProcess(log_file=tmp_path / "server.log", extra_args=args) as server:
-        yield server
-
-
 async def ask_for_access(ws) -> dict:  # type: ignore[no-untyped-def]
     await ws.send(json.dumps({"type": "sfu_request"}))
     while True:

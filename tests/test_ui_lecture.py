@@ -4,12 +4,8 @@ lists the roster and sends the station the right commands."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from PySide6.QtCore import Qt
 
-from signaling_server.process import SignalingServerProcess
 from tests.support.observers import RecordingObserver
 from tests.support.ui import yellow_near
 from ultrasound_consult.media.audio import RecordingOutput, SyntheticCapture
@@ -29,15 +25,6 @@ from ultrasound_consult.session.observer import CallState, LectureStatus
 from ultrasound_consult.ui.app import application, open_call
 from ultrasound_consult.ui.i18n import tr
 from ultrasound_consult.ui.messages import error_headline
-
-
-@pytest.fixture
-def sfu_server(janus, tmp_path) -> Iterator[SignalingServerProcess]:
-    secret_file = tmp_path / "sfu.secret"
-    secret_file.write_text(janus.secret + "\n")
-    args = ["--sfu", f"janus:{janus.url}", "--sfu-secret-file", str(secret_file)]
-    with SignalingServerProcess(log_file=tmp_path / "server.log", extra_args=args) as server:
-        yield server
 
 
 def headless(
@@ -100,9 +87,11 @@ def test_a_trainee_window_watches_raises_a_hand_asks_and_is_unmuted(
         qtbot.waitUntil(lambda: window.view.frames_shown > 20, timeout=20_000)
         # No peer link: the status button shows the relay's figures, as the trainer sees them.
         qtbot.waitUntil(
-            lambda: tr("relay") in window.status_button.text()
-            and tr("Good") in window.status_button.text()
-            and "fps" in window.status_button.text(),
+            lambda: (
+                tr("relay") in window.status_button.text()
+                and tr("Good") in window.status_button.text()
+                and "fps" in window.status_button.text()
+            ),
             timeout=15_000,
         )
         assert window.view.frame_size == (320, 240)

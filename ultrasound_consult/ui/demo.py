@@ -68,6 +68,33 @@ class Autopilot:
             self.window.add_mark(x, y)
 
 
+def run_windows(
+    app: Any, windows: dict[str, OpenCall], duration: float | None, shots: Path | None
+) -> list[str]:
+    """Run the demo's windows until they are closed (or ``duration`` has passed), saving
+    each to ``shots/NAME.png`` first when ``shots`` is given; end their calls. Returns
+    the screenshots' paths."""
+    screenshots: list[str] = []
+
+    def finish() -> None:
+        if shots is not None:
+            shots.mkdir(parents=True, exist_ok=True)
+            for name, o in windows.items():
+                path = shots / f"{name}.png"
+                o.window.grab().save(str(path))
+                screenshots.append(str(path))
+        for o in windows.values():
+            o.window.close()
+        app.quit()
+
+    if duration:
+        QTimer.singleShot(int(duration * 1000), finish)
+    app.exec()
+    for o in windows.values():
+        o.window.end_call()
+    return screenshots
+
+
 def run_demo(
     *,
     duration: float | None = None,
@@ -117,24 +144,10 @@ def run_demo(
         if autopilot:
             assert isinstance(expert.window, ExpertWindow)  # the expert role opens one
             pilot = Autopilot(expert.window)  # noqa: F841 - kept alive
-        screenshots: list[str] = []
-
-        def finish() -> None:
-            if offscreen or output != Path("demo-output"):
-                output.mkdir(parents=True, exist_ok=True)
-                for name, o in (("station", station), ("expert", expert)):
-                    path = output / f"demo-{name}.png"
-                    o.window.grab().save(str(path))
-                    screenshots.append(str(path))
-            for o in opened:
-                o.window.close()
-            app.quit()
-
-        if duration:
-            QTimer.singleShot(int(duration * 1000), finish)
-        app.exec()
-        for o in opened:
-            o.window.end_call()
+        shots = output if offscreen or output != Path("demo-output") else None
+        screenshots = run_windows(
+            app, {"demo-station": station, "demo-expert": expert}, duration, shots
+        )
         summary: dict[str, Any] = {
             "demo": {
                 "server": server.url,

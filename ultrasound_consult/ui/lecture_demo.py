@@ -31,7 +31,12 @@ from ultrasound_consult.session.call import CallConfig, ConsultCall
 from ultrasound_consult.session.engine_thread import EngineThread
 from ultrasound_consult.session.observer import CallObserver
 from ultrasound_consult.ui.app import OpenCall, application, display_available, open_call
-from ultrasound_consult.ui.demo import OFFSCREEN_DURATION_S, Autopilot, no_display_notice
+from ultrasound_consult.ui.demo import (
+    OFFSCREEN_DURATION_S,
+    Autopilot,
+    no_display_notice,
+    run_windows,
+)
 from ultrasound_consult.ui.expert_window import ExpertWindow
 from ultrasound_consult.ui.screen_fit import place
 
@@ -43,7 +48,8 @@ QUESTION = "这是胆囊结石吗?后方有声影。"
 def janus_missing_notice(exc: Exception) -> str:
     return (
         f"The lecture demo needs Janus, the SFU that carries lectures: {exc}.\n"
-        "Install it with ./dev setup (or: sudo apt-get install janus), then run this again."
+        "Install it with ./dev demo --lecture (or: sudo apt-get install janus), then run "
+        "this again."
     )
 
 
@@ -101,24 +107,9 @@ def run_lecture_demo(
             assert isinstance(trainer.window, ExpertWindow)
             pilot = Autopilot(trainer.window)  # noqa: F841 - kept alive
             QTimer.singleShot(4000, lambda: _ask(trainee))
-        screenshots: list[str] = []
-
-        def finish() -> None:
-            if offscreen or output != Path("demo-output"):
-                output.mkdir(parents=True, exist_ok=True)
-                for name, o in (("station", station), ("trainer", trainer), ("trainee", trainee)):
-                    path = output / f"lecture-{name}.png"
-                    o.window.grab().save(str(path))
-                    screenshots.append(str(path))
-            for o in opened:
-                o.window.close()
-            app.quit()
-
-        if duration:
-            QTimer.singleShot(int(duration * 1000), finish)
-        app.exec()
-        for o in opened:
-            o.window.end_call()
+        shots = output if offscreen or output != Path("demo-output") else None
+        names = ("lecture-station", "lecture-trainer", "lecture-trainee")
+        screenshots = run_windows(app, dict(zip(names, opened, strict=True)), duration, shots)
         summary = {
             "lecture_demo": {
                 "janus": janus.url,
