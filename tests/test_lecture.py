@@ -19,9 +19,12 @@ from ultrasound_consult.media.audio import SAMPLE_RATE, RecordingOutput, Synthet
 from ultrasound_consult.media.privacy import PrivacyMask
 from ultrasound_consult.media.source_spec import open_source
 from ultrasound_consult.protocol.annotation import AnnotationKind
+from ultrasound_consult.protocol.guidance import Action, Direction
 from ultrasound_consult.protocol.janus import STATION_FEED, JanusError, SfuGrant
 from ultrasound_consult.protocol.lecture import LectureAction
 from ultrasound_consult.protocol.signaling import Role
+from ultrasound_consult.record.bundle import LECTURE
+from ultrasound_consult.record.session_bundle import SessionBundle
 from ultrasound_consult.session.call import CallConfig, ConsultCall
 from ultrasound_consult.session.lecture_host import SPEAKER_FEED
 from ultrasound_consult.session.observer import CallState
@@ -257,3 +260,49 @@ async def test_a_pin_holder_cannot_take_the_picture_or_a_voice_and_strangers_see
         ):
             with pytest.raises(JanusError):
                 await SfuSubscriber(stranger).start(timeout=5)
+
+
+async def test_pointer_cues_and_scale_reach_trainees_and_the_recording_replays(
+    sfu_server, room, tmp_path
+):
+    async with contextlib.AsyncExitStack() as stack:
+        st = await stack.enter_async_context(
+            member(sfu_server, room, "station", "Clinic", lecture=True)
+        )
+        ex = await stack.enter_async_context(member(sfu_server, room, "expert", "Dr Li"))
+        await ex.obs.wait_for(lambda: ex.obs.state is CallState.CONNECTED, what="expert on")
+        folder = st.call.start_recording(tmp_path / "lecture")
+        trainees = [
+            await stack.enter_async_context(member(sfu_server, room, "observer", f"t{i}"))
+            for i in range(2)
+        ]
+        for t in trainees:
+            await frames(t, 10, "frames through the SFU")
+
+        ex.call.collab.calibrate((0.1, 0.5), (0.9, 0.5), 100.0)
+        cue = ex.call.collab.send_cue(Action.SLIDE, Direction.HEAD)
+        mark = ex.call.collab.add_annotation(AnnotationKind.MARK, ((0.3, 0.4),))
+        for x in (0.2, 0.4, 0.6):
+            ex.call.collab.pointer.move(x, 0.5)
+        for t in trainees:
+            await t.obs.wait_for(lambda t=t: t.obs.calibration is not None, what="scale")
+            await t.obs.wait_for(
+                lambda t=t: any(e.cue.id == cue for e in t.obs.cues), what="the cue"
+            )
+            await t.obs.wait_for(lambda t=t: mark in annotation_ids(t.obs), what="the mark")
+            # The latest pointer position arrives (sent at most 15 times a second).
+            await t.obs.wait_for(
+                lambda t=t: any(p.author == "Dr Li" and p.x == 0.6 for p in t.obs.pointers),
+                what="the expert's pointer",
+            )
+        scale = st.call.collab.overlay.calibration
+        assert replace(trainees[0].obs.calibration, seq=0) == replace(scale, seq=0)
+        await st.call.stop_recording()
+
+    # The station's recording of the lecture replays as a consult's does.
+    timeline = SessionBundle.open(folder).timeline
+    state = timeline.state_at(1e6)  # after everything
+    assert mark in {a.id for a in state.annotations}
+    assert state.calibration is not None and any(e.cue.id == cue for e in state.cues)
+    lecture_events = [e for e in SessionBundle.open(folder).events if e.type == LECTURE]
+    assert lecture_events and lecture_events[0].data.get("on") is True

@@ -67,13 +67,21 @@ def test_a_trainee_window_watches_raises_a_hand_asks_and_is_unmuted(
     try:
         qtbot.waitUntil(lambda: tobs.state is CallState.CONNECTED, timeout=20_000)
         qtbot.waitUntil(lambda: bool(tobs.lecture and tobs.lecture.on), timeout=20_000)
+        # Headless trainees of the same lecture, beside the one with a window.
+        others = [
+            headless(
+                engine,
+                CallConfig.from_invite(sfu_server.url, invite(room, "observer"), f"T{i}"),
+            )
+            for i in range(2)
+        ]
+        calls += [call for call, _ in others]  # stopped here; the window ends its own
         trainee = open_call(
             engine,
             CallConfig.from_invite(sfu_server.url, invite(room, "observer"), "Trainee Li"),
             audio=SyntheticCapture.tone(880),
             speaker=RecordingOutput(),
         )
-        calls.append(trainee.call)
         window = trainee.window
         qtbot.addWidget(window)
         window.resize(1200, 760)
@@ -106,6 +114,9 @@ def test_a_trainee_window_watches_raises_a_hand_asks_and_is_unmuted(
         )
         qtbot.waitUntil(lambda: ann in {a.id for a in window.live_annotations[0]}, timeout=15_000)
         qtbot.waitUntil(lambda: yellow_near(window.view, 0.5, 0.5) > 20, timeout=5_000)
+        for _, obs in others:
+            qtbot.waitUntil(lambda obs=obs: obs.remote_count > 20, timeout=15_000)
+            qtbot.waitUntil(lambda obs=obs: ann in {a.id for a in obs.annotations}, timeout=5_000)
 
         # A raised hand, through the button: the trainer's roster has it.
         qtbot.mouseClick(panel.hand_button, Qt.LeftButton)
@@ -141,9 +152,14 @@ def test_a_trainee_window_watches_raises_a_hand_asks_and_is_unmuted(
         assert tr("You are unmuted") in panel.speaker.text()
         on_engine(engine, trainer.lecture.control, LectureAction.MUTE)
         qtbot.waitUntil(lambda: not window.lecture.speak_banner.isVisible(), timeout=15_000)
+        # The trainer answers the question: it leaves the queue.
+        question = tobs.roster.questions[0].id
+        on_engine(engine, trainer.lecture.control, LectureAction.ANSWERED, question=question)
+        qtbot.waitUntil(lambda: not tobs.roster.questions, timeout=15_000)
+        assert len(tobs.roster.watchers) == 3
         window.end_call()
     finally:
-        for call in calls[:2]:
+        for call in calls:
             engine.submit(call.stop()).result(10)
 
 

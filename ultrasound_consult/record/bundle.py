@@ -356,6 +356,8 @@ ERROR = "error"
 ACK = "ack"
 SNAPSHOT = "snapshot"
 CHAT = "chat"
+#: A lecture's course: started or stopped (``on``), a question asked, a trainee unmuted.
+LECTURE = "lecture.event"
 RECORDER_TYPES = (
     REC_START,
     REC_PROGRESS,
@@ -369,6 +371,7 @@ RECORDER_TYPES = (
     ACK,
     SNAPSHOT,
     CHAT,
+    LECTURE,
 )
 
 

@@ -30,6 +30,7 @@ from ultrasound_consult.protocol.signaling import (
 from ultrasound_consult.record.bundle import (
     CALL_STATE,
     ERROR,
+    LECTURE,
     PEER_JOINED,
     PEER_LEFT,
     SOURCE_SWITCH,
@@ -330,11 +331,14 @@ class ConsultCall:
             people=self._people(),
         )
         try:
-            return self.journal.start(
+            path = self.journal.start(
                 folder, start, pipeline=self.pipeline, camera=self.media.camera
             )
         except RecordingFailed as exc:
             raise CallError(str(exc)) from None
+        if self.lecture.on:  # the recording starts inside a lecture: it says so
+            self._log(LECTURE, on=True, watching=self.lecture.host.watchers())
+        return path
 
     async def stop_recording(self, reason: str = "stopped by the user") -> Path | None:
         return await self.journal.stop(reason)

@@ -39,6 +39,7 @@ from ultrasound_consult.protocol.lecture import (
     WatchReport,
 )
 from ultrasound_consult.protocol.signaling import ANNOTATING_ROLES, PeerInfo, Role
+from ultrasound_consult.record.bundle import LECTURE
 from ultrasound_consult.session.config import CallError
 from ultrasound_consult.session.lecture_host import SPEAKER_FEED, LectureHost
 from ultrasound_consult.session.lecture_ports import LecturePorts
@@ -58,8 +59,6 @@ logger = logging.getLogger(__name__)
 POINTER_FANOUT_HZ = 15.0
 #: How long the station waits for the SFU before it says the lecture cannot start.
 PUBLISH_TIMEOUT_S = 15.0
-#: Journal event kinds (the recording keeps the lecture's course).
-LECTURE_EVENT = "lecture"
 
 
 class Lecture:
@@ -151,7 +150,7 @@ class Lecture:
         self._set_state(LectureState(True, None, self._voices()))
         for peer in trainees:
             self._welcome_trainee(peer)
-        self.ports.journal.event(LECTURE_EVENT, on=True, by=by)
+        self.ports.journal.event(LECTURE, on=True, by=by)
         logger.info("the call is a lecture now (SFU room %s)", grant.room)
         return None
 
@@ -165,7 +164,7 @@ class Lecture:
             await publisher.close()
         self._uploads.release()
         self.host.clear()
-        self.ports.journal.event(LECTURE_EVENT, on=False, by=by)
+        self.ports.journal.event(LECTURE, on=False, by=by)
         for peer in list(self.ports.peers.values()):
             if peer.role is Role.OBSERVER:
                 self.ports.spawn(self.ports.offer_to(peer))
@@ -305,7 +304,7 @@ class Lecture:
                     )
                 )
                 return
-            self.ports.journal.event(LECTURE_EVENT, question=question.text, by=peer.name)
+            self.ports.journal.event(LECTURE, question=question.text, by=peer.name)
             reply(Ack(msg.op))
         elif isinstance(msg, Hand) and peer.role is Role.OBSERVER:
             self.host.hand(peer.id, msg.up)
@@ -335,7 +334,7 @@ class Lecture:
         if action is LectureAction.UNMUTE:
             if peer is None or not self.host.unmute(peer):
                 return "that trainee is not watching the lecture"
-            self.ports.journal.event(LECTURE_EVENT, unmuted=self._name(peer), by=by)
+            self.ports.journal.event(LECTURE, unmuted=self._name(peer), by=by)
         elif action is LectureAction.MUTE:
             self.host.mute()
         elif action is LectureAction.ANSWERED:
