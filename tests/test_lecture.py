@@ -306,3 +306,21 @@ async def test_pointer_cues_and_scale_reach_trainees_and_the_recording_replays(
     assert state.calibration is not None and any(e.cue.id == cue for e in state.cues)
     lecture_events = [e for e in SessionBundle.open(folder).events if e.type == LECTURE]
     assert lecture_events and lecture_events[0].data.get("on") is True
+
+
+async def test_a_station_restarted_mid_lecture_gets_its_trainees_back_peer_to_peer(
+    sfu_server, room
+):
+    async with contextlib.AsyncExitStack() as stack:
+        trainee = await stack.enter_async_context(member(sfu_server, room, "observer", "t"))
+        async with member(sfu_server, room, "station", "Clinic", lecture=True):
+            await frames(trainee, 10, "frames through the SFU")
+            assert trainee.obs.lecture.on and trainee.call.lecture.seat.view is not None
+        # The station's app comes back as a consult (nobody started a lecture yet).
+        async with member(sfu_server, room, "station", "Clinic"):
+            await trainee.obs.wait_for(lambda: not trainee.obs.lecture.on, what="lecture off")
+            await trainee.obs.wait_for(
+                lambda: trainee.obs.state is CallState.CONNECTED, what="peer link"
+            )
+            await frames(trainee, 10, "frames peer to peer")
+            assert trainee.call.lecture.seat.view is None and trainee.call.links

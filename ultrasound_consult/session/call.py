@@ -26,6 +26,7 @@ from ultrasound_consult.protocol.signaling import (
     PeerInfo,
     PeerLeft,
     Role,
+    Welcome,
 )
 from ultrasound_consult.record.bundle import (
     CALL_STATE,
@@ -112,7 +113,7 @@ class ConsultCall:
                 offer=lambda offer: self._spawn(self.peer_links.answer(offer)),
                 answer=lambda answer: self.peer_links.accept_answer(answer),
                 app=lambda msg: self.inbox.on_app(msg),
-                rejoined=lambda welcome: self.peer_links.welcomed(welcome, rejoined=True),
+                rejoined=lambda welcome: self._welcomed(welcome, rejoined=True),
                 error=self._problem,
             ),
         )
@@ -254,7 +255,7 @@ class ConsultCall:
         # Before the first offer goes out, so every peer gets sound and camera.
         await self.media.start_extras()
         self._set_state(CallState.WAITING, self.peer_links.waiting_detail())
-        self.peer_links.welcomed(welcome)
+        self._welcomed(welcome)
         self.monitor.start()
         if self.config.lecture and self.role is Role.STATION:
             self._spawn(self._lecture_from_start())
@@ -378,6 +379,12 @@ class ConsultCall:
 
     def station_peer(self) -> PeerInfo | None:
         return self.room.station()
+
+    def _welcomed(self, welcome: Welcome, *, rejoined: bool = False) -> None:
+        """In the room (or back): the lecture takes its trainees, the links the rest."""
+        for peer in welcome.peers:
+            self.lecture.takes(peer)
+        self.peer_links.welcomed(welcome, rejoined=rejoined)
 
     def _peer_joined(self, peer: PeerInfo) -> None:
         self._log(PEER_JOINED, by=peer.name, role=peer.role.value)

@@ -171,7 +171,13 @@ class Lecture:
 
     def takes(self, peer: PeerInfo) -> bool:
         """A peer joined (station): True if the lecture takes it (no peer link)."""
-        if self.role is not Role.STATION or not self.on:
+        if self.role is not Role.STATION:
+            return False
+        if not self.on:
+            if peer.role is Role.OBSERVER:
+                # A trainee of an earlier lecture (this station restarted) stops
+                # waiting for the SFU and takes the peer link offered now.
+                self.ports.messenger.to_peer(peer.id, self.state)
             return False
         if peer.role is Role.OBSERVER:
             self.host.seat(peer)
