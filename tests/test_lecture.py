@@ -146,6 +146,15 @@ async def test_a_lecture_with_trainees_questions_and_a_voice(sfu_server, room):
             what=f"reports from all three {tr.obs.roster}",
         )
 
+        # A hand raised, and lowered by the trainer: the trainee's own state follows.
+        trainees[2].call.lecture.raise_hand(True)
+        await tr.obs.wait_for(
+            lambda: any(w.hand for w in tr.obs.roster.watchers), what="the hand in the roster"
+        )
+        tr.call.lecture.control(LectureAction.LOWER_HAND, peer=trainees[2].call.me.id)
+        await trainees[2].obs.wait_for(lambda: not trainees[2].obs.lecture.hand, what="lowered")
+        await tr.obs.wait_for(lambda: not any(w.hand for w in tr.obs.roster.watchers), what="-")
+
         # Unmuted, the asker is heard by the trainer and the station.
         tr.call.lecture.control(LectureAction.UNMUTE, peer=asker.call.me.id)
         await asker.obs.wait_for(lambda: asker.obs.lecture.speaking, what="speaking")

@@ -276,6 +276,9 @@ class Lecture:
                 self._follow(msg)
             elif isinstance(msg, Roster):
                 self.ports.events.on_roster(msg)
+            elif isinstance(msg, Hand):  # the trainer lowered my hand
+                self.seat.hand = msg.up
+                self._notify()
 
     def on_ack(self, ack: Ack) -> bool:
         """An answer to one of my lecture messages; False if it is not one."""
@@ -340,6 +343,7 @@ class Lecture:
         if action is LectureAction.UNMUTE:
             if peer is None or not self.host.unmute(peer):
                 return "that trainee is not watching the lecture"
+            self.ports.messenger.to_peer(peer, Hand(False))  # the hand has been seen
             self.ports.journal.event(LECTURE, unmuted=self._name(peer), by=by)
         elif action is LectureAction.MUTE:
             self.host.mute()
@@ -350,6 +354,7 @@ class Lecture:
         elif action is LectureAction.LOWER_HAND:
             if peer is not None:
                 self.host.hand(peer, False)
+                self.ports.messenger.to_peer(peer, Hand(False))
             return None
         await self._revoice()
         return None
