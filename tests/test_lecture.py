@@ -333,3 +333,43 @@ async def test_a_station_restarted_mid_lecture_gets_its_trainees_back_peer_to_pe
             )
             await frames(trainee, 10, "frames peer to peer")
             assert trainee.call.lecture.seat.view is None and trainee.call.links
+
+
+async def test_the_lecture_moves_to_the_new_room_of_a_restarted_signalling_server(
+    janus, room, tmp_path
+):
+    secret_file = tmp_path / "sfu.secret"
+    secret_file.write_text(janus.secret + "\n")
+    args = ["--sfu", f"janus:{janus.url}", "--sfu-secret-file", str(secret_file)]
+    first = SignalingServerProcess(log_file=tmp_path / "first.log", extra_args=args).start()
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            st = await stack.enter_async_context(
+                member(first, room, "station", "Clinic", lecture=True)
+            )
+            trainees = [
+                await stack.enter_async_context(member(first, room, "observer", f"t{i}"))
+                for i in range(2)
+            ]
+            for t in trainees:
+                await frames(t, 10, "frames through the SFU")
+            old_room = st.call.lecture.publisher.grant.room
+            invites_secret = tmp_path / "signaling.secret"  # stop() removes its folder
+            invites_secret.write_bytes(first.secret_file.read_bytes())
+            first.stop()  # its lecture room goes with it
+            second = SignalingServerProcess(
+                port=first.port,
+                secret_file=invites_secret,
+                log_file=tmp_path / "second.log",
+                extra_args=args,
+            ).start()
+            stack.callback(second.stop)
+            for t in trainees:
+                await t.obs.wait_for(
+                    lambda t=t: any(up for up, _ in t.obs.server_events), timeout=30
+                )
+                await frames(t, 10, "frames from the new room")
+            assert st.call.lecture.publisher.grant.room != old_room
+            assert st.obs.lecture.on and not st.call.links  # still a lecture, no peer links
+    finally:
+        first.stop()

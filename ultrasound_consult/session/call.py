@@ -384,6 +384,8 @@ class ConsultCall:
         """In the room (or back): the lecture takes its trainees, the links the rest."""
         for peer in welcome.peers:
             self.lecture.takes(peer)
+        if rejoined:
+            self.lecture.rejoined()
         self.peer_links.welcomed(welcome, rejoined=rejoined)
 
     def _peer_joined(self, peer: PeerInfo) -> None:
