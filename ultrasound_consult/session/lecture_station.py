@@ -195,15 +195,12 @@ class StationSide:
         """The station's word: to every viewer (links) and every trainee (fan-out)."""
         was_on = self.on
         self.state = state
-        for link in self.ports.messenger.viewer_links():
-            self.ports.messenger.on_link(link, state) or self.ports.messenger.to_peer(
-                link.remote.id, state
-            )
-        for peer in self.ports.peers.values():
+        self.ports.messenger.to_viewers(state)  # links; trainees by fan-out while on
+        if was_on and not state.on:
+            self.ports.fanout(state.to_wire())  # ... and that it is over
+        for peer in self.ports.peers.values():  # a trainer whose link is not up yet
             if peer.role in ANNOTATING_ROLES and not self.ports.has_link(peer.id):
                 self.ports.messenger.to_peer(peer.id, state)
-        if was_on or state.on:
-            self.ports.fanout(state.to_wire())
         self.voices.follow(state)
         self._notify()
 
