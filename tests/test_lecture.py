@@ -159,6 +159,10 @@ async def test_a_lecture_with_trainees_questions_and_a_voice(sfu_server, room):
         tr.call.lecture.control(LectureAction.UNMUTE, peer=asker.call.me.id)
         await asker.obs.wait_for(lambda: asker.obs.lecture.speaking, what="speaking")
         await tr.obs.wait_for(lambda: has_tone(tr.ear, 1320), what="trainer hears", timeout=20)
+        # ... and the class hears it, and the trainer's own voice (its feed on the SFU).
+        listener = trainees[2]
+        await listener.obs.wait_for(lambda: has_tone(listener.ear, 1320), what="class", timeout=20)
+        await listener.obs.wait_for(lambda: has_tone(listener.ear, 660), what="trainer", timeout=20)
         await st.obs.wait_for(lambda: has_tone(st.ear, 1320), what="station hears", timeout=20)
         tr.call.lecture.control(LectureAction.ANSWERED, question=question.id)
         await tr.obs.wait_for(lambda: not tr.obs.roster.questions, what="queue empty")
