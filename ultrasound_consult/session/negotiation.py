@@ -270,5 +270,6 @@ def mesh_notice(viewers: int) -> str:
     return (
         f"{viewers} people are watching: the station sends each one its own copy of the "
         f"video, and past {MESH_VIEWERS} the picture gets worse for everyone on a clinic's "
-        "uplink. For a lecture, the server needs its lecture relay (SFU): ask your IT contact."
+        "uplink. A trainer can press Start lecture to send it once to the lecture relay (SFU); "
+        "if the server has none, ask your IT contact."
     )

@@ -24,7 +24,7 @@ from ultrasound_consult.ui.i18n import tr
 from ultrasound_consult.ui.lecture_panel import LecturePanel, link_quality, quality_word
 from ultrasound_consult.ui.lecture_trainee import TraineePanel
 
-#: The call window (not imported: the windows import this module).
+# The call window (not imported: the windows import this module).
 Window = Any
 
 

@@ -151,8 +151,9 @@ def error_advice(code: str) -> str:
             "Check that a microphone is plugged in, or choose another one in Settings."
         ),
         "mesh_limit": tr(
-            "For a lecture to many trainees, the server needs its lecture relay (SFU): ask "
-            "your IT contact."
+            "A trainer can press Start lecture: the picture then goes once to the lecture "
+            "relay (SFU) and every trainee watches from there. If the server has no relay, "
+            "ask your IT contact."
         ),
         "speaker_unavailable": tr(
             "Check that a speaker or headset is plugged in, or choose another one in Settings."

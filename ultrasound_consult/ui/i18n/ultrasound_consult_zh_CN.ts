@@ -1210,6 +1210,10 @@
         <translation>您的提问未送达讲师。</translation>
     </message>
     <message>
+        <source>A trainer can press Start lecture: the picture then goes once to the lecture relay (SFU) and every trainee watches from there. If the server has no relay, ask your IT contact.</source>
+        <translation>讲师可以点击“开始讲课”：图像只需上传一次到讲课转发服务器（SFU），所有学员从那里观看。如果服务器没有转发服务器，请联系您的 IT 人员。</translation>
+    </message>
+    <message>
         <source>The question panel says why. Ask again a little later, or raise your hand.</source>
         <translation>提问栏中写明了原因。请稍后再问，或举手。</translation>
     </message>
@@ -1252,10 +1256,6 @@
     <message>
         <source>Check that a microphone is plugged in, or choose another one in Settings.</source>
         <translation>请检查麦克风是否已连接，或在设置中选择其他麦克风。</translation>
-    </message>
-    <message>
-        <source>For a lecture to many trainees, the server needs its lecture relay (SFU): ask your IT contact.</source>
-        <translation>面向众多学员授课时，服务器需要启用授课转发（SFU）：请联系您的 IT 人员。</translation>
     </message>
     <message>
         <source>Check that a speaker or headset is plugged in, or choose another one in Settings.</source>
@@ -2648,7 +2648,6 @@
     </message>
     <message>
         <source>Start lecture</source>
-        <extracomment>The call window (not imported: the windows import this module).</extracomment>
         <translation>开始讲课</translation>
     </message>
     <message>
