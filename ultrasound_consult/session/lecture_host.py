@@ -22,7 +22,7 @@ from ultrasound_consult.protocol.lecture import (
     Watcher,
     WatchReport,
 )
-from ultrasound_consult.protocol.signaling import PeerInfo, Role
+from ultrasound_consult.protocol.signaling import PeerInfo
 
 #: The roster goes out on a change, but not more often than this.
 ROSTER_EVERY_S = 0.5
@@ -148,10 +148,6 @@ class LectureHost:
             seat.hand = False
         self._questions.clear()
         self.speaker = None
-
-    @staticmethod
-    def is_trainee(peer: PeerInfo) -> bool:
-        return peer.role is Role.OBSERVER
 
 
 def _id(peer: PeerInfo) -> str:

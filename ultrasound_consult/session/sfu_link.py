@@ -91,6 +91,8 @@ class _Rejoining:
         #: Set when Janus hangs up our PeerConnection (or the feed we watch ends) while
         #: the WebSocket stays up.
         self._gone = asyncio.Event()
+        #: Connections being closed (awaited by close()).
+        self._releasing: set[asyncio.Future[None]] = set()
 
     async def start(self, *, timeout: float = REQUEST_TIMEOUT_S) -> None:
         """Join (waiting while the room or feed is not there yet), then stay joined.
@@ -182,9 +184,20 @@ class _Rejoining:
     async def _teardown(self) -> None:
         pc, self.pc = self.pc, None
         link, self.link = self.link, None
+        if pc is None and link is None:
+            return
+        # Shielded and kept: a join loop cancelled in the middle of this (close())
+        # must not leave a half-closed connection or an orphan close() behind.
+        release = asyncio.ensure_future(self._release(pc, link))
+        self._releasing.add(release)
+        release.add_done_callback(self._releasing.discard)
+        await asyncio.shield(release)
+
+    @staticmethod
+    async def _release(pc: RTCPeerConnection | None, link: JanusLink | None) -> None:
         if pc is not None:
             with contextlib.suppress(Exception):
-                await asyncio.shield(pc.close())
+                await pc.close()
         if link is not None:
             await link.close()
 
@@ -195,6 +208,7 @@ class _Rejoining:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         await self._teardown()
+        await asyncio.gather(*list(self._releasing), return_exceptions=True)
 
 
 class SfuPublisher(_Rejoining):
